@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class EnrollmentConfig(AppConfig):
+    """The insured persons (参保对象) and their roster."""
+
+    name = "enrollment"
+    verbose_name = "参保对象"

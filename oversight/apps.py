@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    """Supervision: service logs, inspections, data checks, complaints, reports (保障措施)."""
+
+    name = "oversight"
+    verbose_name = "监督管理"

@@ -1,0 +1,192 @@
+# Shared set-up for scripts/run and scripts/test: sourced, never executed.
+#
+# Everything here is idempotent: a second call finds what the first one made and reuses it.
+# Without DATABASE_URL a project-local PostgreSQL cluster is created under .pg/ (git-ignored);
+# with DATABASE_URL the given server is used and no cluster is touched.
+
+set -euo pipefail
+
+PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$PROJECT_DIR/.venv"
+PG_LINK="$PROJECT_DIR/.pg"
+LOCAL_DIR="$PROJECT_DIR/.local"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+# --- system packages ---------------------------------------------------------------------
+# What the app needs (PostgreSQL server + contrib for btree_gist, CJK fonts and Pango for
+# WeasyPrint) and, for the test suite, what the tests drive (chromium, pdftotext, LibreOffice
+# to make real .xls files).
+pg_bindir() {
+  local d
+  if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
+    pg_config --bindir; return
+  fi
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [ -x "$d/initdb" ] && { echo "$d"; return; }
+  done
+  command -v initdb >/dev/null && dirname "$(readlink -f "$(command -v initdb)")"
+}
+
+missing_packages() {  # $1 = app|test
+  local missing=()
+  python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+  if [ -z "${DATABASE_URL:-}" ]; then
+    local bindir; bindir=$(pg_bindir || true)
+    if [ -z "$bindir" ]; then missing+=(postgresql postgresql-contrib)
+    elif [ ! -f "$("$bindir/pg_config" --sharedir 2>/dev/null || echo /nonexistent)/extension/btree_gist.control" ] \
+         && ! ls /usr/share/postgresql/*/extension/btree_gist.control >/dev/null 2>&1; then
+      missing+=(postgresql-contrib)
+    fi
+  fi
+  # grep without -q reads to the end: with pipefail, -q would make the writer die of SIGPIPE.
+  fc-list 2>/dev/null | grep "Noto Sans CJK SC" >/dev/null || missing+=(fonts-noto-cjk)
+  ldconfig -p 2>/dev/null | grep libpango-1.0 >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+  if [ "$1" = test ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v pdftotext >/dev/null || missing+=(poppler-utils)
+    command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
+  fi
+  echo "${missing[@]:-}"
+}
+
+ensure_system_packages() {  # $1 = app|test
+  local missing; missing=$(missing_packages "$1")
+  [ -z "$missing" ] && return 0
+  say "Installing system packages: $missing"
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null 2>&1; then
+    as_root apt-get update -q >/dev/null 2>&1 || die "Cannot install $missing: run as root or with sudo, or install them yourself."
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null \
+      || die "apt-get install $missing failed."
+  fi
+}
+
+# --- Python ------------------------------------------------------------------------------
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating virtualenv .venv"
+    python3 -m venv "$VENV"
+  fi
+  local stamp="$VENV/.requirements.sha256" want
+  want=$(sha256sum "$PROJECT_DIR/requirements.txt" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "Installing Python packages from requirements.txt"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -r "$PROJECT_DIR/requirements.txt"
+    echo "$want" > "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+# --- PostgreSQL --------------------------------------------------------------------------
+# initdb and postgres refuse to run as root. When we are root the cluster belongs to an
+# unprivileged account (postgres, or nobody). That account must be able to reach the data
+# folder: CI may clone into a folder only root can enter (mktemp -d), so then the cluster lives
+# in /var/tmp and .pg is a symlink to it. The server listens on 127.0.0.1 only, on a port chosen
+# free at creation, with a generated password (scram-sha-256): no trust auth, no socket file.
+pg_owner() {
+  if [ "$(id -u)" != 0 ]; then id -un; return; fi
+  if id postgres >/dev/null 2>&1; then echo postgres; else echo nobody; fi
+}
+
+run_as_owner() {
+  # cd /: the owner may not be allowed into the current folder.
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$(pg_owner)" -- "$@"); else "$@"; fi
+}
+
+pg_home() {  # the real folder behind .pg
+  if [ -e "$PG_LINK" ]; then readlink -f "$PG_LINK"; return; fi
+  local home="$PG_LINK"
+  if [ "$(id -u)" = 0 ] && ! runuser -u "$(pg_owner)" -- test -x "$PROJECT_DIR"; then
+    home="/var/tmp/tongzhou_care-pg-$(echo -n "$PROJECT_DIR" | sha256sum | cut -c1-12)"
+  fi
+  mkdir -p "$home"
+  [ "$home" != "$PG_LINK" ] && ln -sfn "$home" "$PG_LINK"
+  [ "$(id -u)" = 0 ] && chown "$(pg_owner)" "$home"
+  chmod 700 "$home"
+  echo "$home"
+}
+
+free_port() {
+  python3 - <<'PY'
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+port_in_use() {
+  python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket()
+sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)
+PY
+}
+
+pg_init() {
+  local home bindir; home=$(pg_home); bindir=$(pg_bindir) || die "PostgreSQL server not found."
+  [ -f "$home/data/PG_VERSION" ] && return 0
+  say "Creating the project-local PostgreSQL cluster in $home"
+  python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$home/password"
+  free_port > "$home/port"
+  chmod 600 "$home/password"
+  [ "$(id -u)" = 0 ] && chown "$(pg_owner)" "$home/password" "$home/port"
+  run_as_owner "$bindir/initdb" -D "$home/data" -U tongzhou --auth=scram-sha-256 \
+    --pwfile="$home/password" -E UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 \
+    || { cat "$home/initdb.log" >&2; die "initdb failed"; }
+}
+
+pg_is_running() {
+  local home; home=$(pg_home)
+  [ -f "$home/data/postmaster.pid" ] && run_as_owner "$(pg_bindir)/pg_ctl" -D "$home/data" status >/dev/null 2>&1
+}
+
+pg_start() {
+  local home bindir port; home=$(pg_home); bindir=$(pg_bindir)
+  pg_init
+  if ! pg_is_running; then
+    port=$(cat "$home/port")
+    if port_in_use "$port"; then
+      port=$(free_port); echo "$port" > "$home/port"
+    fi
+    say "Starting PostgreSQL on 127.0.0.1:$port"
+    run_as_owner "$bindir/pg_ctl" -D "$home/data" -l "$home/server.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off" start \
+      >/dev/null || { tail -20 "$home/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+}
+
+pg_stop() {
+  [ -e "$PG_LINK" ] || return 0
+  if pg_is_running; then
+    say "Stopping PostgreSQL"
+    run_as_owner "$(pg_bindir)/pg_ctl" -D "$(pg_home)/data" -m fast -w stop >/dev/null
+  fi
+}
+
+pg_url() {  # $1 = database name
+  local home; home=$(pg_home)
+  echo "postgres://tongzhou:$(cat "$home/password")@127.0.0.1:$(cat "$home/port")/$1"
+}
+
+# Sets DATABASE_URL (unless given) and creates the database if missing.
+ensure_database() {
+  if [ -n "${DATABASE_URL:-}" ]; then return 0; fi
+  pg_start
+  export DATABASE_URL; DATABASE_URL=$(pg_url tongzhou_care)
+  "$VENV/bin/python" - "$(pg_url postgres)" <<'PY'
+import sys, psycopg2
+conn = psycopg2.connect(sys.argv[1]); conn.autocommit = True
+cur = conn.cursor()
+cur.execute("SELECT 1 FROM pg_database WHERE datname = 'tongzhou_care'")
+if not cur.fetchone():
+    cur.execute("CREATE DATABASE tongzhou_care")
+PY
+}

@@ -1,0 +1,64 @@
+import pytest
+from django.test import Client
+
+from tests.factories import PersonFactory, make_user, street
+from tongzhou_care.core.models import Role
+
+@pytest.fixture
+def street_a(db):
+    return street("001")  # 中仓街道
+
+
+@pytest.fixture
+def street_b(db):
+    return street("104")  # 宋庄镇
+
+
+@pytest.fixture
+def officer_a(street_a):
+    return make_user(Role.STREET_OFFICER, username="officer_a", street_obj=street_a)
+
+
+@pytest.fixture
+def officer_b(street_b):
+    return make_user(Role.STREET_OFFICER, username="officer_b", street_obj=street_b)
+
+
+@pytest.fixture
+def commission_admin(db):
+    return make_user(Role.COMMISSION_ADMIN, username="comm_admin")
+
+
+@pytest.fixture
+def commission_staff(db):
+    return make_user(Role.COMMISSION_STAFF, username="comm_staff")
+
+
+@pytest.fixture
+def insurer_staff(db):
+    return make_user(Role.INSURER_STAFF, username="insurer_staff")
+
+
+@pytest.fixture
+def finance(db):
+    return make_user(Role.FINANCE, username="finance_user")
+
+
+@pytest.fixture
+def person_a(street_a):
+    return PersonFactory(street=street_a, name="张桂英")
+
+
+@pytest.fixture
+def person_b(street_b):
+    return PersonFactory(street=street_b, name="李秀兰")
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for(user) returns a new test client logged in as that user."""
+    def login(user):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+    return login

@@ -1,0 +1,38 @@
+"""The demonstration data command: every role, persons with valid ID numbers, loaded once."""
+
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from enrollment.models import Person
+from enrollment.rules import parse_id_number
+from tongzhou_care.core.models import Role, Street, User
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_once_with_every_role(tmp_path):
+    logins = tmp_path / "logins.txt"
+    call_command("demo_data", logins_file=logins)
+    assert {u.role for u in User.objects.all()} == set(Role.values)
+    assert User.objects.filter(role=Role.STREET_OFFICER).count() == Street.objects.count() == 22
+    count = Person.objects.count()
+    assert 200 <= count <= 700
+    assert Person.objects.values("street").distinct().count() == 22
+    for person in Person.objects.all():
+        parsed = parse_id_number(person.id_number, today=date(2026, 11, 28))
+        assert (parsed.sex, parsed.birth_date) == (person.sex, person.birth_date)
+    assert Person.objects.filter(spouse__isnull=False).count() > count // 3
+    password = logins.read_text(encoding="utf-8").split("：")[1].split()[0]
+    assert User.objects.get(username="officer001").check_password(password)
+
+    call_command("demo_data", logins_file=logins)
+    assert Person.objects.count() == count
+    assert User.objects.get(username="officer001").check_password(password)
+
+
+@pytest.mark.django_db
+def test_demo_data_refused_when_not_allowed(settings):
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="开发环境"):
+        call_command("demo_data")

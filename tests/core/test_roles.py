@@ -1,0 +1,128 @@
+"""S9 and point 6 of the foundation: the role matrix in code is what the groups hold; officers
+belong to one street; users cannot give themselves capabilities; finance never writes."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from tests.factories import make_user
+from tests.scoping import ID_KWARGS
+from tests.test_scoping import app_patterns, url_for
+from tongzhou_care.core.models import Role, User
+from tongzhou_care.core.roles import ROLE_PERMISSIONS, group_name, sync_roles
+
+
+def perms_of(group: Group) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+
+
+@pytest.mark.django_db
+def test_groups_hold_exactly_the_matrix_after_migrate():
+    for role, perms in ROLE_PERMISSIONS.items():
+        assert perms_of(Group.objects.get(name=group_name(role))) == set(perms)
+
+
+@pytest.mark.django_db
+def test_sync_repairs_a_group_changed_by_hand():
+    group = Group.objects.get(name=group_name(Role.FINANCE))
+    group.permissions.clear()
+    from django.contrib.auth.models import Permission
+    group.permissions.add(Permission.objects.get(codename="change_person"))
+    sync_roles()
+    assert perms_of(group) == set(ROLE_PERMISSIONS[Role.FINANCE])
+
+
+def test_every_role_has_a_row_in_the_matrix():
+    assert set(ROLE_PERMISSIONS) == set(Role.values)
+
+
+def test_finance_holds_no_write_permission():
+    writes = [p for p in ROLE_PERMISSIONS[Role.FINANCE]
+              if p.split(".")[1].split("_")[0] in ("add", "change", "delete", "import", "unmask")]
+    assert writes == []
+
+
+@pytest.mark.django_db
+def test_user_gets_the_group_of_their_role_and_nothing_else(street_a):
+    user = make_user(Role.STREET_OFFICER, street_obj=street_a)
+    assert [g.name for g in user.groups.all()] == [group_name(Role.STREET_OFFICER)]
+    assert not user.is_staff and not user.is_superuser
+    assert user.has_perm("enrollment.view_person")
+    assert not user.has_perm("core.view_all_streets")
+    admin = make_user(Role.COMMISSION_ADMIN)
+    assert admin.is_staff and admin.has_perm("core.add_user")
+
+
+@pytest.mark.django_db
+def test_user_without_role_can_do_nothing(client_for):
+    from tongzhou_care.core.services import user_save
+    user = user_save(user=User(username="norole"), actor=None, password="Norole-Passw0rd-1")
+    assert user.get_all_permissions() == set()
+    client = client_for(user)
+    assert "尚未分配角色" in client.get("/").content.decode()
+    assert client.get("/persons/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_officer_must_have_exactly_one_street_enforced_by_database(street_a):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="x", role=Role.STREET_OFFICER, street=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="y", role=Role.COMMISSION_STAFF, street=street_a)
+
+
+@pytest.mark.django_db
+def test_officer_without_street_gets_a_clear_message():
+    from tongzhou_care.core.services import user_save
+    with pytest.raises(ValidationError, match="必须且只能属于一个街道"):
+        user_save(user=User(username="z", role=Role.STREET_OFFICER), actor=None)
+
+
+@pytest.mark.django_db
+def test_admin_creates_officer_bound_to_street(client_for, commission_admin, street_a):
+    client = client_for(commission_admin)
+    response = client.post(reverse("admin:core_user_add"), {
+        "username": "new_officer", "full_name": "王专管", "role": Role.STREET_OFFICER,
+        "street": street_a.pk, "usable_password": "true",
+        "password1": "New-Officer-Passw0rd", "password2": "New-Officer-Passw0rd",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="new_officer")
+    assert user.street == street_a and user.groups.get().name == group_name(Role.STREET_OFFICER)
+    assert user.password.startswith("argon2$")
+
+
+@pytest.mark.django_db
+def test_admin_form_cannot_grant_superuser_or_groups(client_for, commission_admin, officer_a):
+    client = client_for(commission_admin)
+    client.post(reverse("admin:core_user_change", args=[officer_a.pk]), {
+        "username": officer_a.username, "full_name": "x", "role": Role.STREET_OFFICER,
+        "street": officer_a.street_id, "is_active": "on",
+        "is_superuser": "on", "is_staff": "on", "groups": [1, 2, 3],
+    })
+    officer_a.refresh_from_db()
+    assert not officer_a.is_superuser and not officer_a.is_staff
+    assert [g.name for g in officer_a.groups.all()] == [group_name(Role.STREET_OFFICER)]
+
+
+@pytest.mark.django_db
+def test_admin_site_is_in_chinese(client_for, commission_admin):
+    body = client_for(commission_admin).get(reverse("admin:index")).content.decode()
+    assert "用户与基础数据" in body and "参保对象" in body
+
+
+@pytest.mark.django_db
+def test_every_post_by_finance_is_403(client_for, finance, street_a):
+    """S9: finance never writes, whatever URL it posts to."""
+    client = client_for(finance)
+    posted = 0
+    for regex, name, kwargs in app_patterns():
+        if name in ("logout", "password_change"):
+            continue
+        url = url_for(regex, {k: ID_KWARGS[k](street_a).pk for k in kwargs})
+        assert client.post(url, {"reason": "x"}).status_code == 403, name
+        posted += 1
+    assert client.post(reverse("admin:core_user_add"), {}).status_code in (302, 403)
+    assert posted >= 3

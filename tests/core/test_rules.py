@@ -1,0 +1,44 @@
+"""Pure helpers of the core app: masking (S10) and password character classes (S3)."""
+
+import pytest
+
+from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
+from tongzhou_care.core.passwords import character_classes
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("11011219490101001X", "110112********001X"),   # first 6 + last 4: birth date hidden
+    ("110112194901010011", "110112********0011"),
+    ("", ""),
+    (None, ""),
+    ("12345", "*****"),                             # too short to mask safely: hide whole
+])
+def test_mask_id_number(value, masked):
+    assert mask_id_number(value) == masked
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("13912345678", "139****5678"),   # first 3 + last 4
+    ("010-69541234", "010*****1234"),
+    ("69541234", "****1234"),         # short landline: last 4 only
+    ("123", "***"),
+    ("", ""),
+])
+def test_mask_phone(value, masked):
+    assert mask_phone(value) == masked
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("6222020200112233445", "**** 3445"),
+    ("1234", "****"),
+    ("", ""),
+])
+def test_mask_bank_account(value, masked):
+    assert mask_bank_account(value) == masked
+
+
+@pytest.mark.parametrize("password, classes", [
+    ("abc", 1), ("abcDEF", 2), ("abcDEF123", 3), ("abcDEF123!", 4), ("密码abc1", 3),
+])
+def test_character_classes(password, classes):
+    assert character_classes(password) == classes

@@ -1,0 +1,55 @@
+"""factory_boy factories: valid ID numbers, plausible names, users of every role."""
+
+import itertools
+from datetime import date
+
+import factory
+
+from enrollment.demo import FEMALE_GIVEN, MALE_GIVEN, SURNAMES
+from enrollment.models import Person
+from enrollment.rules import make_id_number
+from tongzhou_care.core.models import Insurer, Role, Street, User
+from tongzhou_care.core.services import user_save
+
+TEST_PASSWORD = "Test-Passw0rd-2026"
+_id_sequence = itertools.count(1)
+
+
+def street(code_suffix: str = "001") -> Street:
+    """One of the 22 streets loaded by migration, by the 3 digits of its code."""
+    return Street.objects.get(code=f"110112{code_suffix}000")
+
+
+def unique_id_number(birth: date, male: bool) -> str:
+    n = next(_id_sequence)
+    area = f"1101{n // 500 % 100:02d}"
+    sequence = (n % 499) * 2 + (1 if male else 2)
+    return make_id_number(area, birth, sequence)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    sex = factory.Iterator(["M", "F"])
+    birth_date = factory.Sequence(lambda n: date(1945 + n % 20, 1 + n % 12, 1 + n % 28))
+    name = factory.LazyAttributeSequence(
+        lambda o, n: SURNAMES[n % len(SURNAMES)]
+        + (MALE_GIVEN if o.sex == "M" else FEMALE_GIVEN)[n % 30]
+        + "一二三四五六七八九十"[n // 30 % 10]
+    )
+    id_number = factory.LazyAttribute(lambda o: unique_id_number(o.birth_date, o.sex == "M"))
+    street = factory.LazyFunction(lambda: street("001"))
+    community = "运河社区"
+    address = "新华大街1号"
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+
+
+def make_user(role: str, *, username: str | None = None, street_obj: Street | None = None,
+              insurer: Insurer | None = None, password: str = TEST_PASSWORD) -> User:
+    """A user saved through the real service, so groups follow the role matrix."""
+    if role == Role.INSURER_STAFF and insurer is None:
+        insurer, _ = Insurer.objects.get_or_create(name="测试保险公司", defaults={"hotline": "95500"})
+    user = User(username=username or f"{role}_{next(_id_sequence)}", role=role,
+                full_name=f"测试{Role(role).label}", street=street_obj, insurer=insurer)
+    return user_save(user=user, actor=None, password=password)

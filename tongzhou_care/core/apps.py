@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Who is who: users, roles, streets, insurers; and what every app shares (scoping,
+    masking, audit, the base pages)."""
+
+    name = "tongzhou_care.core"
+    label = "core"
+    verbose_name = "用户与基础数据"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
+
+        from .middleware import mark_login
+        from .roles import sync_roles_after_migrate
+
+        user_logged_in.connect(mark_login, dispatch_uid="core.mark_login")
+        # Every `migrate` re-applies the role matrix in roles.py, so groups always match code.
+        post_migrate.connect(sync_roles_after_migrate, sender=self)

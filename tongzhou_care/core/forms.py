@@ -1,0 +1,27 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with Chinese messages; the same message for an unknown user and a
+    wrong password (S4), so a failed login does not tell whether the account exists."""
+
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。请注意密码区分大小写。",
+        "inactive": "用户名或密码不正确。请注意密码区分大小写。",
+    }
+
+    username = forms.CharField(label="用户名", max_length=150,
+                               widget=forms.TextInput(attrs={"autofocus": True,
+                                                             "autocomplete": "username"}))
+    password = forms.CharField(label="密码", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's form; saving goes through core.services.user_change_password."""
+
+    def save(self, commit=True):
+        from .services import user_change_password
+
+        return user_change_password(user=self.user, password=self.cleaned_data["new_password1"])

@@ -1,0 +1,94 @@
+"""The change history shown on a record's page, read from the audit trail (docs/audit.md).
+Sensitive values are masked here too: the history is for seeing what changed, not a way
+around masking (S10)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+from pghistory.models import Events
+
+from .masking import mask_bank_account, mask_id_number, mask_phone
+from .models import User
+
+MASKED_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone,
+                  "bank_account": mask_bank_account}
+HIDDEN_COLUMNS = {"id", "version", "created_at", "updated_at"}
+EVENT_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str
+    user: str
+    action: str
+    changes: tuple[Change, ...]
+
+
+def _display(field: models.Field | None, column: str, value, related_names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if column in MASKED_COLUMNS:
+        return MASKED_COLUMNS[column](str(value))
+    if field is not None and field.is_relation:
+        return related_names.get((field.related_model, value), f"#{value}")
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
+    """Newest first: who changed which field of `obj` from what to what. Empty for users
+    without the history permission."""
+    if not user.has_perm("core.view_history"):
+        return []
+    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
+    by_column = {f.column: f for f in obj._meta.concrete_fields}
+
+    # Resolve the names of referenced rows and users in one query per model.
+    wanted: dict[type, set] = {}
+    for e in events:
+        for column, value in (e.pgh_data or {}).items():
+            field = by_column.get(column)
+            if field is not None and field.is_relation and value is not None:
+                wanted.setdefault(field.related_model, set()).add(value)
+    user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
+    related_names = {
+        (model, pk): str(o) for model, pks in wanted.items()
+        for pk, o in model._base_manager.in_bulk(pks).items()
+    }
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
+
+    entries = []
+    for e in events:
+        kind = e.pgh_label
+        if kind == "update":
+            items = [(c, old, new) for c, (old, new) in (e.pgh_diff or {}).items()]
+        else:
+            items = [(c, None, v) if kind == "insert" else (c, v, None)
+                     for c, v in (e.pgh_data or {}).items()]
+        changes = tuple(
+            Change(
+                field=str(by_column[c].verbose_name) if c in by_column else c,
+                old=_display(by_column.get(c), c, old, related_names),
+                new=_display(by_column.get(c), c, new, related_names),
+            )
+            for c, old, new in items if c not in HIDDEN_COLUMNS
+        )
+        context = e.pgh_context or {}
+        entries.append(HistoryEntry(
+            at=e.pgh_created_at,
+            kind=EVENT_LABELS.get(kind, kind),
+            user=users.get(context.get("user"), "系统" if not context.get("user") else "已删除用户"),
+            action=context.get("action", ""),
+            changes=changes,
+        ))
+    return entries

@@ -1,0 +1,101 @@
+"""Load demonstration data once: users of every role and a few hundred persons.
+
+Refused unless the settings allow demo data (never in production). The demo password is
+generated at the first run, set on every demo user and written to --logins-file, which
+scripts/run prints.
+"""
+
+import random
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from enrollment.demo import demo_persons
+from enrollment.models import Person
+from enrollment.services import persons_create, persons_link_spouses
+from tongzhou_care.core.models import Insurer, Role, Street, User
+from tongzhou_care.core.services import insurer_save, user_save
+
+PERSONS_PER_STREET = (8, 30)  # min, max: a few hundred in all, unevenly spread
+DEMO_INSURER = "中国人寿保险股份有限公司北京市分公司"
+
+
+class Command(BaseCommand):
+    help = "Load demonstration data once (users of every role, persons in every street)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--logins-file", type=Path, default=None,
+                            help="where to write the demo logins (default: print only)")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, logins_file: Path | None, seed: int, **options):
+        if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+            raise CommandError("演示数据只能在开发环境加载（DEMO_DATA_ALLOWED）。")
+        password = self._password(logins_file)
+        with transaction.atomic():
+            loaded = User.objects.filter(username="admin").exists()
+            users = self._users(password)
+            if not loaded:
+                self._persons(users["admin"], seed)
+                self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
+            else:
+                self.stdout.write("演示数据此前已加载，未重复加载。")
+        text = self._logins_text(users, password)
+        if logins_file:
+            logins_file.parent.mkdir(parents=True, exist_ok=True)
+            logins_file.write_text(text, encoding="utf-8")
+            logins_file.chmod(0o600)
+        else:
+            self.stdout.write(text)
+
+    def _password(self, logins_file):
+        if logins_file and logins_file.exists():
+            for line in logins_file.read_text(encoding="utf-8").splitlines():
+                if line.startswith("密码（所有演示用户）："):
+                    return line.split("：", 1)[1].strip()
+        # 3 character classes and 12+ characters, as the password rules ask.
+        return "Tz-" + secrets.token_hex(3) + "-Demo" + secrets.token_hex(2).upper()
+
+    def _users(self, password) -> dict[str, User]:
+        insurer = Insurer.objects.filter(name=DEMO_INSURER).first()
+        if insurer is None:
+            insurer = insurer_save(insurer=Insurer(name=DEMO_INSURER, hotline="95519"), actor=None)
+        specs = [
+            ("admin", "区卫健委管理员（演示）", Role.COMMISSION_ADMIN, None, None),
+            ("staff", "区卫健委工作人员（演示）", Role.COMMISSION_STAFF, None, None),
+            ("insurer", "保险公司经办人（演示）", Role.INSURER_STAFF, None, insurer),
+            ("finance", "区财政局（演示）", Role.FINANCE, None, None),
+        ] + [
+            (f"officer{street.code[6:9]}", f"{street.name}专管员（演示）", Role.STREET_OFFICER, street, None)
+            for street in Street.objects.order_by("code")
+        ]
+        users = {}
+        for username, full_name, role, street, ins in specs:
+            user = User.objects.filter(username=username).first() or User(username=username)
+            user.full_name, user.role, user.street, user.insurer = full_name, role, street, ins
+            users[username] = user_save(user=user, actor=None, password=password)
+        return users
+
+    def _persons(self, actor, seed):
+        rng = random.Random(seed)
+        used_ids: set[str] = set()
+        for street in Street.objects.order_by("code"):
+            generated = demo_persons(rng.randint(*PERSONS_PER_STREET),
+                                     seed=seed + int(street.code[6:9]), used_ids=used_ids)
+            persons = persons_create(actor=actor, persons=[
+                Person(name=g.name, sex=g.sex, id_number=g.id_number, birth_date=g.birth_date,
+                       street=street, community=g.community, address=g.address, phone=g.phone)
+                for g in generated
+            ])
+            pairs = [(persons[i], persons[g.spouse_index]) for i, g in enumerate(generated)
+                     if g.spouse_index is not None and i < g.spouse_index]
+            persons_link_spouses(pairs=pairs, actor=actor)
+
+    def _logins_text(self, users, password) -> str:
+        lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]
+        for username, user in users.items():
+            lines.append(f"  {username:<12} {user.role_label}{' · ' + user.street.name if user.street else ''}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""Users and the organisations they belong to (streets, insurers)."""
+
+import pghistory
+import pgtrigger
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Street(models.Model):
+    """One of Tongzhou's 22 streets and towns (街道/乡镇), keyed by the statistical code."""
+
+    class Kind(models.TextChoices):
+        STREET = "street", "街道"
+        TOWN = "town", "镇"
+        TOWNSHIP = "township", "乡"
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=20, unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = "街道/乡镇"
+        verbose_name_plural = "街道/乡镇"
+        ordering = ["code"]
+        # Capabilities that belong to no single model live here, with the streets they span.
+        permissions = [
+            ("view_all_streets", "可查看全区所有街道/乡镇的数据"),
+            ("view_statistics", "可查看统计数字"),
+            ("view_history", "可查看数据修改历史"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Insurer(models.Model):
+    """An insurance company that holds (or held) the district's contract (承保机构)."""
+
+    name = models.CharField("公司名称", max_length=100, unique=True)
+    hotline = models.CharField("服务电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "保险公司"
+        verbose_name_plural = "保险公司"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The five roles of the programme (docs/roles.md); permissions per role are in roles.py."""
+
+    COMMISSION_ADMIN = "commission_admin", "区卫健委管理员"
+    COMMISSION_STAFF = "commission_staff", "区卫健委工作人员"
+    STREET_OFFICER = "street_officer", "街道/乡镇专管员"
+    INSURER_STAFF = "insurer_staff", "保险公司经办人"
+    FINANCE = "finance", "区财政局"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    # The hash is not history worth keeping; last_login changes at every login.
+    exclude=["password", "last_login"],
+)
+class User(AbstractUser):
+    """A person who logs in. A street officer belongs to exactly one street, insurer staff to
+    one insurer; a user without a role may do nothing (deny by default)."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    role = models.CharField("角色", max_length=20, choices=Role.choices, blank=True)
+    street = models.ForeignKey(
+        Street, verbose_name="所属街道/乡镇", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+    insurer = models.ForeignKey(
+        Insurer, verbose_name="所属保险公司", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                name="user_street_iff_officer",
+                condition=Q(role=Role.STREET_OFFICER, street__isnull=False)
+                | (~Q(role=Role.STREET_OFFICER) & Q(street__isnull=True)),
+                violation_error_message="街道/乡镇专管员必须且只能属于一个街道/乡镇，其他角色不设街道。",
+            ),
+            models.CheckConstraint(
+                name="user_insurer_iff_insurer_staff",
+                condition=Q(role=Role.INSURER_STAFF, insurer__isnull=False)
+                | (~Q(role=Role.INSURER_STAFF) & Q(insurer__isnull=True)),
+                violation_error_message="保险公司经办人必须属于一家保险公司，其他角色不设保险公司。",
+            ),
+            models.CheckConstraint(
+                name="user_role_valid",
+                condition=Q(role__in=[""] + list(Role.values)),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else "未分配角色"
+
+
+class AccessLog(models.Model):
+    """Who looked at unmasked personal data, exported or imported what, and why (S14).
+    Append-only: the database refuses updates and deletes."""
+
+    class Action(models.TextChoices):
+        UNMASK = "unmask", "查看完整信息"
+        EXPORT = "export", "导出"
+        IMPORT = "import", "导入"
+        DOWNLOAD = "download", "下载"
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.PROTECT,
+                             related_name="access_logs")
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    target = models.CharField("对象", max_length=200)
+    detail = models.CharField("条件/说明", max_length=500, blank=True)
+    rows = models.PositiveIntegerField("行数", null=True, blank=True)
+    reason = models.CharField("事由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "访问日志"
+        verbose_name_plural = "访问日志"
+        ordering = ["-at"]
+        triggers = [
+            pgtrigger.Protect(name="accesslog_append_only",
+                              operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.target}"

@@ -1,0 +1,34 @@
+"""The left menu: one list for the whole system; each entry shows only to users holding its
+permission, so a role sees exactly what it may do."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    icon: str               # a bootstrap-icons name
+    perm: str | None = None  # None: every logged-in user with a role
+
+
+MENU: tuple[MenuItem, ...] = (
+    MenuItem("首页", "home", "house"),
+    MenuItem("参保对象", "enrollment:person_list", "people", "enrollment.view_person"),
+    MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
+)
+
+
+def menu_for(user, current_path: str) -> list[dict]:
+    items = []
+    for item in MENU:
+        if item.perm is not None and not user.has_perm(item.perm):
+            continue
+        if item.perm is None and not user.role:
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+    return items

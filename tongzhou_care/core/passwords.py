@@ -1,0 +1,44 @@
+"""Password rules beyond Django's own validators (S3) and the test-only fast hasher."""
+
+import string
+
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.exceptions import ValidationError
+
+CLASSES = (
+    ("小写字母", set(string.ascii_lowercase)),
+    ("大写字母", set(string.ascii_uppercase)),
+    ("数字", set(string.digits)),
+)
+
+
+def character_classes(password: str) -> int:
+    """How many of lower case, upper case, digits and other characters the password uses."""
+    used = sum(1 for _, chars in CLASSES if set(password) & chars)
+    other = any(not (c.isascii() and c.isalnum()) for c in password)
+    return used + (1 if other else 0)
+
+
+class CharacterClassValidator:
+    """At least `min_classes` of: lower case, upper case, digits, symbols (等保 complexity)."""
+
+    def __init__(self, min_classes: int = 3):
+        self.min_classes = min_classes
+
+    def validate(self, password, user=None):
+        if character_classes(password) < self.min_classes:
+            raise ValidationError(
+                f"密码须包含小写字母、大写字母、数字、符号中的至少 {self.min_classes} 类。",
+                code="password_too_simple",
+            )
+
+    def get_help_text(self):
+        return f"密码须包含小写字母、大写字母、数字、符号中的至少 {self.min_classes} 类。"
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with minimal cost, for the test settings only: tests create many users."""
+
+    time_cost = 1
+    memory_cost = 256
+    parallelism = 1

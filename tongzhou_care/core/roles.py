@@ -1,0 +1,87 @@
+"""The role matrix: which Django permissions each role holds. This is the only place where a
+role gets a capability (S9, deny by default); `migrate` re-applies it to the groups, and a user
+belongs to exactly the group of their role (core.services.user_save).
+
+Permissions say what a role may *do*; which rows it may see is decided by the selectors
+(core.access.streets_of and the per-model `*_visible_to` functions).
+"""
+
+from django.db import transaction
+
+from .models import Role
+
+# Everyone who works on individual cases may look at persons.
+_CASEWORK = {
+    "enrollment.view_person",
+    "enrollment.unmask_person",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset(_CASEWORK | {
+        "core.view_all_streets",
+        "core.view_statistics",
+        "core.view_history",
+        "core.view_user", "core.add_user", "core.change_user",
+        "core.view_street",
+        "core.view_insurer", "core.add_insurer", "core.change_insurer",
+        "enrollment.change_person",
+        "enrollment.change_person_contact",
+    }),
+    Role.COMMISSION_STAFF: frozenset(_CASEWORK | {
+        "core.view_all_streets",
+        "core.view_statistics",
+        "core.view_history",
+        "enrollment.change_person_contact",
+    }),
+    Role.STREET_OFFICER: frozenset(_CASEWORK | {
+        "core.view_statistics",
+        "enrollment.change_person_contact",
+    }),
+    Role.INSURER_STAFF: frozenset(_CASEWORK),
+    Role.FINANCE: frozenset({
+        "core.view_all_streets",
+        "core.view_statistics",
+    }),
+}
+
+# Finance reads and downloads; core.middleware.ReadOnlyRoleMiddleware refuses its writes.
+READ_ONLY_ROLES = frozenset({Role.FINANCE})
+
+# Only the commission admin works in the Django admin (users, insurers, reference data).
+ADMIN_SITE_ROLES = frozenset({Role.COMMISSION_ADMIN})
+
+
+def group_name(role: str) -> str:
+    """The group that carries a role's permissions is named after the role's Chinese label."""
+    return Role(role).label
+
+
+def _permission(perm: str):
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = perm.split(".", 1)
+    try:
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    except Permission.DoesNotExist:
+        raise LookupError(f"roles.py names a permission that does not exist: {perm}") from None
+
+
+@transaction.atomic
+def sync_roles() -> None:
+    """Make each role's group hold exactly the permissions listed above; raises LookupError
+    for a permission that no model defines (a typo must not silently grant nothing)."""
+    from django.contrib.auth.models import Group
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name(role))
+        group.permissions.set([_permission(p) for p in sorted(perms)])
+
+
+def sync_roles_after_migrate(sender, **kwargs):
+    """post_migrate of the last app: by now every app's permissions exist. Reference data is
+    re-applied here too, because a test database flush empties it."""
+    from .models import Street
+    from .streets import load_streets
+
+    load_streets(Street)
+    sync_roles()

@@ -1,0 +1,20 @@
+"""Read paths of the core app: the figures on each role's home page."""
+
+from enrollment.selectors import person_counts_by_street
+
+from .access import streets_of
+from .models import Role
+
+
+def home_figures(user) -> dict:
+    """What a user's home page shows: persons per street they may see, with totals."""
+    rows = person_counts_by_street(user) if user.has_perm("core.view_statistics") else []
+    totals = {key: sum(r[key] for r in rows) for key in ("active", "deceased", "removed")}
+    return {
+        "role": user.role,
+        "is_officer": user.role == Role.STREET_OFFICER,
+        "street": user.street if user.role == Role.STREET_OFFICER else None,
+        "streets": rows,
+        "totals": totals,
+        "street_count": streets_of(user).count(),
+    }

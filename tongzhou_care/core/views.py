@@ -1,0 +1,64 @@
+"""Pages every role shares: home, password change and the error pages."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_GET
+
+from .forms import ChangePasswordForm, LoginForm
+from .selectors import home_figures
+
+
+@require_GET
+@login_required
+def home(request):
+    return render(request, "core/home.html", {"figures": home_figures(request.user)})
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+def _error(request, status: int, template: str):
+    return render(request, template, {"request_id": getattr(request, "request_id", "")},
+                  status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "400.html")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "403.html")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "404.html")
+
+
+def server_error(request):
+    # Rendered without the request context: the database may be what failed, and the page
+    # must show nothing but the request id (S12).
+    html = loader.get_template("500.html").render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(html)
+
+
+def csrf_failure(request, reason=""):
+    return _error(request, 403, "403_csrf.html")

@@ -1,0 +1,17 @@
+"""Settings for scripts/test: the same stack as production, with fast password hashing."""
+
+from .dev import *  # noqa: F401,F403
+
+DEBUG = False
+# Argon2 stays first (S2 is tested); tests create many users, so lower its cost there only.
+PASSWORD_HASHERS = [
+    "tongzhou_care.core.passwords.FastArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["*"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
