@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import PersonStatus
+from .models import Person, PersonStatus
 
 
 class PersonFilterForm(forms.Form):
@@ -23,3 +23,60 @@ class UnmaskForm(forms.Form):
 
     reason = forms.CharField(label="查看事由", max_length=200, min_length=2,
                              widget=forms.TextInput(attrs={"placeholder": "例如：核对理赔材料"}))
+
+
+class ReasonForm(UnmaskForm):
+    """A full (unmasked) export states its purpose, like an unmask (S10, S14)."""
+
+    reason = forms.CharField(label="导出事由", max_length=200, min_length=2,
+                             widget=forms.TextInput(attrs={"placeholder": "例如：年度核对"}))
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(label="花名册文件", error_messages={
+        "empty": "文件为空，请检查后重新上传。", "required": "请选择要上传的花名册文件。"}, help_text="支持 .xlsx、.xls、.csv（UTF-8 或 GBK），不超过 50 MB。"
+                           "文件上方的标题行和末尾的合计行会自动忽略。")
+    roster_year = forms.IntegerField(label="花名册年度", min_value=2000, max_value=2100)
+
+
+class RosterApplyForm(forms.Form):
+    """What the user confirms after the preview: each kind of change separately."""
+
+    apply_new = forms.BooleanField(label="新增参保对象", required=False)
+    apply_changed = forms.BooleanField(label="更新变更的信息", required=False)
+    apply_missing = forms.BooleanField(label="对名册中缺失的人员做减员", required=False)
+    removal_date = forms.DateField(label="减员日期", required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    removal_reason = forms.CharField(label="减员原因", required=False, max_length=200)
+    skip_errors = forms.BooleanField(label="忽略错误行，只导入其余有效行", required=False)
+
+    def kinds(self) -> set[str]:
+        return {kind for kind in ("new", "changed", "missing") if self.cleaned_data.get(f"apply_{kind}")}
+
+
+class PersonEditForm(forms.ModelForm):
+    """The fields a user may edit (services.persons.editable_fields) and the version read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Person
+        fields = ["phone", "address", "name", "id_number", "street", "community", "category",
+                  "assistance_start", "status", "status_date", "removal_reason", "bank_name",
+                  "bank_account"]
+        widgets = {"assistance_start": forms.DateInput(attrs={"type": "date"}),
+                   "status_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, editable: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name != "version" and name not in editable:
+                del self.fields[name]
+        self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        # Validation of the whole person happens in the service, against the locked row.
+        pass
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}

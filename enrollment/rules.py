@@ -51,3 +51,287 @@ def parse_id_number(raw: str, *, today: date) -> IdNumber:
         raise RuleViolation("id_check", f"身份证号校验位错误（应为{expected}）")
     return IdNumber(value=value, area_code=value[:6], birth_date=birth,
                     sex="M" if int(value[16]) % 2 else "F")
+
+
+# --- Values as the roster delivers them -------------------------------------------------------
+
+# Half-width and full-width spaces, tabs, non-breaking spaces: trimmed from every text value.
+_SPACES = " \t\r\n\u3000\u00a0\ufeff"
+
+
+def clean_text(value) -> str:
+    """The value as text, trimmed of half- and full-width spaces; None → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip(_SPACES)
+
+
+def clean_name(value) -> str:
+    """Names lose inner spaces too ("张 三" → "张三"); a middle dot stays (少数民族姓名)."""
+    text = clean_text(value)
+    return "".join(ch for ch in text if ch not in _SPACES)
+
+
+def id_number_from_cell(value) -> str:
+    """The ID number as text; raises RuleViolation when Excel has turned it into a number,
+    which loses the last digits (1.10112E+17) so the person cannot be identified."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise RuleViolation("id_numeric", "身份证号被Excel存成了数字，末几位已丢失；"
+                            "请在原系统中将该列设为文本后重新导出")
+    text = clean_text(value)
+    if "E+" in text.upper() and text.replace(".", "").upper().replace("E+", "").isdigit():
+        raise RuleViolation("id_numeric", f"身份证号“{text}”是被Excel截断的科学计数法，"
+                            "末几位已丢失；请将该列设为文本后重新导出")
+    return text
+
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", "年": "-", "月": "-", "日": "", "号": ""})
+
+
+def parse_date_value(value, *, field: str) -> date | None:
+    """A date from a cell: a real date, an Excel serial number, or text such as 2020-01-05,
+    2020/1/5, 2020.1.5, 20200105, 2020年1月5日; "" → None. A month alone (2020-01, 202001)
+    means its first day. Raises RuleViolation for anything else."""
+    from datetime import datetime, timedelta
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 80000:  # Excel serial day numbers, 1900-01-01 .. 2119
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        value = clean_text(value)
+    text = clean_text(value).translate(_DATE_SEPARATORS).strip("-")
+    try:
+        if text.isdigit() and len(text) == 8:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        if text.isdigit() and len(text) == 6:
+            return date(int(text[:4]), int(text[4:]), 1)
+        parts = text.split(" ")[0].split("-")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            return date(int(parts[0]), int(parts[1]), 1)
+    except ValueError:
+        raise RuleViolation("date_invalid", f"{field}“{clean_text(value)}”不是有效日期") from None
+    raise RuleViolation("date_format", f"{field}“{clean_text(value)}”无法识别为日期，"
+                        "请使用 2020-01-05 这样的格式")
+
+
+def parse_sex(value) -> str | None:
+    """男/女 (or M/F, 1/2 as the national standard codes them) → "M"/"F"; "" → None."""
+    text = clean_text(value).upper()
+    if not text:
+        return None
+    if text in ("男", "M", "1", "男性"):
+        return "M"
+    if text in ("女", "F", "2", "女性"):
+        return "F"
+    raise RuleViolation("sex_invalid", f"性别“{clean_text(value)}”应为“男”或“女”")
+
+
+# Category texts seen in 奖扶特扶 exports, most specific first.
+_CATEGORY_WORDS = (
+    ("伤残", "disability"),
+    ("死亡", "death"),
+    ("奖励扶助", "reward"),
+    ("奖扶", "reward"),
+)
+
+
+def category_from_text(value) -> str:
+    """独生子女死亡特别扶助 / 特扶（死亡）/ 死亡特扶 → "death"; 伤残 → "disability";
+    奖励扶助 / 奖扶 → "reward". Raises RuleViolation for anything else."""
+    text = clean_text(value)
+    for word, category in _CATEGORY_WORDS:
+        if word in text:
+            return category
+    if not text:
+        raise RuleViolation("category_missing", "扶助类别为空")
+    raise RuleViolation("category_unknown", f"扶助类别“{text}”无法识别")
+
+
+# Prefixes a roster may put before the street's own name.
+_STREET_PREFIXES = ("北京市", "通州区", "北京市通州区")
+_STREET_SUFFIXES = ("街道办事处", "街道", "地区办事处", "地区", "回族乡", "镇", "乡")
+
+
+def street_key(text: str) -> str:
+    """The bare name a street is matched by: 中仓街道 / 中仓 → 中仓; 永顺地区 → 永顺;
+    于家务回族乡 / 于家务乡 → 于家务."""
+    key = clean_name(text)
+    for prefix in sorted(_STREET_PREFIXES, key=len, reverse=True):
+        key = key.removeprefix(prefix)
+    for suffix in _STREET_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def match_street(value, streets: dict[str, str]) -> str:
+    """The code of the street named by the roster text, given {code: name} of the 22 streets.
+    Accepts the name with or without its suffix, the 地区 variants, and the code itself
+    (110112001000 or 110112001). Raises RuleViolation when nothing matches."""
+    text = clean_name(value)
+    if not text:
+        raise RuleViolation("street_missing", "街道/乡镇为空")
+    if text.isdigit():
+        code = text.ljust(12, "0")
+        if code in streets:
+            return code
+    by_key = {street_key(name): code for code, name in streets.items()}
+    code = by_key.get(street_key(text))
+    if code is None:
+        raise RuleViolation("street_unknown", f"街道/乡镇“{text}”不是通州区的街道或乡镇")
+    return code
+
+
+# --- One roster row -----------------------------------------------------------------------
+
+ROSTER_FIELDS = ("name", "id_number", "sex", "birth_date", "street", "community", "address",
+                 "phone", "category", "assistance_start", "spouse_id_number")
+
+CATEGORY_LABELS = {"death": "独生子女死亡特别扶助", "disability": "独生子女伤残特别扶助",
+                   "reward": "奖励扶助"}
+
+
+@dataclass(frozen=True)
+class RosterRecord:
+    """A valid roster row, normalised."""
+
+    id_number: str
+    name: str
+    sex: str
+    birth_date: date
+    street_code: str
+    community: str
+    address: str
+    phone: str
+    category: str
+    assistance_start: date | None
+    spouse_id_number: str
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    record: RosterRecord | None      # None when the row has errors
+    errors: tuple[str, ...] = ()
+    skip_reason: str = ""            # a valid row the scheme does not insure
+
+
+def check_roster_row(raw: dict, *, streets: dict[str, str], eligible: frozenset[str],
+                     default_category: str | None, today: date) -> RowCheck:
+    """Validate one row (values keyed by ROSTER_FIELDS) and report every problem at once:
+    missing fields, a bad ID number, sex or birth date contradicting it, an unknown street or
+    category. A valid row of a category the scheme year does not insure is skipped."""
+    errors: list[str] = []
+
+    def attempt(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RuleViolation as violation:
+            errors.append(violation.message)
+            return None
+
+    name = clean_name(raw.get("name"))
+    if not name:
+        errors.append("姓名为空")
+    id_text = attempt(id_number_from_cell, raw.get("id_number"))
+    parsed = attempt(parse_id_number, id_text, today=today) if id_text is not None else None
+    sex = attempt(parse_sex, raw.get("sex"))
+    birth = attempt(parse_date_value, raw.get("birth_date"), field="出生日期")
+    if parsed is not None:
+        if sex is not None and sex != parsed.sex:
+            errors.append(f"性别“{'男' if sex == 'M' else '女'}”与身份证号"
+                          f"（{'男' if parsed.sex == 'M' else '女'}）不符")
+        if birth is not None and birth != parsed.birth_date:
+            errors.append(f"出生日期{birth:%Y-%m-%d}与身份证号中的{parsed.birth_date:%Y-%m-%d}不符")
+    street_code = attempt(match_street, raw.get("street"), streets)
+    if clean_text(raw.get("category")) or default_category is None:
+        category = attempt(category_from_text, raw.get("category"))
+    else:
+        category = default_category
+    start = attempt(parse_date_value, raw.get("assistance_start"), field="开始享受扶助日期")
+    if start is not None and start > today:
+        errors.append(f"开始享受扶助日期{start:%Y-%m-%d}晚于今天")
+    phone = clean_name(raw.get("phone"))
+    if len(phone) > 30:
+        errors.append("联系电话过长")
+    spouse = clean_text(raw.get("spouse_id_number")).upper()
+    if spouse:
+        attempt(parse_id_number, spouse, today=today)
+        if parsed is not None and spouse == parsed.value:
+            errors.append("配偶身份证号与本人相同")
+
+    if errors:
+        return RowCheck(record=None, errors=tuple(errors))
+    record = RosterRecord(
+        id_number=parsed.value, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
+        street_code=street_code, community=clean_text(raw.get("community"))[:100],
+        address=clean_text(raw.get("address"))[:200], phone=phone, category=category,
+        assistance_start=start, spouse_id_number=spouse,
+    )
+    if category not in eligible:
+        return RowCheck(record=record, skip_reason=f"扶助类别为{CATEGORY_LABELS[category]}，"
+                        "不在本保险年度的参保范围内")
+    return RowCheck(record=record)
+
+
+def duplicate_id_errors(id_numbers_by_row: dict[int, str]) -> dict[int, str]:
+    """Rows whose ID number appears more than once in the file, each with a message naming
+    every row it appears in: no occurrence is imported, since none can be told right."""
+    rows_of: dict[str, list[int]] = {}
+    for row, value in id_numbers_by_row.items():
+        rows_of.setdefault(value, []).append(row)
+    return {
+        row: "身份证号在文件中重复出现（第" + "、".join(map(str, rows)) + "行）"
+        for rows in rows_of.values() if len(rows) > 1 for row in rows
+    }
+
+
+# --- What a roster row changes ---------------------------------------------------------------
+
+# Fields the roster is the source of: its value replaces ours.
+ROSTER_OWNED = ("name", "sex", "birth_date", "street_code", "community", "category",
+                "assistance_start")
+# Contact data officers correct in this system: the roster only fills what we lack.
+CONTACT_FIELDS = ("address", "phone")
+
+
+@dataclass(frozen=True)
+class PersonSnapshot:
+    """What a roster row is compared with: the person's current values."""
+
+    name: str
+    sex: str
+    birth_date: date
+    street_code: str
+    community: str
+    category: str
+    assistance_start: date | None
+    address: str
+    phone: str
+    status: str
+
+
+def roster_changes(current: PersonSnapshot, record: RosterRecord) -> dict[str, tuple]:
+    """Field → (old, new) for what importing the record would change. A person marked removed
+    who is back on the roster becomes active again; a deceased person is never revived."""
+    changes = {}
+    for field in ROSTER_OWNED:
+        old, new = getattr(current, field), getattr(record, field)
+        if old != new:
+            changes[field] = (old, new)
+    for field in CONTACT_FIELDS:
+        old, new = getattr(current, field), getattr(record, field)
+        if not old and new:
+            changes[field] = (old, new)
+    if current.status == "removed":
+        changes["status"] = ("removed", "active")
+    return changes

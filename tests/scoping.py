@@ -15,6 +15,8 @@ class Planted:
 
     pk: int
     secrets: tuple[str, ...]
+    # False for objects an officer never sees, even of their own street (roster imports).
+    officer_sees_own: bool = True
 
 
 def _person(street: Street) -> Planted:
@@ -22,6 +24,24 @@ def _person(street: Street) -> Planted:
     return Planted(p.pk, (p.name, p.id_number, p.id_number[-8:], p.phone))
 
 
+def _roster_import(street: Street) -> Planted:
+    """An import whose report names a person of the street (imports are the commission's)."""
+    from enrollment.models import RosterImport, RosterRow
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Role
+
+    admin = make_user(Role.COMMISSION_ADMIN)
+    person = PersonFactory.build(street=street, name="导入" + street.name[:2] + "测")
+    ri = RosterImport.objects.create(created_by=admin, file_name=f"{street.name}.xlsx", file_sha256="0" * 64,
+                                     file_size=1, file_kind="xlsx", roster_year=2026, header_row=1,
+                                     error_count=1, header=["姓名", "身份证号"])
+    RosterRow.objects.create(roster_import=ri, row_number=2, kind="error", name=person.name,
+                             id_number=person.id_number, messages=["测试"],
+                             original=[person.name, person.id_number])
+    return Planted(ri.pk, (person.name, person.id_number), officer_sees_own=False)
+
+
 ID_KWARGS: dict[str, Callable[[Street], Planted]] = {
     "person_id": _person,
+    "import_id": _roster_import,
 }

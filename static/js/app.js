@@ -8,3 +8,13 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// Forms with a data-busy button say that work is under way and cannot be sent twice.
+document.addEventListener("submit", (event) => {
+  const button = event.target.querySelector("[data-busy]");
+  if (button) {
+    button.disabled = true;
+    button.insertAdjacentHTML("afterend",
+      `<div class="mt-2" role="status"><span class="spinner-border spinner-border-sm" aria-hidden="true"></span> ${button.dataset.busy}</div>`);
+  }
+});

@@ -102,8 +102,21 @@ def test_every_domain_model_is_tracked():
     assert untracked == []
 
 
-# Append-only logs are themselves the record; tracking them again would add nothing.
-AUDITED_OTHERWISE = {"core.AccessLog"}
+# Append-only tables (the database refuses updates and deletes) are themselves the record;
+# tracking them again would add nothing but a copy of every row.
+AUDITED_OTHERWISE = {"core.AccessLog", "enrollment.RosterRow"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", sorted(AUDITED_OTHERWISE))
+def test_untracked_models_are_append_only(model, commission_admin):
+    from django.apps import apps
+
+    table = apps.get_model(model)._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass", [table])
+        triggers = [row[0] for row in cursor.fetchall()]
+    assert any("append_only" in t for t in triggers), triggers
 
 
 @pytest.mark.django_db

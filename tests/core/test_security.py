@@ -234,7 +234,7 @@ def test_s11_personal_pages_are_not_cached(client_for, officer_a, person_a):
 
 @pytest.mark.django_db
 def test_s12_500_page_shows_request_id_not_traceback(client_for, officer_a, monkeypatch):
-    from enrollment import views
+    from enrollment.views import persons as views
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail 110112194901010011")

@@ -17,6 +17,7 @@ class MenuItem:
 MENU: tuple[MenuItem, ...] = (
     MenuItem("首页", "home", "house"),
     MenuItem("参保对象", "enrollment:person_list", "people", "enrollment.view_person"),
+    MenuItem("花名册导入", "enrollment:roster_import_list", "upload", "enrollment.import_roster"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
 )
 

@@ -26,16 +26,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "core.view_insurer", "core.add_insurer", "core.change_insurer",
         "enrollment.change_person",
         "enrollment.change_person_contact",
+        "enrollment.import_roster",
+        "enrollment.export_person",
+        "enrollment.export_person_full",
     }),
     Role.COMMISSION_STAFF: frozenset(_CASEWORK | {
         "core.view_all_streets",
         "core.view_statistics",
         "core.view_history",
         "enrollment.change_person_contact",
+        "enrollment.export_person",
     }),
     Role.STREET_OFFICER: frozenset(_CASEWORK | {
         "core.view_statistics",
         "enrollment.change_person_contact",
+        "enrollment.export_person",
     }),
     Role.INSURER_STAFF: frozenset(_CASEWORK),
     Role.FINANCE: frozenset({

@@ -160,6 +160,8 @@ STORAGES = {
 }
 # Uploaded documents live outside static/ and are only served through scoped views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+# Where uploads wait while a request reads them (None: the system's temp folder).
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 
 # --- Audit (S13) ---------------------------------------------------------------------------
 PGHISTORY_APPEND_ONLY = True

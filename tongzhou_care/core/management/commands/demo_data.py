@@ -5,17 +5,17 @@ generated at the first run, set on every demo user and written to --logins-file,
 scripts/run prints.
 """
 
-import random
 import secrets
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from enrollment.demo import demo_persons
-from enrollment.models import Person
-from enrollment.services import persons_create, persons_link_spouses
+from enrollment.sample_roster import build_sample_roster, write_xlsx
+from enrollment.services import roster_import_apply, roster_import_preview
 from tongzhou_care.core.models import Insurer, Role, Street, User
 from tongzhou_care.core.services import insurer_save, user_save
 
@@ -80,19 +80,15 @@ class Command(BaseCommand):
         return users
 
     def _persons(self, actor, seed):
-        rng = random.Random(seed)
-        used_ids: set[str] = set()
-        for street in Street.objects.order_by("code"):
-            generated = demo_persons(rng.randint(*PERSONS_PER_STREET),
-                                     seed=seed + int(street.code[6:9]), used_ids=used_ids)
-            persons = persons_create(actor=actor, persons=[
-                Person(name=g.name, sex=g.sex, id_number=g.id_number, birth_date=g.birth_date,
-                       street=street, community=g.community, address=g.address, phone=g.phone)
-                for g in generated
-            ])
-            pairs = [(persons[i], persons[g.spouse_index]) for i, g in enumerate(generated)
-                     if g.spouse_index is not None and i < g.spouse_index]
-            persons_link_spouses(pairs=pairs, actor=actor)
+        """Through the real importer, from a generated 奖扶特扶-style roster file."""
+        year = timezone.localdate().year
+        roster = build_sample_roster(year, list(Street.objects.order_by("code").values_list("name", flat=True)),
+                                     seed=seed, per_street=PERSONS_PER_STREET)
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_xlsx(Path(folder) / f"通州区{year}年度特扶花名册.xlsx", roster)
+            ri = roster_import_preview(path=path, file_name=path.name, roster_year=year, actor=actor)
+        roster_import_apply(roster_import_id=ri.pk, actor=actor, kinds={"new"}, skip_errors=False)
+        self.stdout.write(f"花名册导入：新增 {ri.new_count} 人，跳过其他类别 {ri.skipped_count} 人。")
 
     def _logins_text(self, users, password) -> str:
         lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]

@@ -1,0 +1,1 @@
+"""Pages of the enrollment app: persons (persons.py) and roster imports (roster.py)."""

@@ -1,0 +1,137 @@
+"""Persons pages: list, detail, unmask, edit, export."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.downloads import XLSX, dated_name, file_download
+from tongzhou_care.core.history import history_for
+from tongzhou_care.core.models import AccessLog
+from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.services import access_log_record
+from tongzhou_care.core.xlsx import open_temp
+
+from ..exports import write_roster
+from ..forms import PersonEditForm, PersonFilterForm, ReasonForm, UnmaskForm
+from ..selectors import person_export_values, person_for_user_or_404, person_search
+from ..services import person_update
+from ..services.persons import editable_fields
+
+PAGE_SIZE = 50
+
+
+def _filters(request) -> tuple[PersonFilterForm, dict]:
+    form = PersonFilterForm(request.GET or None, streets=streets_of(request.user))
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, {
+        "text": data.get("q", ""),
+        "street_id": data["street"].pk if data.get("street") else None,
+        "status": data.get("status", ""),
+    }
+
+
+def _describe(filters: dict) -> str:
+    parts = [f"{k}={v}" for k, v in filters.items() if v]
+    return "，".join(parts) or "全部"
+
+
+@require_GET
+@login_required
+@permission_required("enrollment.view_person", raise_exception=True)
+def person_list(request):
+    form, filters = _filters(request)
+    page = Paginator(person_search(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "enrollment/person_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "reason_form": ReasonForm(),
+    })
+
+
+def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
+    return render(request, "enrollment/person_detail.html", {
+        "person": person,
+        "unmasked": unmasked,
+        "unmask_form": unmask_form or UnmaskForm(),
+        "can_edit": bool(editable_fields(request.user)),
+        "history": history_for(request.user, person),
+    }, status=status)
+
+
+@require_GET
+@login_required
+@permission_required("enrollment.view_person", raise_exception=True)
+def person_detail(request, person_id):
+    return _detail(request, person_for_user_or_404(request.user, person_id))
+
+
+@require_POST
+@login_required
+def person_unmask(request, person_id):
+    """Show the full ID number, phone and account once, for a stated reason, and log it."""
+    person = person_for_user_or_404(request.user, person_id)
+    if not request.user.has_perm("enrollment.unmask_person"):
+        raise PermissionDenied
+    form = UnmaskForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, person, unmask_form=form, status=400)
+    access_log_record(actor=request.user, action=AccessLog.Action.UNMASK,
+                      target=f"参保对象 #{person.pk}", reason=form.cleaned_data["reason"])
+    return _detail(request, person, unmasked=True)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_edit(request, person_id):
+    """Officers correct contact data; the commission admin also identity data. A form read
+    before someone else saved is refused, never silently overwritten (S23)."""
+    person = person_for_user_or_404(request.user, person_id)
+    editable = editable_fields(request.user)
+    if not editable:
+        raise PermissionDenied
+    form = PersonEditForm(request.POST or None, instance=person, editable=editable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_update(person_id=person.pk, version=form.cleaned_data["version"],
+                          changes=form.changes(), actor=request.user)
+        except RuleViolation as violation:
+            form.add_error(None, violation.message)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"已保存{person.name}的信息。")
+            return redirect("enrollment:person_detail", person_id=person.pk)
+    return render(request, "enrollment/person_edit.html", {"person": person, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("enrollment.export_person", raise_exception=True)
+def person_export(request):
+    """The persons list as Excel with the list's filters: masked by GET; in full by POST, for
+    holders of export_person_full who state a reason. Every export is logged (S14)."""
+    _, filters = _filters(request)
+    full = request.method == "POST"
+    reason = ""
+    if full:
+        if not request.user.has_perm("enrollment.export_person_full"):
+            raise PermissionDenied
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "导出完整名单须填写事由（至少2个字）。")
+            return redirect(f"{reverse('enrollment:person_list')}?{request.GET.urlencode()}")
+        reason = form.cleaned_data["reason"]
+    out = open_temp()
+    count = write_roster(out, person_export_values(request.user, **filters), full=full)
+    access_log_record(actor=request.user, action=AccessLog.Action.EXPORT,
+                      target="参保对象花名册（完整）" if full else "参保对象花名册（遮蔽）",
+                      detail=_describe(filters), rows=count, reason=reason)
+    stem = "参保对象花名册_完整" if full else "参保对象花名册"
+    return file_download(out, dated_name(stem, "xlsx"), XLSX)
