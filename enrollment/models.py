@@ -1,11 +1,11 @@
 """Insured persons (参保对象)."""
 
-import pghistory
 import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Right
 
+from tongzhou_care.core.audit import track
 from tongzhou_care.core.models import Street
 
 
@@ -29,7 +29,7 @@ class PersonStatus(models.TextChoices):
     REMOVED = "removed", "已减员"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@track()
 class Person(models.Model):
     """One insured parent. Each parent of a couple is a person in their own right."""
 
@@ -96,7 +96,7 @@ class Person(models.Model):
         return self.name
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@track()
 class RosterImport(models.Model):
     """One uploaded roster file: previewed first, then applied (or discarded). Its rows and
     the report stay viewable afterwards (S14)."""

@@ -63,6 +63,7 @@ def sniff(path: Path) -> str:
 
 
 _DANGEROUS_XML = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[ >/]')
 
 
@@ -105,14 +106,24 @@ def check_xlsx(path: Path, limits: FileLimits = LIMITS) -> None:
 
 
 def _scan_xml_member(archive, member, formulas: list[str]) -> None:
+    """A DTD can only stand in an XML document's prolog (before the root element), so the
+    first block tells whether one exists; the rest of a worksheet is only searched for formula
+    cells, with a fast substring test first (the regex runs only on a block that has one)."""
     is_sheet = member.filename.startswith("xl/worksheets/")
     tail = b""
     with archive.open(member) as stream:
-        while chunk := stream.read(1024 * 1024):
+        first = True
+        while chunk := stream.read(4 * 1024 * 1024):
+            if first:
+                root = _ROOT_ELEMENT.search(chunk)
+                prolog = chunk[: root.start()] if root else chunk
+                if root is None or _DANGEROUS_XML.search(prolog):
+                    raise RosterFileError("文件含有不安全的XML定义（疑似XML炸弹），已拒绝读取。")
+            first = False
+            if not is_sheet:
+                return
             block = tail + chunk
-            if _DANGEROUS_XML.search(block):
-                raise RosterFileError("文件含有不安全的XML定义（疑似XML炸弹），已拒绝读取。")
-            if is_sheet and len(formulas) < 6:
+            if len(formulas) < 6 and (b"<f>" in block or b"<f " in block):
                 formulas.extend(m.decode() for m in _FORMULA_CELL.findall(block)
                                 if m.decode() not in formulas)
             tail = chunk[-200:]
@@ -289,19 +300,26 @@ def open_roster(path: Path, limits: FileLimits = LIMITS) -> RosterTable:
 
 def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits):
     width = max(columns.values()) + 1
+    fields = list(columns.items())
+    id_column = columns["id_number"]
     count = 0
     for number, cells in rows:
-        leading = "".join(clean_text(c) for c in cells[:3])
-        if leading.startswith(_END_MARKERS) or any(
-                clean_text(c).startswith(_END_MARKERS[:4]) for c in cells[:width]):
-            return
+        if len(cells) < width:
+            cells = list(cells) + [""] * (width - len(cells))
+        id_cell = cells[id_column]
+        # A row with an 18-character ID is data; anything else may be the total or signature
+        # line that ends the table (it starts in one of the first cells).
+        if not (isinstance(id_cell, str) and len(id_cell.strip()) == 18):
+            leading = "".join(clean_text(c) for c in cells[:3])
+            if leading.startswith(_END_MARKERS) or any(
+                    isinstance(c, str) and clean_text(c).startswith(_END_MARKERS[:4]) for c in cells[1:3]):
+                return
         if kind == "csv":
-            formula = next((i for i, c in enumerate(cells) if str(c).startswith("=")), None)
+            formula = next((i for i, c in enumerate(cells) if c.startswith("=")), None)
             if formula is not None:
-                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{str(cells[formula])[:20]}”。"
+                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula][:20]}”。"
                                       "为防止数据被公式篡改，请删除公式后重新上传。")
         count += 1
         if count > limits.max_rows:
             raise RosterFileError(f"数据超过 {limits.max_rows:,} 行的上限，请分批导入。")
-        padded = list(cells) + [""] * (width - len(cells))
-        yield number, {field: padded[index] for field, index in columns.items()}, list(cells)
+        yield number, {field: cells[index] for field, index in fields}, cells

@@ -1,7 +1,10 @@
 """Rules about insured persons, as pure functions (no database, no clock)."""
 
+import functools
+import operator
 from dataclasses import dataclass
-from datetime import date
+from typing import NamedTuple
+from datetime import date, datetime, timedelta
 
 from tongzhou_care.core.rules import RuleViolation
 
@@ -21,7 +24,7 @@ class IdNumber:
 
 def id_check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def make_id_number(area_code: str, birth_date: date, sequence: int) -> str:
@@ -68,10 +71,12 @@ def clean_text(value) -> str:
     return str(value).strip(_SPACES)
 
 
+_DELETE_SPACES = str.maketrans("", "", _SPACES)
+
+
 def clean_name(value) -> str:
     """Names lose inner spaces too ("张 三" → "张三"); a middle dot stays (少数民族姓名)."""
-    text = clean_text(value)
-    return "".join(ch for ch in text if ch not in _SPACES)
+    return clean_text(value).translate(_DELETE_SPACES)
 
 
 def id_number_from_cell(value) -> str:
@@ -95,10 +100,13 @@ def parse_date_value(value, *, field: str) -> date | None:
     """A date from a cell: a real date, an Excel serial number, or text such as 2020-01-05,
     2020/1/5, 2020.1.5, 20200105, 2020年1月5日; "" → None. A month alone (2020-01, 202001)
     means its first day. Raises RuleViolation for anything else."""
-    from datetime import datetime, timedelta
-
     if value is None or value == "":
         return None
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        try:
+            return date.fromisoformat(value)  # the usual 2020-01-05, quickly
+        except ValueError:
+            pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -124,15 +132,16 @@ def parse_date_value(value, *, field: str) -> date | None:
                         "请使用 2020-01-05 这样的格式")
 
 
+_SEX_TEXTS = {"男": "M", "M": "M", "1": "M", "男性": "M", "女": "F", "F": "F", "2": "F", "女性": "F"}
+
+
 def parse_sex(value) -> str | None:
     """男/女 (or M/F, 1/2 as the national standard codes them) → "M"/"F"; "" → None."""
     text = clean_text(value).upper()
     if not text:
         return None
-    if text in ("男", "M", "1", "男性"):
-        return "M"
-    if text in ("女", "F", "2", "女性"):
-        return "F"
+    if text in _SEX_TEXTS:
+        return _SEX_TEXTS[text]
     raise RuleViolation("sex_invalid", f"性别“{clean_text(value)}”应为“男”或“女”")
 
 
@@ -148,7 +157,11 @@ _CATEGORY_WORDS = (
 def category_from_text(value) -> str:
     """独生子女死亡特别扶助 / 特扶（死亡）/ 死亡特扶 → "death"; 伤残 → "disability";
     奖励扶助 / 奖扶 → "reward". Raises RuleViolation for anything else."""
-    text = clean_text(value)
+    return _category_of(clean_text(value))
+
+
+@functools.lru_cache(maxsize=256)  # a roster spells its categories a handful of ways
+def _category_of(text: str) -> str:
     for word, category in _CATEGORY_WORDS:
         if word in text:
             return category
@@ -162,6 +175,7 @@ _STREET_PREFIXES = ("北京市", "通州区", "北京市通州区")
 _STREET_SUFFIXES = ("街道办事处", "街道", "地区办事处", "地区", "回族乡", "镇", "乡")
 
 
+@functools.lru_cache(maxsize=4096)
 def street_key(text: str) -> str:
     """The bare name a street is matched by: 中仓街道 / 中仓 → 中仓; 永顺地区 → 永顺;
     于家务回族乡 / 于家务乡 → 于家务."""
@@ -174,19 +188,32 @@ def street_key(text: str) -> str:
     return key
 
 
-def match_street(value, streets: dict[str, str]) -> str:
-    """The code of the street named by the roster text, given {code: name} of the 22 streets.
-    Accepts the name with or without its suffix, the 地区 variants, and the code itself
-    (110112001000 or 110112001). Raises RuleViolation when nothing matches."""
+@dataclass(frozen=True)
+class StreetIndex:
+    """How roster texts find streets: by code and by bare name (street_key)."""
+
+    codes: frozenset[str]
+    by_key: dict[str, str]
+
+
+def street_index(streets: dict[str, str]) -> StreetIndex:
+    """The index of {code: name} of the 22 streets, built once per import."""
+    return StreetIndex(codes=frozenset(streets),
+                       by_key={street_key(name): code for code, name in streets.items()})
+
+
+def match_street(value, index: StreetIndex) -> str:
+    """The code of the street named by the roster text. Accepts the name with or without its
+    suffix, the 地区 variants, and the code itself (110112001000 or 110112001). Raises
+    RuleViolation when nothing matches."""
     text = clean_name(value)
     if not text:
         raise RuleViolation("street_missing", "街道/乡镇为空")
     if text.isdigit():
         code = text.ljust(12, "0")
-        if code in streets:
+        if code in index.codes:
             return code
-    by_key = {street_key(name): code for code, name in streets.items()}
-    code = by_key.get(street_key(text))
+    code = index.by_key.get(street_key(text))
     if code is None:
         raise RuleViolation("street_unknown", f"街道/乡镇“{text}”不是通州区的街道或乡镇")
     return code
@@ -201,9 +228,9 @@ CATEGORY_LABELS = {"death": "独生子女死亡特别扶助", "disability": "独
                    "reward": "奖励扶助"}
 
 
-@dataclass(frozen=True)
-class RosterRecord:
-    """A valid roster row, normalised."""
+class RosterRecord(NamedTuple):
+    """A valid roster row, normalised. (NamedTuples here, not dataclasses: a province roster
+    makes 100,000 of each, and a frozen dataclass costs several times more to build.)"""
 
     id_number: str
     name: str
@@ -218,14 +245,13 @@ class RosterRecord:
     spouse_id_number: str
 
 
-@dataclass(frozen=True)
-class RowCheck:
+class RowCheck(NamedTuple):
     record: RosterRecord | None      # None when the row has errors
     errors: tuple[str, ...] = ()
     skip_reason: str = ""            # a valid row the scheme does not insure
 
 
-def check_roster_row(raw: dict, *, streets: dict[str, str], eligible: frozenset[str],
+def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str],
                      default_category: str | None, today: date) -> RowCheck:
     """Validate one row (values keyed by ROSTER_FIELDS) and report every problem at once:
     missing fields, a bad ID number, sex or birth date contradicting it, an unknown street or
@@ -304,8 +330,7 @@ ROSTER_OWNED = ("name", "sex", "birth_date", "street_code", "community", "catego
 CONTACT_FIELDS = ("address", "phone")
 
 
-@dataclass(frozen=True)
-class PersonSnapshot:
+class PersonSnapshot(NamedTuple):
     """What a roster row is compared with: the person's current values."""
 
     name: str
@@ -335,3 +360,15 @@ def roster_changes(current: PersonSnapshot, record: RosterRecord) -> dict[str, t
     if current.status == "removed":
         changes["status"] = ("removed", "active")
     return changes
+
+
+def spouse_links(named: list[tuple[int, int]]) -> dict[int, int]:
+    """person → spouse for the couples a roster names, both ways. A person named with two
+    different spouses (or named as the spouse of two people) is left unlinked: the file
+    contradicts itself and a wrong link is worse than none."""
+    partners: dict[int, set[int]] = {}
+    for a, b in named:
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
+    return {person: next(iter(others)) for person, others in partners.items()
+            if len(others) == 1 and len(partners[next(iter(others))]) == 1}

@@ -176,17 +176,20 @@ pg_url() {  # $1 = database name
   echo "postgres://tongzhou:$(cat "$home/password")@127.0.0.1:$(cat "$home/port")/$1"
 }
 
-# Sets DATABASE_URL (unless given) and creates the database if missing.
+# Sets DATABASE_URL (unless given) to database $1 (default tongzhou_care) of the local
+# cluster and creates that database if missing.
 ensure_database() {
   if [ -n "${DATABASE_URL:-}" ]; then return 0; fi
+  local name=${1:-tongzhou_care}
   pg_start
-  export DATABASE_URL; DATABASE_URL=$(pg_url tongzhou_care)
-  "$VENV/bin/python" - "$(pg_url postgres)" <<'PY'
+  export DATABASE_URL; DATABASE_URL=$(pg_url "$name")
+  "$VENV/bin/python" - "$(pg_url postgres)" "$name" <<'PY'
 import sys, psycopg2
+from psycopg2 import sql
 conn = psycopg2.connect(sys.argv[1]); conn.autocommit = True
 cur = conn.cursor()
-cur.execute("SELECT 1 FROM pg_database WHERE datname = 'tongzhou_care'")
+cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[2]])
 if not cur.fetchone():
-    cur.execute("CREATE DATABASE tongzhou_care")
+    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[2])))
 PY
 }

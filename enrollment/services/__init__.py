@@ -1,10 +1,6 @@
 """Every write path of the enrollment app. Import services from here."""
 
-from .persons import (  # noqa: F401
-    person_update,
-    persons_create,
-    persons_link_spouses,
-)
+from .persons import person_update  # noqa: F401
 from .roster import (  # noqa: F401
     roster_import_apply,
     roster_import_discard,

@@ -1,4 +1,4 @@
-"""Write paths for single persons: creation for demo data, edits with optimistic locking."""
+"""Write paths for single persons: edits with optimistic locking (S23)."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -24,26 +24,6 @@ def editable_fields(user) -> tuple[str, ...]:
     if user.has_perm("enrollment.change_person_contact"):
         return CONTACT_FIELDS
     return ()
-
-
-@transaction.atomic
-def persons_create(*, persons: list[Person], actor) -> list[Person]:
-    """Insert new persons after validating each; raises ValidationError on the first bad one.
-    The roster import is the normal way in; this serves demo data and tests."""
-    with audit_context(actor, "persons_create"):
-        for person in persons:
-            person.full_clean(exclude=["spouse"])
-        return Person.objects.bulk_create(persons)
-
-
-@transaction.atomic
-def persons_link_spouses(*, pairs: list[tuple[Person, Person]], actor) -> None:
-    """Record that each pair are husband and wife (both directions)."""
-    with audit_context(actor, "persons_link_spouses"):
-        for a, b in pairs:
-            a.spouse, b.spouse = b, a
-            a.save(update_fields=["spouse", "updated_at"])
-            b.save(update_fields=["spouse", "updated_at"])
 
 
 @transaction.atomic

@@ -255,3 +255,15 @@ def test_ids_are_valid_after_import(roster, tmp_path, commission_admin):
     for person in Person.objects.all():
         parsed = parse_id_number(person.id_number, today=TODAY)
         assert (parsed.sex, parsed.birth_date) == (person.sex, person.birth_date)
+
+
+@pytest.mark.django_db
+def test_backslashes_tabs_and_null_markers_survive_staging(tmp_path, commission_admin):
+    """COPY's text format gives \\N, backslash and tab meanings; roster text must keep its own."""
+    path = tmp_path / "odd.csv"
+    path.write_text('姓名,公民身份号码,所属街道,扶助类别,村（居）委会,家庭住址\n'
+                    '王秀英,11010519491231002X,中仓街道,死亡特扶,\\N,"C:\\路径\t一号"\n',
+                    encoding="utf-8")
+    apply(preview(path, commission_admin), commission_admin)
+    person = Person.objects.get()
+    assert (person.community, person.address) == ("\\N", "C:\\路径\t一号")

@@ -68,12 +68,13 @@ from enrollment.rules import (  # noqa: E402
     id_number_from_cell,
     match_street,
     parse_date_value,
+    street_index,
     parse_sex,
     roster_changes,
 )
 from tongzhou_care.core.streets import STREETS  # noqa: E402
 
-STREET_NAMES = {code: name for code, name, _ in STREETS}
+STREET_NAMES = street_index({code: name for code, name, _ in STREETS})
 
 
 @pytest.mark.parametrize("raw, cleaned", [
@@ -239,11 +240,26 @@ def record(**changes):
     (SNAPSHOT, record(name="张叁"), {"name": ("张三", "张叁")}),
     # The roster never overwrites contact data corrected here; it only fills blanks.
     (SNAPSHOT, record(phone="13800000000", address="别处"), {}),
-    (SNAPSHOT.__class__(**{**SNAPSHOT.__dict__, "phone": ""}), record(phone="13800000000"),
+    (SNAPSHOT._replace(phone=""), record(phone="13800000000"),
      {"phone": ("", "13800000000")}),
     # Back on the roster after a removal: active again.
-    (SNAPSHOT.__class__(**{**SNAPSHOT.__dict__, "status": "removed"}), record(),
+    (SNAPSHOT._replace(status="removed"), record(),
      {"status": ("removed", "active")}),
 ])
 def test_roster_changes(current, incoming, expected):
     assert roster_changes(current, incoming) == expected
+
+
+from enrollment.rules import spouse_links  # noqa: E402
+
+
+@pytest.mark.parametrize("named, links", [
+    ([], {}),
+    ([(1, 2)], {1: 2, 2: 1}),
+    ([(1, 2), (2, 1)], {1: 2, 2: 1}),                 # both rows name each other
+    ([(1, 2), (3, 2)], {}),                           # 2 named as spouse of two people
+    ([(1, 2), (1, 3)], {}),                           # 1 named with two spouses
+    ([(1, 2), (3, 4), (3, 5)], {1: 2, 2: 1}),         # the clear couple is still linked
+])
+def test_spouse_links(named, links):
+    assert spouse_links(named) == links

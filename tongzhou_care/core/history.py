@@ -83,6 +83,8 @@ def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
             )
             for c, old, new in items if c not in HIDDEN_COLUMNS
         )
+        if kind == "update" and not changes:
+            continue  # a save that changed nothing shown here (hidden columns only)
         context = e.pgh_context or {}
         entries.append(HistoryEntry(
             at=e.pgh_created_at,

@@ -1,13 +1,14 @@
 """Users and the organisations they belong to (streets, insurers)."""
 
-import pghistory
 import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
+from .audit import track
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+@track()
 class Street(models.Model):
     """One of Tongzhou's 22 streets and towns (街道/乡镇), keyed by the statistical code."""
 
@@ -35,7 +36,7 @@ class Street(models.Model):
         return self.name
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@track()
 class Insurer(models.Model):
     """An insurance company that holds (or held) the district's contract (承保机构)."""
 
@@ -61,13 +62,8 @@ class Role(models.TextChoices):
     FINANCE = "finance", "区财政局"
 
 
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
-    # The hash is not history worth keeping; last_login changes at every login.
-    exclude=["password", "last_login"],
-)
+# The hash is not history worth keeping; last_login changes at every login.
+@track(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person who logs in. A street officer belongs to exactly one street, insurer staff to
     one insurer; a user without a role may do nothing (deny by default)."""

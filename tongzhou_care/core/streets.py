@@ -30,6 +30,13 @@ STREETS: tuple[tuple[str, str, str], ...] = (
 
 
 def load_streets(street_model) -> None:
-    """Create or correct the 22 streets; works with a migration's historical model too."""
+    """Create or correct the 22 streets; works with a migration's historical model too.
+    Rows already right are not written (every write is an audit event)."""
+    current = {s.code: s for s in street_model.objects.all()}
     for code, name, kind in STREETS:
-        street_model.objects.update_or_create(code=code, defaults={"name": name, "kind": kind})
+        street = current.get(code)
+        if street is None:
+            street_model.objects.create(code=code, name=name, kind=kind)
+        elif (street.name, street.kind) != (name, kind):
+            street.name, street.kind = name, kind
+            street.save(update_fields=["name", "kind"])

@@ -1,0 +1,248 @@
+"""Persons and roster pages as users see them: upload and preview, apply, the error report,
+exports, contact and identity edits with version checks."""
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from enrollment.models import Person, PersonStatus, RosterImport
+from tests import rosters
+from tests.factories import PersonFactory
+from tongzhou_care.core.models import AccessLog
+
+
+def _upload(client, path, year=2026):
+    with path.open("rb") as f:
+        return client.post("/roster/imports/new/", {"file": f, "roster_year": year})
+
+
+def _xlsx_rows(response):
+    content = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return sheet, [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.django_db
+def test_upload_preview_apply_through_the_pages(tmp_path, client_for, commission_admin):
+    roster = rosters.sample(inject_errors=True)
+    client = client_for(commission_admin)
+    response = _upload(client, rosters.as_xlsx(roster, tmp_path))
+    assert response.status_code == 302
+    ri = RosterImport.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert f'data-testid="count-error">{ri.error_count}<' in page
+    assert f'data-testid="count-new">{ri.new_count}<' in page
+    first_bad = min(roster.bad_rows)
+    assert f'<td class="num">{first_bad}</td>' in page            # errors tab first, by row number
+    assert "下载错误和跳过行报告" in page
+
+    # Without choosing to skip the errors, nothing is written.
+    response = client.post(f"/roster/imports/{ri.pk}/apply/", {"apply_new": "on"}, follow=True)
+    assert "行错误" in response.content.decode() and Person.objects.count() == 0
+
+    response = client.post(f"/roster/imports/{ri.pk}/apply/", {"apply_new": "on", "skip_errors": "on"},
+                           follow=True)
+    body = response.content.decode()
+    assert f"新增 {ri.new_count} 人" in body and 'data-testid="import-result"' in body
+    assert Person.objects.count() == ri.new_count
+
+
+@pytest.mark.django_db
+def test_error_report_lists_original_rows_and_reasons(tmp_path, client_for, commission_admin):
+    roster = rosters.sample(inject_errors=True)
+    client = client_for(commission_admin)
+    _upload(client, rosters.as_xlsx(roster, tmp_path))
+    ri = RosterImport.objects.get()
+    response = client.get(f"/roster/imports/{ri.pk}/errors.xlsx")
+    assert response["Content-Disposition"].lower().startswith("attachment; filename*=utf-8''")
+    sheet, rows = _xlsx_rows(response)
+    assert "未导入的行" in rows[0][0]
+    assert rows[1][:4] == ["原文件行号", "类型", "原因", "序号"]
+    by_row = {r[0]: r for r in rows[2:]}
+    assert set(roster.bad_rows) <= set(by_row)
+    street_row = next(row for row, label in roster.bad_rows.items() if label == "街道")
+    assert by_row[street_row][1] == "错误"
+    assert "朝阳区" in by_row[street_row][2]          # the reason
+    assert by_row[street_row][3 + 5] == "朝阳区"       # the original cell, in its column
+    assert any("校验位错误" in r[2] for r in rows[2:] if r[2])
+    assert sum(1 for r in rows[2:] if r[1] == "跳过") == ri.skipped_count
+    assert sheet.freeze_panes == "A3"
+    assert AccessLog.objects.filter(action="export", target__contains="错误报告").exists()
+
+
+@pytest.mark.django_db
+def test_discard_writes_nothing(tmp_path, client_for, commission_admin):
+    client = client_for(commission_admin)
+    _upload(client, rosters.as_xlsx(rosters.sample(), tmp_path))
+    ri = RosterImport.objects.get()
+    client.post(f"/roster/imports/{ri.pk}/discard/")
+    ri.refresh_from_db()
+    assert ri.status == "discarded" and Person.objects.count() == 0
+    response = client.post(f"/roster/imports/{ri.pk}/apply/", {"apply_new": "on"}, follow=True)
+    assert "不能再次导入" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_import_pages_are_closed_to_officers(client_for, officer_a):
+    assert client_for(officer_a).get("/roster/imports/").status_code == 403
+    assert client_for(officer_a).get("/roster/imports/new/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_import_command_previews_then_applies(tmp_path, commission_admin):
+    roster = rosters.sample(inject_errors=True)
+    path = rosters.as_xlsx(roster, tmp_path)
+    out = io.StringIO()
+    call_command("import_roster", str(path), year=2026, user=commission_admin.username,
+                 report=tmp_path / "report.xlsx", stdout=out)
+    assert "仅预览" in out.getvalue() and Person.objects.count() == 0
+    assert f"第{min(roster.bad_rows)}行" in out.getvalue()
+    assert (tmp_path / "report.xlsx").exists()
+    out = io.StringIO()
+    call_command("import_roster", str(path), year=2026, user=commission_admin.username,
+                 apply="new", skip_errors=True, stdout=out)
+    assert "已导入：新增" in out.getvalue() and Person.objects.count() > 0
+
+
+@pytest.mark.django_db
+def test_import_command_refuses_user_without_permission(tmp_path, officer_a):
+    from django.core.management import CommandError
+
+    path = rosters.as_xlsx(rosters.sample(), tmp_path)
+    with pytest.raises(CommandError, match="没有导入花名册的权限"):
+        call_command("import_roster", str(path), year=2026, user=officer_a.username)
+
+
+# --- Export -----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_masked_export_holds_own_street_masked(client_for, officer_a, person_a, person_b):
+    response = client_for(officer_a).get("/persons/export/")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "%E5%8F%82%E4%BF%9D%E5%AF%B9%E8%B1%A1%E8%8A%B1%E5%90%8D%E5%86%8C_" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "no-store, private"
+    sheet, rows = _xlsx_rows(response)
+    assert rows[0][:3] == ["姓名", "性别", "公民身份号码"]
+    assert sheet.freeze_panes == "A2"
+    names = [r[0] for r in rows[1:]]
+    assert names == [person_a.name]
+    assert rows[1][2] == person_a.id_number[:6] + "********" + person_a.id_number[-4:]
+    assert rows[1][3] == f"{person_a.birth_date.year}年"
+    log = AccessLog.objects.get()
+    assert (log.action, log.rows, log.target) == ("export", 1, "参保对象花名册（遮蔽）")
+
+
+@pytest.mark.django_db
+def test_export_follows_the_list_filters(client_for, commission_staff, street_a, street_b):
+    PersonFactory.create_batch(2, street=street_a)
+    PersonFactory.create_batch(3, street=street_b)
+    _, rows = _xlsx_rows(client_for(commission_staff).get("/persons/export/", {"street": street_b.pk}))
+    assert len(rows) == 4 and {r[4] for r in rows[1:]} == {street_b.name}
+
+
+@pytest.mark.django_db
+def test_full_export_needs_permission_and_reason_and_is_logged(client_for, commission_admin,
+                                                               commission_staff, person_a):
+    assert client_for(commission_staff).post("/persons/export/", {"reason": "核对"}).status_code == 403
+    admin = client_for(commission_admin)
+    response = admin.post("/persons/export/", {"reason": ""})
+    assert response.status_code == 302 and not AccessLog.objects.exists()
+    response = admin.post("/persons/export/", {"reason": "年度核对"})
+    sheet, rows = _xlsx_rows(response)
+    assert rows[1][2] == person_a.id_number and rows[1][7] == person_a.phone
+    cell = sheet.cell(row=2, column=3)
+    assert cell.data_type == "s" and cell.number_format == "@"     # text, never 1.10112E+17
+    log = AccessLog.objects.get()
+    assert (log.target, log.reason) == ("参保对象花名册（完整）", "年度核对")
+
+
+@pytest.mark.django_db
+def test_export_neutralises_formulas(client_for, commission_admin, street_a):
+    PersonFactory(street=street_a, name="=1+2", address="@SUM(A1)", community="-2+3")
+    sheet, rows = _xlsx_rows(client_for(commission_admin).get("/persons/export/"))
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "=1+2")
+    for cell in (row[0], row[5], row[6]):
+        assert cell.data_type == "s"              # a string, not a formula
+        assert cell.quotePrefix                   # shown as typed in Excel
+    assert row[0].value == "=1+2"
+
+
+@pytest.mark.django_db
+def test_finance_cannot_export_persons(client_for, finance):
+    assert client_for(finance).get("/persons/export/").status_code == 403
+
+
+# --- Edits -------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_officer_corrects_contact_data_but_not_identity(client_for, officer_a, person_a):
+    client = client_for(officer_a)
+    page = client.get(f"/persons/{person_a.pk}/edit/").content.decode()
+    assert 'name="phone"' in page and 'name="name"' not in page and 'name="id_number"' not in page
+    response = client.post(f"/persons/{person_a.pk}/edit/", {
+        "version": person_a.version, "phone": "13812345678", "address": "新地址1号",
+        "name": "篡改", "id_number": "11010519491231002X"})
+    assert response.status_code == 302
+    person_a.refresh_from_db()
+    assert (person_a.phone, person_a.address, person_a.version) == ("13812345678", "新地址1号", 2)
+    assert person_a.name == "张桂英"
+
+
+@pytest.mark.django_db
+def test_stale_form_is_refused_and_input_kept(client_for, officer_a, commission_staff, person_a):
+    officer, staff = client_for(officer_a), client_for(commission_staff)
+    staff.post(f"/persons/{person_a.pk}/edit/", {"version": 1, "phone": "13700000000",
+                                                 "address": person_a.address})
+    response = officer.post(f"/persons/{person_a.pk}/edit/", {"version": 1, "phone": "13812345678",
+                                                             "address": person_a.address})
+    body = response.content.decode()
+    assert response.status_code == 400 and "已被他人修改" in body
+    assert 'value="13812345678"' in body                # what the officer typed is not lost
+    person_a.refresh_from_db()
+    assert person_a.phone == "13700000000"
+
+
+@pytest.mark.django_db
+def test_admin_corrects_identity_with_id_rules(client_for, commission_admin, person_a, street_b):
+    client = client_for(commission_admin)
+    base = {"version": 1, "phone": person_a.phone, "address": person_a.address, "name": "张桂英",
+            "id_number": person_a.id_number, "street": person_a.street_id, "community": "",
+            "category": "death", "status": "active"}
+    response = client.post(f"/persons/{person_a.pk}/edit/", {**base, "id_number": "110105194912310021"})
+    assert response.status_code == 400 and "校验位错误" in response.content.decode()
+    response = client.post(f"/persons/{person_a.pk}/edit/", {**base, "id_number": "11010519491231002x",
+                                                            "street": street_b.pk})
+    assert response.status_code == 302
+    person_a.refresh_from_db()
+    assert (person_a.id_number, person_a.sex, person_a.birth_date, person_a.street) == (
+        "11010519491231002X", "F", date(1949, 12, 31), street_b)
+    response = client.post(f"/persons/{person_a.pk}/edit/", {
+        **base, "version": 2, "id_number": "11010519491231002X", "street": street_b.pk,
+        "status": "deceased"})
+    assert response.status_code == 400 and "须填写日期" in response.content.decode()
+    response = client.post(f"/persons/{person_a.pk}/edit/", {
+        **base, "version": 2, "id_number": "11010519491231002X", "street": street_b.pk,
+        "status": "deceased", "status_date": "2026-10-01"})
+    person_a.refresh_from_db()
+    assert (person_a.status, person_a.status_date) == (PersonStatus.DECEASED, date(2026, 10, 1))
+
+
+@pytest.mark.django_db
+def test_finance_and_insurer_cannot_edit(client_for, finance, insurer_staff, person_a):
+    assert client_for(finance).get(f"/persons/{person_a.pk}/edit/").status_code == 404
+    assert client_for(insurer_staff).get(f"/persons/{person_a.pk}/edit/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_person_list_filters(client_for, commission_staff, street_a, street_b):
+    PersonFactory(street=street_a, name="甲一")
+    PersonFactory(street=street_b, name="乙二", status=PersonStatus.REMOVED, status_date="2026-01-01")
+    client = client_for(commission_staff)
+    assert "乙二" not in client.get("/persons/", {"status": "active"}).content.decode()
+    body = client.get("/persons/", {"street": street_b.pk}).content.decode()
+    assert "乙二" in body and "甲一" not in body
+    body = client.get("/persons/", {"q": "甲"}).content.decode()
+    assert "甲一" in body and "乙二" not in body
