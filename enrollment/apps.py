@@ -6,3 +6,6 @@ class EnrollmentConfig(AppConfig):
 
     name = "enrollment"
     verbose_name = "参保对象"
+
+    def ready(self):
+        from . import jobs  # noqa: F401  (registers the job runners)

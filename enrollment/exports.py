@@ -4,7 +4,7 @@ Rows in, file out; the views fetch the rows through the scoped selectors."""
 from collections.abc import Iterable
 
 from tongzhou_care.core.masking import mask_id_number, mask_phone
-from tongzhou_care.core.xlsx import Column, write_table
+from tongzhou_care.core.xlsx import Column, add_summary, add_table, new_workbook, write_table
 
 from .models import Category, PersonStatus, Sex
 
@@ -55,3 +55,111 @@ def write_error_report(out, *, header: list[str], rows: Iterable[tuple[int, str,
         [number, kind, "；".join(messages)] + list(original)
         for number, kind, messages, original in rows
     ), sheet_name="未导入的行", title=title)
+
+
+# --- Scheme years ---------------------------------------------------------------------------
+
+def certificate_data(policies, *, issued_on) -> list[dict]:
+    """What a certificate shows, from policies fetched with person, street and insurer. The ID
+    number is masked: the certificate travels with elderly people and their helpers (S10)."""
+    return [{
+        "number": p.number, "name": p.person.name, "id_number": mask_id_number(p.person.id_number),
+        "street": p.person.street.name, "cover_start": p.cover_start, "cover_end": p.cover_end,
+        "daily_subsidy": p.scheme_year.daily_subsidy, "day_cap": p.scheme_year.day_cap,
+        "insurer": p.scheme_year.insurer.name, "contract_number": p.scheme_year.contract_number,
+        "hotline": p.scheme_year.insurer.hotline, "scheme_year": p.scheme_year.name,
+        "report_deadline_days": p.scheme_year.report_deadline_days, "issued_on": issued_on,
+    } for p in policies]
+
+
+def write_certificates(target, policies, *, issued_on) -> None:
+    """One A4 page per certificate, all in one PDF."""
+    from tongzhou_care.core.pdf import render_pdf
+
+    render_pdf("enrollment/pdf/certificates.html",
+               {"certificates": certificate_data(policies, issued_on=issued_on)}, target)
+
+
+CHANGE_COLUMNS = [
+    Column("类型", 6), Column("保单号", 16), Column("姓名", 10), Column("公民身份号码", 22),
+    Column("所属乡镇（街道）", 14), Column("生效日期", 12, "date"), Column("通知保险公司日期", 16, "date"),
+    Column("原因", 24), Column("记录人", 12), Column("记录时间", 18, "date"),
+]
+
+
+def write_change_list(out, changes, *, full: bool) -> int:
+    """增减员清单: additions with the day cover starts, removals with the last day of cover."""
+    return write_table(out, CHANGE_COLUMNS, (
+        [c.get_kind_display(), c.policy.number, c.policy.person.name,
+         c.policy.person.id_number if full else mask_id_number(c.policy.person.id_number),
+         c.policy.person.street.name, c.effective_date, c.notified_on, c.reason,
+         str(c.created_by), c.created_at]
+        for c in changes), sheet_name="增减员清单")
+
+
+INSURED_COLUMNS = [
+    Column("保单号", 16), Column("姓名", 10), Column("性别", 6), Column("公民身份号码", 22),
+    Column("出生日期", 12, "date"), Column("所属乡镇（街道）", 14), Column("村（居）委会", 16),
+    Column("联系电话", 15), Column("保障开始", 12, "date"), Column("保障结束", 12, "date"),
+    Column("终止原因", 8),
+]
+INSURED_VALUES = ("number", "person__name", "person__sex", "person__id_number", "person__birth_date",
+                  "person__street__name", "person__community", "person__phone", "cover_start",
+                  "cover_end", "end_reason")
+
+
+def write_insured_list(out, values, *, full: bool) -> int:
+    """承保清单 for the insurer, from INSURED_VALUES tuples; masked unless `full`."""
+    end_reasons = {"death": "死亡", "removal": "减员", "": ""}
+    return write_table(out, INSURED_COLUMNS, (
+        [number, name, _SEX.get(sex, sex), id_number if full else mask_id_number(id_number),
+         birth if full else f"{birth.year}年", street, community,
+         phone if full else mask_phone(phone), start, end, end_reasons.get(reason, reason)]
+        for number, name, sex, id_number, birth, street, community, phone, start, end, reason in values
+    ), sheet_name="承保清单")
+
+
+PREMIUM_LINE_COLUMNS = [
+    Column("类型", 6), Column("保单号", 16), Column("姓名", 10), Column("公民身份号码", 22),
+    Column("所属乡镇（街道）", 14), Column("保障开始", 12, "date"), Column("保障结束", 12, "date"),
+    Column("在保天数", 10, "number"), Column("保费（元）", 12, "money"), Column("终止原因", 8),
+]
+
+
+def write_premium_settlement(out, scheme_year, settlement, lines, *, periods) -> int:
+    """保费结算 as Excel: a titled summary sheet, the monthly headcount, and the additions and
+    removals with their covered days and amounts."""
+    workbook = new_workbook(out)
+    add_summary(workbook, [
+        ("承保机构", scheme_year.insurer.name),
+        ("合同编号", scheme_year.contract_number),
+        ("保险期间", f"{scheme_year.coverage_start:%Y-%m-%d} 至 {scheme_year.coverage_end:%Y-%m-%d}"),
+        ("每人每年保费（元）", scheme_year.premium_per_person),
+        ("年中增减员保费计算", scheme_year.get_proration_display()),
+        ("年初参保人数", settlement.start_headcount),
+        ("全年参保人数", settlement.persons),
+        ("应付保费合计（元）", settlement.total),
+        ("预算上限：参保人数×300元（元）", settlement.cap),
+        ("是否在预算上限内", "是" if settlement.total <= settlement.cap else "否"),
+    ], sheet_name="结算汇总", title=f"{scheme_year.name}保费结算")
+    add_table(workbook, [Column("期间", 26), Column("首日在保人数", 14, "number")], (
+        [f"{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}", n]
+        for p, n in zip(periods, settlement.monthly_headcount)), sheet_name="各月在保人数")
+    count = add_table(workbook, PREMIUM_LINE_COLUMNS, (
+        [l["kind"], l["number"], l["name"], mask_id_number(l["id_number"]), l["street"],
+         l["cover_start"], l["cover_end"], l["days"], l["amount"], l["end_reason"]]
+        for l in lines), sheet_name="增减员明细")
+    workbook.close()
+    return count
+
+
+def write_premium_settlement_pdf(target, scheme_year, settlement, lines, *, periods) -> None:
+    from tongzhou_care.core.money import yuan_in_words
+    from tongzhou_care.core.pdf import render_pdf
+
+    render_pdf("enrollment/pdf/premium_settlement.html", {
+        "sy": scheme_year, "s": settlement, "lines": lines,
+        "months": list(zip(periods, settlement.monthly_headcount)),
+        "total_in_words": yuan_in_words(settlement.total),
+        "within_cap": settlement.total <= settlement.cap,
+    }, target)

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Person, PersonStatus
+from .models import Category, Person, PersonStatus, SchemeYear
 
 
 class PersonFilterForm(forms.Form):
@@ -80,3 +80,66 @@ class PersonEditForm(forms.ModelForm):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+
+
+class SchemeYearForm(forms.ModelForm):
+    """The scheme year's contract and settings; the coverage end defaults to one year on."""
+
+    eligible_categories = forms.MultipleChoiceField(
+        label="参保扶助类别", choices=Category.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="默认只含独生子女死亡特别扶助；按2022年市通知可增加伤残特扶。")
+    amendment_date = forms.DateField(label="合同变更生效日期", required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    amendment_reason = forms.CharField(label="合同变更原因", required=False, max_length=300)
+
+    class Meta:
+        model = SchemeYear
+        fields = ["name", "insurer", "contract_number", "tender_date", "coverage_start", "coverage_end",
+                  "premium_per_person", "daily_subsidy", "day_cap", "day_counting", "year_crossing",
+                  "proration", "eligible_categories", "report_deadline_days", "claim_time_limit_years",
+                  "sla_accept_days", "sla_decide_days", "sla_pay_days", "sla_refusal_notice_days"]
+        widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                   for f in ("tender_date", "coverage_start", "coverage_end")}
+        help_texts = {"coverage_end": "留空则为开始日期后一年减一天。",
+                      "premium_per_person": "中标价格，不超过300元。",
+                      "daily_subsidy": "不少于300元/天。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coverage_end"].required = False
+        if not (self.instance.pk and self.instance.money_locked_at):
+            del self.fields["amendment_date"], self.fields["amendment_reason"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("coverage_start") and not data.get("coverage_end"):
+            from .rules import default_coverage_end
+            data["coverage_end"] = default_coverage_end(data["coverage_start"])
+            self.instance.coverage_end = data["coverage_end"]
+        return data
+
+    def _post_clean(self):
+        # Build the instance without validating it here: the service validates (rules, then
+        # full_clean) and turns each violation into a message.
+        from django.forms.models import construct_instance
+
+        self.instance = construct_instance(self, self.instance, self._meta.fields)
+
+
+class CertificateBatchForm(forms.Form):
+    street = forms.ModelChoiceField(label="范围", queryset=None, required=False,
+                                    empty_label="全部街道/乡镇（全年度）")
+
+    def __init__(self, *args, streets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].queryset = streets
+
+
+class PolicyFilterForm(forms.Form):
+    q = forms.CharField(label="姓名、身份证号后4位或保单号", required=False, max_length=50)
+    street = forms.ModelChoiceField(label="街道/乡镇", required=False, queryset=None,
+                                    empty_label="全部街道/乡镇")
+
+    def __init__(self, *args, streets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].queryset = streets

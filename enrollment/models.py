@@ -1,8 +1,13 @@
 """Insured persons (参保对象)."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pgtrigger
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Right
 
 from tongzhou_care.core.audit import track
@@ -21,6 +26,21 @@ class Category(models.TextChoices):
     DEATH = "death", "独生子女死亡特别扶助"
     DISABILITY = "disability", "独生子女伤残特别扶助"
     REWARD = "reward", "奖励扶助"
+
+
+def default_categories() -> list[str]:
+    """Only 独生子女死亡特别扶助 recipients are insured unless the scheme year says otherwise."""
+    return [Category.DEATH]
+
+
+class DateRangeInclusive(Func):
+    """daterange(start, end, '[]'): a window with both ends inclusive, for exclusion constraints."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+    def __init__(self, start, end):
+        super().__init__(start, end, models.Value("[]"))
 
 
 class PersonStatus(models.TextChoices):
@@ -201,3 +221,195 @@ class RosterRow(models.Model):
             pgtrigger.Protect(name="rosterrow_append_only",
                               operation=pgtrigger.Update | pgtrigger.Delete),
         ]
+
+
+class DayCounting(models.TextChoices):
+    EXCLUSIVE = "exclusive", "算入不算出（出院减入院，当日出院计1天）"
+    INCLUSIVE = "inclusive", "入院日和出院日都计"
+
+
+class YearCrossing(models.TextChoices):
+    SPLIT = "split", "按日分属各自的保险年度"
+    ADMISSION = "admission", "整次住院计入入院所在年度"
+
+
+class Proration(models.TextChoices):
+    BY_DAY = "day", "按在保天数计算"
+    BY_MONTH = "month", "按在保整月计算"
+    START_HEADCOUNT = "start", "仅按年初人数计算"
+
+
+# The settings that decide money; once a claim of the year is decided they change only by a
+# recorded contract amendment (services.scheme_year_save).
+MONEY_SETTINGS = ("premium_per_person", "daily_subsidy", "day_cap", "day_counting",
+                  "year_crossing", "proration")
+
+
+@track()
+class SchemeYear(models.Model):
+    """A scheme year and its contract with the insurer (保险年度与承保合同): every number that
+    decides cover and money lives here, not in code."""
+
+    name = models.CharField("保险年度", max_length=50, unique=True)
+    insurer = models.ForeignKey("core.Insurer", verbose_name="承保保险公司", on_delete=models.PROTECT,
+                                related_name="scheme_years")
+    contract_number = models.CharField("合同编号", max_length=100)
+    tender_date = models.DateField("中标日期")
+    coverage_start = models.DateField("保险期间开始")
+    coverage_end = models.DateField("保险期间结束")
+    premium_per_person = models.DecimalField("每人每年保费（元）", max_digits=12, decimal_places=2)
+    daily_subsidy = models.DecimalField("住院护理补贴（元/天）", max_digits=12, decimal_places=2,
+                                        default=Decimal("300.00"))
+    day_cap = models.PositiveSmallIntegerField("每年累计理赔天数上限", default=90)
+    day_counting = models.CharField("住院天数计算", max_length=10, choices=DayCounting.choices,
+                                    default=DayCounting.EXCLUSIVE)
+    year_crossing = models.CharField("跨年度住院", max_length=10, choices=YearCrossing.choices,
+                                     default=YearCrossing.SPLIT)
+    proration = models.CharField("年中增减员保费", max_length=10, choices=Proration.choices,
+                                 default=Proration.BY_DAY)
+    eligible_categories = ArrayField(models.CharField(max_length=20), verbose_name="参保扶助类别",
+                                     default=default_categories)
+    report_deadline_days = models.PositiveSmallIntegerField("出院后报案期限（天）", default=30)
+    claim_time_limit_years = models.PositiveSmallIntegerField("理赔时效（出院后年数）", default=2)
+    sla_accept_days = models.PositiveSmallIntegerField("受理或一次性告知（工作日）", default=2)
+    sla_decide_days = models.PositiveSmallIntegerField("材料齐全后核定（工作日）", default=5)
+    sla_pay_days = models.PositiveSmallIntegerField("核定后支付（工作日）", default=10)
+    sla_refusal_notice_days = models.PositiveSmallIntegerField("拒赔通知（工作日）", default=3)
+    policies_issued_at = models.DateTimeField("保单生成时间", null=True, blank=True)
+    money_locked_at = models.DateTimeField("首次核定时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "保险年度"
+        verbose_name_plural = "保险年度"
+        ordering = ["-coverage_start"]
+        permissions = [
+            ("view_premium", "可查看保费结算"),
+            ("issue_policies", "可生成保单和保险凭证"),
+            ("export_insured_list", "可导出承保清单（遮蔽）"),
+            ("export_insured_list_full", "可导出承保清单（完整，需填写事由）"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="schemeyear_coverage_ordered",
+                                   condition=Q(coverage_end__gt=F("coverage_start")),
+                                   violation_error_message="保险期间的结束日期须晚于开始日期。"),
+            models.CheckConstraint(name="schemeyear_premium_within_ceiling",
+                                   condition=Q(premium_per_person__gt=0, premium_per_person__lte=300),
+                                   violation_error_message="每人每年保费须大于0且不超过300元。"),
+            models.CheckConstraint(name="schemeyear_subsidy_floor",
+                                   condition=Q(daily_subsidy__gte=300),
+                                   violation_error_message="住院护理补贴每天不得少于300元。"),
+            models.CheckConstraint(name="schemeyear_day_cap_range",
+                                   condition=Q(day_cap__gte=1, day_cap__lte=366)),
+            models.CheckConstraint(name="schemeyear_settings_valid", condition=Q(
+                day_counting__in=DayCounting.values, year_crossing__in=YearCrossing.values,
+                proration__in=Proration.values)),
+            models.CheckConstraint(name="schemeyear_categories_valid", condition=Q(
+                eligible_categories__contained_by=Category.values, eligible_categories__len__gt=0)),
+            ExclusionConstraint(
+                name="schemeyear_no_overlap",
+                expressions=[(DateRangeInclusive("coverage_start", "coverage_end"),
+                              RangeOperators.OVERLAPS)],
+                violation_error_message="保险期间与另一个保险年度重叠。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+@track()
+class ContractAmendment(models.Model):
+    """A recorded change of a scheme year's money settings after claims were decided."""
+
+    scheme_year = models.ForeignKey(SchemeYear, verbose_name="保险年度", on_delete=models.PROTECT,
+                                    related_name="amendments")
+    effective_date = models.DateField("生效日期")
+    reason = models.CharField("变更原因", max_length=300)
+    changes = models.JSONField("变更内容")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    created_by = models.ForeignKey("core.User", verbose_name="记录人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "合同变更"
+        verbose_name_plural = "合同变更"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.scheme_year} {self.effective_date} {self.reason}"
+
+
+@track()
+class Policy(models.Model):
+    """One person's policy in one scheme year (保单). Only days inside the cover window are
+    ever paid; an end before the start means the person was never covered."""
+
+    class EndReason(models.TextChoices):
+        NONE = "", "—"
+        DEATH = "death", "死亡"
+        REMOVAL = "removal", "减员"
+
+    scheme_year = models.ForeignKey(SchemeYear, verbose_name="保险年度", on_delete=models.PROTECT,
+                                    related_name="policies")
+    person = models.ForeignKey(Person, verbose_name="参保对象", on_delete=models.PROTECT,
+                               related_name="policies")
+    number = models.CharField("保单号", max_length=30)
+    cover_start = models.DateField("保障开始")
+    cover_end = models.DateField("保障结束")
+    end_reason = models.CharField("终止原因", max_length=10, choices=EndReason.choices, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "保单"
+        verbose_name_plural = "保单"
+        ordering = ["scheme_year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme_year", "person"], name="policy_one_per_person_year",
+                                    violation_error_message="该参保对象在本保险年度已有保单。"),
+            models.UniqueConstraint(fields=["scheme_year", "number"], name="policy_number_unique"),
+            models.CheckConstraint(name="policy_cover_ordered",
+                                   condition=Q(cover_end__gte=F("cover_start") - timedelta(days=1))),
+        ]
+        indexes = [models.Index(fields=["scheme_year", "cover_start"], name="policy_year_start_idx")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def cover(self):
+        from .rules import Cover
+        return Cover(self.cover_start, self.cover_end)
+
+
+@track()
+class PolicyChange(models.Model):
+    """One line of the change list for the insurer (增减员清单): an addition with the day cover
+    starts, or a removal (death, removal from the roster) with the last day of cover."""
+
+    class Kind(models.TextChoices):
+        ADDITION = "addition", "增员"
+        REMOVAL = "removal", "减员"
+
+    scheme_year = models.ForeignKey(SchemeYear, verbose_name="保险年度", on_delete=models.PROTECT,
+                                    related_name="changes")
+    policy = models.ForeignKey(Policy, verbose_name="保单", on_delete=models.PROTECT,
+                               related_name="changes")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    effective_date = models.DateField("生效日期")
+    notified_on = models.DateField("通知保险公司日期")
+    reason = models.CharField("原因", max_length=200)
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    created_by = models.ForeignKey("core.User", verbose_name="记录人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "增减员"
+        verbose_name_plural = "增减员"
+        ordering = ["scheme_year", "effective_date", "id"]
+        constraints = [models.CheckConstraint(name="policychange_kind_valid",
+                                              condition=Q(kind__in=["addition", "removal"]))]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.policy}"

@@ -1,20 +1,26 @@
 """Read paths for persons, always scoped to the user (S8)."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 
 from tongzhou_care.core.access import streets_of
-from tongzhou_care.core.models import Street
+from tongzhou_care.core.access import sees_all_streets
+from tongzhou_care.core.models import Role, Street
 
-from .models import Category, Person, PersonStatus, RosterImport, RosterRow
+from .models import Category, Person, PersonStatus, Policy, PolicyChange, RosterImport, RosterRow, SchemeYear
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
-    """The persons a user may see: all (commission), their street's (officers) or none."""
+    """The persons a user may see: all (commission), their street's (officers), those insured
+    under their company's contracts (insurer staff), or none."""
     if not user.has_perm("enrollment.view_person"):
         return Person.objects.none()
-    return Person.objects.select_related("street").filter(street__in=streets_of(user))
+    qs = Person.objects.select_related("street")
+    if user.role == Role.INSURER_STAFF:
+        return qs.filter(Exists(Policy.objects.filter(person=OuterRef("pk"),
+                                                      scheme_year__insurer_id=user.insurer_id)))
+    return qs.filter(street__in=streets_of(user))
 
 
 def person_for_user_or_404(user, person_id) -> Person:
@@ -64,9 +70,12 @@ def person_counts_by_street(user) -> list[dict]:
 
 
 def eligible_categories(roster_year: int) -> frozenset[str]:
-    """The assistance categories insured in a roster year: the death category, unless the
-    scheme year admits more (domain.md; the scheme year setting arrives with scheme years)."""
-    return frozenset({Category.DEATH})
+    """The assistance categories insured in a roster year: those of the scheme year starting in
+    that year, or the death category alone when there is none yet (domain.md)."""
+    from .models import SchemeYear
+
+    year = SchemeYear.objects.filter(coverage_start__year=roster_year).order_by("coverage_start").first()
+    return frozenset(year.eligible_categories) if year else frozenset({Category.DEATH})
 
 
 def roster_imports_visible_to(user) -> QuerySet[RosterImport]:
@@ -92,3 +101,92 @@ def roster_import_unimported(roster_import: RosterImport):
     rows = (RosterRow.objects.filter(roster_import=roster_import, kind__in=["error", "skipped"])
             .order_by("row_number").values_list("row_number", "kind", "messages", "original"))
     return ((number, labels[kind], messages, original) for number, kind, messages, original in rows)
+
+
+# --- Scheme years and policies -----------------------------------------------------------
+
+def scheme_years_visible_to(user) -> QuerySet[SchemeYear]:
+    """All scheme years for the commission and finance, their own contracts for insurer staff,
+    none for officers (who see cover on each person's page)."""
+    qs = SchemeYear.objects.select_related("insurer")
+    if sees_all_streets(user):
+        return qs
+    if user.is_authenticated and user.role == Role.INSURER_STAFF:
+        return qs.filter(insurer_id=user.insurer_id)
+    return qs.none()
+
+
+def scheme_year_for_user_or_404(user, scheme_year_id) -> SchemeYear:
+    return get_object_or_404(scheme_years_visible_to(user), pk=scheme_year_id)
+
+
+def current_scheme_year(today) -> SchemeYear | None:
+    """The scheme year whose coverage includes `today`."""
+    return SchemeYear.objects.filter(coverage_start__lte=today, coverage_end__gte=today).first()
+
+
+def policies_visible_to(user) -> QuerySet[Policy]:
+    """Policies of the persons the user may see; insurer staff see their company's."""
+    if not user.has_perm("enrollment.view_person"):
+        return Policy.objects.none()
+    qs = Policy.objects.select_related("person__street", "scheme_year__insurer")
+    if sees_all_streets(user):
+        return qs
+    if user.role == Role.INSURER_STAFF:
+        return qs.filter(scheme_year__insurer_id=user.insurer_id)
+    return qs.filter(person__street__in=streets_of(user))
+
+
+def policy_for_user_or_404(user, policy_id) -> Policy:
+    return get_object_or_404(policies_visible_to(user), pk=policy_id)
+
+
+def policy_search(user, scheme_year: SchemeYear, *, text: str = "", street_id=None) -> QuerySet[Policy]:
+    """A scheme year's policies the user may see, by name, last 4 of the ID or policy number."""
+    qs = policies_visible_to(user).filter(scheme_year=scheme_year)
+    text = text.strip()
+    if text:
+        if text.upper().startswith("TZ"):
+            qs = qs.filter(number__iexact=text)
+        else:
+            qs = qs.filter(pk__in=person_search(user, text=text).values("policies"))
+    if street_id:
+        qs = qs.filter(person__street_id=street_id)
+    return qs.order_by("number")
+
+
+def policy_changes(scheme_year: SchemeYear) -> QuerySet[PolicyChange]:
+    """The change list for the insurer (增减员清单), oldest first."""
+    return (PolicyChange.objects.filter(scheme_year=scheme_year)
+            .select_related("policy__person__street", "created_by").order_by("effective_date", "pk"))
+
+
+def certificate_policies(user, scheme_year: SchemeYear, street_id=None) -> QuerySet[Policy]:
+    """The policies whose certificates a batch prints, in street and number order."""
+    qs = policies_visible_to(user).filter(scheme_year=scheme_year, cover_end__gte=F("cover_start"))
+    if street_id:
+        qs = qs.filter(person__street_id=street_id)
+    return qs.order_by("person__street__code", "number")
+
+
+def premium_settlement_for(scheme_year: SchemeYear):
+    """(settlement, lines) for a scheme year; lines are the additions and removals with their
+    covered days and amounts. Read it only after scheme_year_for_user_or_404."""
+    from .rules import Cover, premium_settlement
+
+    rows = list(Policy.objects.filter(scheme_year=scheme_year).order_by("number").values_list(
+        "pk", "number", "person__name", "person__id_number", "person__street__name",
+        "cover_start", "cover_end", "end_reason"))
+    coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
+    covers = [Cover(r[5], r[6]) for r in rows]
+    settlement = premium_settlement(premium=scheme_year.premium_per_person,
+                                    proration=scheme_year.proration, coverage=coverage, covers=covers)
+    lines = []
+    for row, cover, amount in zip(rows, covers, settlement.amounts):
+        added = cover.start != coverage.start
+        if added or row[7]:
+            lines.append({"number": row[1], "name": row[2], "id_number": row[3], "street": row[4],
+                          "kind": "增员" if added else "减员", "cover_start": cover.start,
+                          "cover_end": cover.end, "days": cover.days, "amount": amount,
+                          "end_reason": Policy.EndReason(row[7]).label if row[7] else ""})
+    return settlement, lines

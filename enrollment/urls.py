@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import persons, roster
+from .views import cover, persons, roster
 
 app_name = "enrollment"
 
@@ -21,4 +21,23 @@ urlpatterns = [
          name="roster_import_discard"),
     path("roster/imports/<int:import_id>/errors.xlsx", roster.roster_import_errors,
          name="roster_import_errors"),
+    path("scheme-years/", cover.scheme_year_list, name="scheme_year_list"),
+    path("scheme-years/new/", cover.scheme_year_new, name="scheme_year_new"),
+    path("scheme-years/<int:scheme_year_id>/", cover.scheme_year_detail, name="scheme_year_detail"),
+    path("scheme-years/<int:scheme_year_id>/edit/", cover.scheme_year_edit, name="scheme_year_edit"),
+    path("scheme-years/<int:scheme_year_id>/issue/", cover.scheme_year_issue, name="scheme_year_issue"),
+    path("scheme-years/<int:scheme_year_id>/policies/", cover.policy_list, name="policy_list"),
+    path("scheme-years/<int:scheme_year_id>/certificates/", cover.certificate_batch,
+         name="certificate_batch"),
+    path("scheme-years/<int:scheme_year_id>/changes/", cover.change_list, name="change_list"),
+    path("scheme-years/<int:scheme_year_id>/changes.xlsx", cover.change_list_export,
+         name="change_list_export"),
+    path("scheme-years/<int:scheme_year_id>/insured.xlsx", cover.insured_list_export,
+         name="insured_list_export"),
+    path("scheme-years/<int:scheme_year_id>/premium/", cover.premium_settlement, name="premium_settlement"),
+    path("scheme-years/<int:scheme_year_id>/premium.xlsx", cover.premium_settlement_export,
+         {"fmt": "xlsx"}, name="premium_settlement_xlsx"),
+    path("scheme-years/<int:scheme_year_id>/premium.pdf", cover.premium_settlement_export,
+         {"fmt": "pdf"}, name="premium_settlement_pdf"),
+    path("policies/<int:policy_id>/certificate.pdf", cover.policy_certificate, name="policy_certificate"),
 ]

@@ -2,11 +2,12 @@
 
 import itertools
 from datetime import date
+from decimal import Decimal
 
 import factory
 
 from enrollment.demo import FEMALE_GIVEN, MALE_GIVEN, SURNAMES
-from enrollment.models import Person
+from enrollment.models import Person, Policy, SchemeYear
 from enrollment.rules import make_id_number
 from tongzhou_care.core.models import Insurer, Role, Street, User
 from tongzhou_care.core.services import user_save
@@ -53,3 +54,31 @@ def make_user(role: str, *, username: str | None = None, street_obj: Street | No
     user = User(username=username or f"{role}_{next(_id_sequence)}", role=role,
                 full_name=f"测试{Role(role).label}", street=street_obj, insurer=insurer)
     return user_save(user=user, actor=None, password=password)
+
+
+class SchemeYearFactory(factory.django.DjangoModelFactory):
+    """A scheme year; each factory call gets its own calendar year so windows never overlap."""
+
+    class Meta:
+        model = SchemeYear
+
+    name = factory.Sequence(lambda n: f"{2030 + n}年度")
+    insurer = factory.LazyFunction(
+        lambda: Insurer.objects.get_or_create(name="测试保险公司", defaults={"hotline": "95500"})[0])
+    contract_number = factory.Sequence(lambda n: f"TZWJW-{2030 + n}-01")
+    tender_date = factory.Sequence(lambda n: date(2029 + n, 11, 20))
+    coverage_start = factory.Sequence(lambda n: date(2030 + n, 1, 1))
+    coverage_end = factory.LazyAttribute(lambda o: date(o.coverage_start.year, 12, 31))
+    premium_per_person = Decimal("280.00")
+    daily_subsidy = Decimal("300.00")
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Policy
+
+    scheme_year = factory.SubFactory(SchemeYearFactory)
+    person = factory.SubFactory(PersonFactory)
+    number = factory.Sequence(lambda n: f"TZ2030-{n:06d}")
+    cover_start = factory.LazyAttribute(lambda o: o.scheme_year.coverage_start)
+    cover_end = factory.LazyAttribute(lambda o: o.scheme_year.coverage_end)

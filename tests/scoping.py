@@ -41,7 +41,38 @@ def _roster_import(street: Street) -> Planted:
     return Planted(ri.pk, (person.name, person.id_number), officer_sees_own=False)
 
 
+def _scheme_year(street: Street) -> Planted:
+    """A scheme year with a policy of the street's person (scheme years are the commission's
+    and the insurer's; officers see cover on each person's page)."""
+    from tests.factories import PolicyFactory
+
+    policy = PolicyFactory(person=PersonFactory(street=street, name="年度" + street.name[:2] + "测"))
+    return Planted(policy.scheme_year_id, (policy.person.name, policy.person.id_number),
+                   officer_sees_own=False)
+
+
+def _policy(street: Street) -> Planted:
+    from tests.factories import PolicyFactory
+
+    policy = PolicyFactory(person=PersonFactory(street=street, name="保单" + street.name[:2] + "测"))
+    return Planted(policy.pk, (policy.person.name, policy.person.id_number, policy.number))
+
+
+def _job(street: Street) -> Planted:
+    """A job of another user (an officer of the street): nobody sees another's jobs."""
+    from tests.factories import make_user
+    from tongzhou_care.core.models import BackgroundJob, Role
+
+    owner = make_user(Role.STREET_OFFICER, street_obj=street)
+    job = BackgroundJob.objects.create(kind="certificate_batch", title=f"{street.name}任务测",
+                                       created_by=owner)
+    return Planted(job.pk, (job.title,), officer_sees_own=False)
+
+
 ID_KWARGS: dict[str, Callable[[Street], Planted]] = {
     "person_id": _person,
     "import_id": _roster_import,
+    "scheme_year_id": _scheme_year,
+    "policy_id": _policy,
+    "job_id": _job,
 }

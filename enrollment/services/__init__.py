@@ -6,3 +6,4 @@ from .roster import (  # noqa: F401
     roster_import_discard,
     roster_import_preview,
 )
+from .cover import policies_issue, policies_sync, scheme_year_save  # noqa: F401

@@ -9,6 +9,7 @@ from tongzhou_care.core.rules import RuleViolation
 
 from ..models import Person, PersonStatus
 from ..rules import parse_id_number
+from .cover import policies_sync
 
 # Officers correct how to reach a person; who the person is comes from the roster or the
 # commission admin.
@@ -51,4 +52,7 @@ def person_update(*, person_id: int, version: int, changes: dict, actor, today=N
     with audit_context(actor, "person_update"):
         person.full_clean(exclude=["spouse"])
         person.save()
+    if {"status", "status_date", "category"} & set(changes):
+        # A recorded death or removal ends cover; a new eligible category adds it.
+        policies_sync(actor=actor, today=today or timezone.localdate())
     return person

@@ -38,6 +38,7 @@ from ..rules import (
     street_index,
 )
 from ..selectors import eligible_categories
+from .cover import policies_sync
 
 # pg_advisory_xact_lock key for applying rosters ("roster" in ASCII, as an integer).
 ROSTER_APPLY_LOCK = 0x726F73746572
@@ -413,6 +414,8 @@ def roster_import_apply(*, roster_import_id: int, actor, kinds: set[str], skip_e
         ri.removal_reason = removal_reason.strip() if "missing" in kinds else ""
         ri.inserted, ri.updated, ri.removed = inserted, updated, removed
         ri.save()
+        # Roster changes flow into issued policies: additions and ended cover for the insurer.
+        policies_sync(actor=actor, today=timezone.localdate())
     _log_import(actor, ri.file_name, ri.file_sha256,
                 f"导入：新增 {inserted}，变更 {updated}，减员 {removed}",
                 rows=inserted + updated + removed)

@@ -18,7 +18,7 @@ from tongzhou_care.core.xlsx import open_temp
 
 from ..exports import write_roster
 from ..forms import PersonEditForm, PersonFilterForm, ReasonForm, UnmaskForm
-from ..selectors import person_export_values, person_for_user_or_404, person_search
+from ..selectors import person_export_values, person_for_user_or_404, person_search, policies_visible_to
 from ..services import person_update
 from ..services.persons import editable_fields
 
@@ -59,6 +59,7 @@ def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
         "unmasked": unmasked,
         "unmask_form": unmask_form or UnmaskForm(),
         "can_edit": bool(editable_fields(request.user)),
+        "policies": policies_visible_to(request.user).filter(person=person).order_by("-cover_start"),
         "history": history_for(request.user, person),
     }, status=status)
 

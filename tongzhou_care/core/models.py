@@ -142,3 +142,58 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.target}"
+
+
+@track()
+class BackgroundJob(models.Model):
+    """Long work (certificate batches, large reports) done by `manage.py run_worker` while the
+    user does something else; the page polls its progress. See core/jobs.py."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("类型", max_length=50)
+    title = models.CharField("名称", max_length=200)
+    params = models.JSONField("参数", default=dict)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField("已完成", default=0)
+    progress_total = models.PositiveIntegerField("总数", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    result_file = models.CharField("结果文件", max_length=300, blank=True)
+    result_name = models.CharField("下载文件名", max_length=200, blank=True)
+    created_by = models.ForeignKey(User, verbose_name="提交人", on_delete=models.PROTECT,
+                                   related_name="jobs")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+    worker = models.CharField("执行进程", max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="job_status_created_idx")]
+        constraints = [
+            models.CheckConstraint(name="job_status_valid",
+                                   condition=Q(status__in=["queued", "running", "done", "failed"])),
+            models.CheckConstraint(name="job_progress_within_total",
+                                   condition=Q(progress_done__lte=models.F("progress_total"))),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -18,6 +18,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("首页", "home", "house"),
     MenuItem("参保对象", "enrollment:person_list", "people", "enrollment.view_person"),
     MenuItem("花名册导入", "enrollment:roster_import_list", "upload", "enrollment.import_roster"),
+    MenuItem("保险年度与保单", "enrollment:scheme_year_list", "shield-check", "enrollment.view_schemeyear"),
+    MenuItem("后台任务", "job_list", "hourglass-split"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
 )
 

@@ -29,6 +29,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.import_roster",
         "enrollment.export_person",
         "enrollment.export_person_full",
+        "enrollment.view_schemeyear", "enrollment.add_schemeyear", "enrollment.change_schemeyear",
+        "enrollment.issue_policies",
+        "enrollment.view_premium",
+        "enrollment.export_insured_list",
+        "enrollment.export_insured_list_full",
     }),
     Role.COMMISSION_STAFF: frozenset(_CASEWORK | {
         "core.view_all_streets",
@@ -36,16 +41,28 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "core.view_history",
         "enrollment.change_person_contact",
         "enrollment.export_person",
+        "enrollment.view_schemeyear",
+        "enrollment.view_premium",
+        "enrollment.export_insured_list",
     }),
     Role.STREET_OFFICER: frozenset(_CASEWORK | {
         "core.view_statistics",
         "enrollment.change_person_contact",
         "enrollment.export_person",
     }),
-    Role.INSURER_STAFF: frozenset(_CASEWORK),
+    # The insurer underwrites: it issues certificates and needs the full insured list.
+    Role.INSURER_STAFF: frozenset(_CASEWORK | {
+        "enrollment.view_schemeyear",
+        "enrollment.issue_policies",
+        "enrollment.view_premium",
+        "enrollment.export_insured_list",
+        "enrollment.export_insured_list_full",
+    }),
     Role.FINANCE: frozenset({
         "core.view_all_streets",
         "core.view_statistics",
+        "enrollment.view_schemeyear",
+        "enrollment.view_premium",
     }),
 }
 

@@ -1,9 +1,12 @@
-"""Read paths of the core app: the figures on each role's home page."""
+"""Read paths of the core app: the figures on each role's home page, background jobs."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from enrollment.selectors import person_counts_by_street
 
 from .access import streets_of
-from .models import Role
+from .models import BackgroundJob, Role
 
 
 def home_figures(user) -> dict:
@@ -18,3 +21,14 @@ def home_figures(user) -> dict:
         "totals": totals,
         "street_count": streets_of(user).count(),
     }
+
+
+def jobs_visible_to(user) -> QuerySet[BackgroundJob]:
+    """A user's own background jobs; nobody sees another's (their results carry personal data)."""
+    if not user.is_authenticated:
+        return BackgroundJob.objects.none()
+    return BackgroundJob.objects.filter(created_by=user)
+
+
+def job_for_user_or_404(user, job_id) -> BackgroundJob:
+    return get_object_or_404(jobs_visible_to(user), pk=job_id)

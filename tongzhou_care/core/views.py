@@ -1,22 +1,59 @@
-"""Pages every role shares: home, password change and the error pages."""
+"""Pages every role shares: home, password change, background jobs and the error pages."""
 
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseServerError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 
+from .downloads import file_download
 from .forms import ChangePasswordForm, LoginForm
-from .selectors import home_figures
+from .selectors import home_figures, job_for_user_or_404, jobs_visible_to
 
 
 @require_GET
 @login_required
 def home(request):
     return render(request, "core/home.html", {"figures": home_figures(request.user)})
+
+
+@require_GET
+@login_required
+def job_list(request):
+    page = Paginator(jobs_visible_to(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "core/job_list.html", {"page": page})
+
+
+@require_GET
+@login_required
+def job_detail(request, job_id):
+    return render(request, "core/job_detail.html", {"job": job_for_user_or_404(request.user, job_id)})
+
+
+@require_GET
+@login_required
+def job_progress(request, job_id):
+    """The progress block, polled by the job page (htmx) until the job ends."""
+    return render(request, "core/_job_progress.html", {"job": job_for_user_or_404(request.user, job_id)})
+
+
+@require_GET
+@login_required
+def job_download(request, job_id):
+    job = job_for_user_or_404(request.user, job_id)
+    if job.status != job.Status.DONE or not job.result_file:
+        raise Http404
+    path = Path(settings.MEDIA_ROOT) / job.result_file
+    content_type = mimetypes.guess_type(job.result_name)[0] or "application/octet-stream"
+    return file_download(path.open("rb"), job.result_name, content_type)
 
 
 class LoginView(auth_views.LoginView):

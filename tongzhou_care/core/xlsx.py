@@ -30,50 +30,86 @@ def open_temp():
     return tempfile.TemporaryFile(prefix="tz-export-", suffix=".xlsx")
 
 
-def write_table(out, columns: list[Column], rows: Iterable[Iterable], *, sheet_name: str = "Sheet1",
-                title: str | None = None) -> int:
-    """Write one sheet (an optional title row, the header, the rows) to the file object `out`
-    and return the number of data rows. Strings are always written as strings: one that looks
-    like a formula gets Excel's quote prefix, so it is shown, never evaluated."""
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                         "text_wrap": True, "valign": "vcenter"})
-    text_format = workbook.add_format({"num_format": "@"})
-    quoted_format = workbook.add_format({"num_format": "@", "quote_prefix": True})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    money_format = workbook.add_format({"num_format": "#,##0.00"})
+def new_workbook(out) -> xlsxwriter.Workbook:
+    """A workbook writing to `out`, one row in memory at a time, never turning text into
+    numbers, formulas or links."""
+    return xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
+                                     "strings_to_formulas": False, "strings_to_urls": False})
 
+
+def _write_value(sheet, r, c, value, column: Column, formats: dict) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, str):
+        fmt = formats["quoted"] if value.startswith(FORMULA_TRIGGERS) else formats["text"]
+        sheet.write_string(r, c, value, fmt)
+    elif isinstance(value, datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        sheet.write_datetime(r, c, local.replace(tzinfo=None), formats["date"])
+    elif isinstance(value, date):
+        sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), formats["date"])
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        sheet.write_number(r, c, float(value), formats["money"] if column.kind == "money" else None)
+    else:
+        sheet.write_string(r, c, str(value), formats["text"])
+
+
+def _formats(workbook) -> dict:
+    return {
+        "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                       "text_wrap": True, "valign": "vcenter"}),
+        "text": workbook.add_format({"num_format": "@"}),
+        "quoted": workbook.add_format({"num_format": "@", "quote_prefix": True}),
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "money": workbook.add_format({"num_format": "#,##0.00"}),
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "bold": workbook.add_format({"bold": True}),
+    }
+
+
+def add_table(workbook, columns: list[Column], rows: Iterable[Iterable], *, sheet_name: str,
+              title: str | None = None) -> int:
+    """Add a sheet: an optional title row, the header (frozen, filterable), the rows; return
+    the number of rows. Strings are always strings: one that looks like a formula gets Excel's
+    quote prefix, so it is shown, never evaluated (S19)."""
+    formats = _formats(workbook)
+    sheet = workbook.add_worksheet(sheet_name[:31])
     first = 0
     if title:
-        sheet.write_string(0, 0, title, workbook.add_format({"bold": True, "font_size": 14}))
+        sheet.write_string(0, 0, title, formats["title"])
         first = 1
     for c, column in enumerate(columns):
-        sheet.set_column(c, c, column.width, text_format if column.kind == "text" else None)
-        sheet.write_string(first, c, column.header, header_format)
+        sheet.set_column(c, c, column.width, formats["text"] if column.kind == "text" else None)
+        sheet.write_string(first, c, column.header, formats["header"])
     sheet.freeze_panes(first + 1, 0)
-
     count = 0
     for r, row in enumerate(rows, start=first + 1):
         for c, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            if isinstance(value, str):
-                fmt = quoted_format if value.startswith(FORMULA_TRIGGERS) else text_format
-                sheet.write_string(r, c, value, fmt)
-            elif isinstance(value, datetime):
-                local = timezone.localtime(value) if timezone.is_aware(value) else value
-                sheet.write_datetime(r, c, local.replace(tzinfo=None), date_format)
-            elif isinstance(value, date):
-                sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), date_format)
-            elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-                sheet.write_number(r, c, float(value),
-                                   money_format if columns[c].kind == "money" else None)
-            else:
-                sheet.write_string(r, c, str(value), text_format)
+            _write_value(sheet, r, c, value, columns[c], formats)
         count += 1
     if count:
         sheet.autofilter(first, 0, first + count, len(columns) - 1)
+    return count
+
+
+def add_summary(workbook, pairs: list[tuple[str, object]], *, sheet_name: str, title: str) -> None:
+    """Add a sheet of label / value pairs under a title (the head of a report)."""
+    formats = _formats(workbook)
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    sheet.set_column(0, 0, 32)
+    sheet.set_column(1, 1, 28)
+    sheet.write_string(0, 0, title, formats["title"])
+    value_column = Column("", kind="money")
+    for r, (label, value) in enumerate(pairs, start=2):
+        sheet.write_string(r, 0, label, formats["bold"])
+        column = value_column if isinstance(value, Decimal) else Column("", kind="text")
+        _write_value(sheet, r, 1, value, column, formats)
+
+
+def write_table(out, columns: list[Column], rows: Iterable[Iterable], *, sheet_name: str = "Sheet1",
+                title: str | None = None) -> int:
+    """A workbook of one table (add_table) written to `out`; returns the number of rows."""
+    workbook = new_workbook(out)
+    count = add_table(workbook, columns, rows, sheet_name=sheet_name, title=title)
     workbook.close()
     return count

@@ -163,6 +163,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 # Where uploads wait while a request reads them (None: the system's temp folder).
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 
+# --- Background jobs (core/jobs.py) -------------------------------------------------------
+# A running job whose worker has not reported for this many seconds is taken over by another.
+JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=120)
+
 # --- Audit (S13) ---------------------------------------------------------------------------
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
@@ -184,5 +188,7 @@ LOGGING = {
         # Django's request logger prints the URL and, on errors, local variables.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,146 @@
+"""Scheme years, cover windows and premiums (domain.md: "Scheme year and contract",
+"Policies and certificates"; plan 四 and 五(二))."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from tongzhou_care.core.money import to_yuan
+from tongzhou_care.core.rules import RuleViolation
+
+PREMIUM_CEILING = Decimal("300.00")    # 保费标准不超过300元/人/年 (plan 五(二))
+SUBSIDY_FLOOR = Decimal("300.00")      # 不少于300元/天 (plan 四(一))
+DEFAULT_DAY_CAP = 90                   # 一年累计理赔天数不超过90天 (plan 四(一))
+
+__all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DEFAULT_DAY_CAP", "Cover", "add_years",
+           "default_coverage_end", "check_scheme_year_money", "addition_cover_start",
+           "ended_cover", "scheme_periods", "months_charged", "policy_premium", "budget_cap",
+           "Settlement", "premium_settlement"]
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A cover window, both ends inclusive; end < start means no cover at all (a person added
+    mid-year who died before their cover began)."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return max((self.end - self.start).days + 1, 0)
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def default_coverage_end(start: date) -> date:
+    """保障周期为1年: start + 1 year − 1 day (2026-01-01 → 2026-12-31)."""
+    return add_years(start, 1) - timedelta(days=1)
+
+
+def check_scheme_year_money(*, premium: Decimal, daily_subsidy: Decimal, day_cap: int,
+                            coverage_start: date, coverage_end: date) -> None:
+    """Raises RuleViolation when a setting breaks the plan: premium over 300 元, daily subsidy
+    under 300 元, a day cap outside 1..366, or a coverage end not after its start."""
+    if premium <= 0 or premium > PREMIUM_CEILING:
+        raise RuleViolation("premium", f"每人每年保费须大于0且不超过{PREMIUM_CEILING}元（实施方案五(二)）")
+    if daily_subsidy < SUBSIDY_FLOOR:
+        raise RuleViolation("subsidy", f"住院护理补贴每天不得少于{SUBSIDY_FLOOR}元（实施方案四(一)）")
+    if not 1 <= day_cap <= 366:
+        raise RuleViolation("day_cap", "每年累计理赔天数须在1至366天之间")
+    if coverage_end <= coverage_start:
+        raise RuleViolation("coverage", "保险期间的结束日期须晚于开始日期")
+
+
+def addition_cover_start(*, notified_on: date, coverage: Cover) -> date:
+    """A person added mid-year is covered from the day after the addition was notified to
+    the insurer (never before the coverage start)."""
+    return max(coverage.start, notified_on + timedelta(days=1))
+
+
+def ended_cover(cover: Cover, *, last_day: date) -> Cover:
+    """Cover ended by death (the date of death) or a removal (the day it takes effect). An
+    end before the cover began leaves no cover; an end after the current end changes nothing."""
+    return Cover(cover.start, min(cover.end, max(last_day, cover.start - timedelta(days=1))))
+
+
+def scheme_periods(coverage: Cover) -> list[Cover]:
+    """The twelve monthly periods of a scheme year, from its start day (a year starting on the
+    15th has periods 15th to 14th)."""
+    periods = []
+    for k in range(12):
+        start = _add_months(coverage.start, k)
+        end = _add_months(coverage.start, k + 1) - timedelta(days=1)
+        periods.append(Cover(start, min(end, coverage.end)))
+    return periods
+
+
+def _add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_charged(cover: Cover, coverage: Cover) -> int:
+    """Whole months, as insurers bill them: a period counts when the person is covered on its
+    first day (added mid-month: from the next period; died mid-month: that period counts)."""
+    return sum(1 for period in scheme_periods(coverage) if cover.covers(period.start))
+
+
+def policy_premium(*, premium: Decimal, proration: str, cover: Cover, coverage: Cover) -> Decimal:
+    """What one policy costs under the contract's proration rule, rounded to the fen once:
+    "day" premium × covered days ÷ days of the scheme year; "month" premium × months charged
+    ÷ 12; "start" the full premium for persons covered from the start, nothing for additions."""
+    if proration == "day":
+        return to_yuan(premium * cover.days / coverage.days)
+    if proration == "month":
+        return to_yuan(premium * months_charged(cover, coverage) / 12)
+    if proration == "start":
+        return to_yuan(premium if cover.start == coverage.start and cover.days else 0)
+    raise ValueError(f"unknown proration rule {proration!r}")
+
+
+def budget_cap(persons: int) -> Decimal:
+    """The budget ceiling: 300 元 for each person insured in the year (plan 五(二))."""
+    return to_yuan(PREMIUM_CEILING * persons)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What the government owes the insurer for a scheme year (保费结算)."""
+
+    start_headcount: int            # covered from the coverage start
+    monthly_headcount: list[int]    # covered on the first day of each of the 12 periods
+    amounts: list[Decimal]          # per policy, in the order given
+    total: Decimal                  # the sum of the per-policy amounts
+    persons: int                    # persons insured at any time in the year
+    cap: Decimal                    # 300 元 × persons
+
+
+def premium_settlement(*, premium: Decimal, proration: str, coverage: Cover,
+                       covers: list[Cover]) -> Settlement:
+    """Settle a scheme year: each policy's premium under the contract's proration rule
+    (rounded per policy, the amount each line of the bill shows), their sum, the headcounts,
+    and the budget ceiling."""
+    periods = scheme_periods(coverage)
+    amounts = [policy_premium(premium=premium, proration=proration, cover=c, coverage=coverage)
+               for c in covers]
+    insured = [c for c in covers if c.days]
+    return Settlement(
+        start_headcount=sum(1 for c in insured if c.start == coverage.start),
+        monthly_headcount=[sum(1 for c in insured if c.covers(p.start)) for p in periods],
+        amounts=amounts,
+        total=sum(amounts, Decimal("0.00")),
+        persons=len(insured),
+        cap=budget_cap(len(insured)),
+    )

@@ -1,0 +1,151 @@
+"""Scheme years and policies: settings, issuing policies, and keeping them true as the roster
+changes (additions and removals for the insurer's change list).
+
+Lock order: the scheme year row first (policy numbers are drawn under it), then policies.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef
+from django.utils import timezone
+
+from tongzhou_care.core.audit import audit_context
+from tongzhou_care.core.rules import RuleViolation
+
+from ..models import MONEY_SETTINGS, ContractAmendment, Person, PersonStatus, Policy, PolicyChange, SchemeYear
+from ..rules import Cover, addition_cover_start, check_scheme_year_money, ended_cover
+
+END_REASONS = {PersonStatus.DECEASED: Policy.EndReason.DEATH, PersonStatus.REMOVED: Policy.EndReason.REMOVAL}
+CHANGE_REASONS = {PersonStatus.DECEASED: "死亡", PersonStatus.REMOVED: "减员"}
+
+
+@transaction.atomic
+def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | None = None,
+                     amendment_reason: str = "") -> SchemeYear:
+    """Validate and save a scheme year. Once a claim of the year has been decided its money
+    settings change only with an amendment date and reason, recorded as a ContractAmendment.
+    Raises RuleViolation or ValidationError."""
+    check_scheme_year_money(premium=scheme_year.premium_per_person,
+                            daily_subsidy=scheme_year.daily_subsidy, day_cap=scheme_year.day_cap,
+                            coverage_start=scheme_year.coverage_start,
+                            coverage_end=scheme_year.coverage_end)
+    changes = {}
+    if scheme_year.pk:
+        current = SchemeYear.objects.select_for_update().get(pk=scheme_year.pk)
+        changes = {f: [str(getattr(current, f)), str(getattr(scheme_year, f))] for f in MONEY_SETTINGS
+                   if getattr(current, f) != getattr(scheme_year, f)}
+        if current.policies_issued_at and (current.coverage_start, current.coverage_end) != (
+                scheme_year.coverage_start, scheme_year.coverage_end):
+            raise RuleViolation("coverage_fixed", "保单已生成，保险期间不能再修改。")
+        if changes and current.money_locked_at:
+            if amendment_date is None or not amendment_reason.strip():
+                raise RuleViolation("amendment", "本年度已有核定的理赔，修改保费、补贴标准、天数上限或计算规则"
+                                    "须作为合同变更记录，请填写变更生效日期和原因。")
+    with audit_context(actor, "scheme_year_save"):
+        scheme_year.full_clean()
+        scheme_year.save()
+        if changes and scheme_year.money_locked_at:
+            ContractAmendment.objects.create(scheme_year=scheme_year, effective_date=amendment_date,
+                                             reason=amendment_reason.strip(), changes=changes,
+                                             created_by=actor)
+    return scheme_year
+
+
+def _eligible_without_policy(scheme_year: SchemeYear):
+    return (Person.objects.filter(status=PersonStatus.ACTIVE,
+                                  category__in=scheme_year.eligible_categories)
+            .exclude(Exists(Policy.objects.filter(scheme_year=scheme_year, person=OuterRef("pk"))))
+            .order_by("street__code", "pk"))
+
+
+def _next_numbers(scheme_year: SchemeYear, count: int) -> list[str]:
+    """Policy numbers TZ2026-000001 …, continuing after the last one of the year (the caller
+    holds the scheme year's row lock)."""
+    last = Policy.objects.filter(scheme_year=scheme_year).aggregate(Max("number"))["number__max"]
+    first = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    prefix = f"TZ{scheme_year.coverage_start:%Y}-"
+    return [f"{prefix}{n:06d}" for n in range(first, first + count)]
+
+
+@transaction.atomic
+def policies_issue(*, scheme_year_id: int, actor, today: date | None = None) -> int:
+    """Issue the year's policies and return how many were created. The first issue covers
+    every eligible active person from the coverage start (they were on the roster at the start);
+    later runs only add persons who have none, as mid-year additions."""
+    today = today or timezone.localdate()
+    scheme_year = SchemeYear.objects.select_for_update().get(pk=scheme_year_id)
+    if scheme_year.policies_issued_at is not None:
+        return policies_sync(actor=actor, today=today, scheme_year_ids=[scheme_year.pk])
+    persons = list(_eligible_without_policy(scheme_year).values_list("pk", flat=True))
+    numbers = _next_numbers(scheme_year, len(persons))
+    with audit_context(actor, "policies_issue"):
+        Policy.objects.bulk_create([
+            Policy(scheme_year=scheme_year, person_id=pk, number=number,
+                   cover_start=scheme_year.coverage_start, cover_end=scheme_year.coverage_end)
+            for pk, number in zip(persons, numbers)
+        ], batch_size=5000)
+        scheme_year.policies_issued_at = timezone.now()
+        scheme_year.save(update_fields=["policies_issued_at", "updated_at"])
+    return len(persons)
+
+
+@transaction.atomic
+def policies_sync(*, actor, today: date | None = None, scheme_year_ids=None) -> int:
+    """Bring issued policies in line with the roster and return how many changed: eligible
+    persons without a policy are added (cover from the day after today, when the insurer is
+    told), and the cover of persons who died or were removed ends on that date. Each change is a
+    line of the change list. Runs after every roster import and status change."""
+    today = today or timezone.localdate()
+    years = (SchemeYear.objects.select_for_update().filter(policies_issued_at__isnull=False,
+                                                           coverage_end__gte=today)
+             .order_by("coverage_start"))
+    if scheme_year_ids is not None:
+        years = years.filter(pk__in=scheme_year_ids)
+    changed = 0
+    with audit_context(actor, "policies_sync"):
+        for scheme_year in years:
+            changed += _add_missing(scheme_year, actor, today)
+        changed += _end_ended(actor, today)
+    return changed
+
+
+def _add_missing(scheme_year: SchemeYear, actor, today: date) -> int:
+    coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
+    start = addition_cover_start(notified_on=today, coverage=coverage)
+    if start > coverage.end:
+        return 0
+    persons = list(_eligible_without_policy(scheme_year).values_list("pk", flat=True))
+    policies = Policy.objects.bulk_create([
+        Policy(scheme_year=scheme_year, person_id=pk, number=number, cover_start=start,
+               cover_end=coverage.end)
+        for pk, number in zip(persons, _next_numbers(scheme_year, len(persons)))
+    ])
+    PolicyChange.objects.bulk_create([
+        PolicyChange(scheme_year=scheme_year, policy=policy, kind=PolicyChange.Kind.ADDITION,
+                     effective_date=start, notified_on=today, reason="新增参保对象", created_by=actor)
+        for policy in policies
+    ])
+    return len(policies)
+
+
+def _end_ended(actor, today: date) -> int:
+    """Policies still open past the death or removal date of their person."""
+    ended = (Policy.objects.select_for_update(of=("self",))
+             .filter(person__status__in=list(END_REASONS), end_reason="",
+                     cover_end__gt=F("person__status_date"))
+             .select_related("person", "scheme_year"))
+    count = 0
+    for policy in ended:
+        person = policy.person
+        cover = ended_cover(policy.cover, last_day=person.status_date)
+        policy.cover_end = cover.end
+        policy.end_reason = END_REASONS[person.status]
+        policy.save(update_fields=["cover_end", "end_reason"])
+        PolicyChange.objects.create(
+            scheme_year=policy.scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,
+            effective_date=person.status_date, notified_on=today,
+            reason=CHANGE_REASONS[person.status] + (f"：{person.removal_reason}" if person.removal_reason else ""),
+            created_by=actor)
+        count += 1
+    return count

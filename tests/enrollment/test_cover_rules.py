@@ -1,0 +1,130 @@
+"""Scheme years, cover windows and premiums, as tables written from domain.md and the plan."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from enrollment.rules import (
+    Cover,
+    addition_cover_start,
+    budget_cap,
+    check_scheme_year_money,
+    default_coverage_end,
+    ended_cover,
+    months_charged,
+    policy_premium,
+    scheme_periods,
+)
+from tongzhou_care.core.rules import RuleViolation
+
+YEAR = Cover(date(2026, 1, 1), date(2026, 12, 31))     # 365 days
+D = date
+
+
+@pytest.mark.parametrize("start, end", [
+    (D(2026, 1, 1), D(2026, 12, 31)),
+    (D(2026, 7, 1), D(2027, 6, 30)),
+    (D(2027, 3, 1), D(2028, 2, 29)),     # the year ends on a leap day
+    (D(2028, 2, 29), D(2029, 2, 27)),    # starting on a leap day: 28 Feb next year − 1 day
+])
+def test_default_coverage_end_is_one_year_minus_a_day(start, end):
+    assert default_coverage_end(start) == end
+
+
+@pytest.mark.parametrize("premium, subsidy, cap, code", [
+    ("300.00", "300.00", 90, None),
+    ("280.50", "350.00", 90, None),
+    ("300.01", "300.00", 90, "premium"),      # above the 300 元 ceiling of plan 五(二)
+    ("0", "300.00", 90, "premium"),
+    ("280.00", "299.99", 90, "subsidy"),      # below 300 元 a day, plan 四(一)
+    ("280.00", "300.00", 0, "day_cap"),
+])
+def test_scheme_year_money_bounds(premium, subsidy, cap, code):
+    def check():
+        check_scheme_year_money(premium=Decimal(premium), daily_subsidy=Decimal(subsidy), day_cap=cap,
+                                coverage_start=YEAR.start, coverage_end=YEAR.end)
+    if code is None:
+        check()
+    else:
+        with pytest.raises(RuleViolation) as error:
+            check()
+        assert error.value.code == code
+
+
+@pytest.mark.parametrize("notified, start", [
+    (D(2026, 3, 10), D(2026, 3, 11)),   # the day after the insurer was told
+    (D(2025, 12, 20), D(2026, 1, 1)),   # told before the year began: from its start
+    (D(2025, 12, 31), D(2026, 1, 1)),
+    (D(2026, 12, 30), D(2026, 12, 31)),
+])
+def test_addition_cover_start(notified, start):
+    assert addition_cover_start(notified_on=notified, coverage=YEAR) == start
+
+
+@pytest.mark.parametrize("cover, last_day, expected_end, days", [
+    (YEAR, D(2026, 5, 20), D(2026, 5, 20), 140),          # death: cover ends on the day
+    (YEAR, D(2027, 2, 1), D(2026, 12, 31), 365),          # after the year: nothing changes
+    (Cover(D(2026, 6, 1), YEAR.end), D(2026, 5, 20), D(2026, 5, 31), 0),   # died before cover
+    (YEAR, D(2026, 1, 1), D(2026, 1, 1), 1),              # first day counts
+])
+def test_ended_cover(cover, last_day, expected_end, days):
+    ended = ended_cover(cover, last_day=last_day)
+    assert (ended.end, ended.days) == (expected_end, days)
+
+
+def test_scheme_periods_follow_the_start_day():
+    periods = scheme_periods(Cover(D(2026, 1, 15), D(2027, 1, 14)))
+    assert len(periods) == 12
+    assert (periods[0].start, periods[0].end) == (D(2026, 1, 15), D(2026, 2, 14))
+    assert (periods[-1].start, periods[-1].end) == (D(2026, 12, 15), D(2027, 1, 14))
+    periods = scheme_periods(Cover(D(2026, 1, 31), D(2027, 1, 30)))
+    assert periods[1].start == D(2026, 2, 28)
+
+
+@pytest.mark.parametrize("cover, months", [
+    (YEAR, 12),
+    (Cover(D(2026, 3, 11), YEAR.end), 9),     # added 11 March: April to December
+    (Cover(D(2026, 3, 1), YEAR.end), 10),     # added on the 1st: March counts
+    (Cover(YEAR.start, D(2026, 5, 20)), 5),   # died 20 May: January to May
+    (Cover(D(2026, 6, 1), D(2026, 5, 31)), 0),
+])
+def test_months_charged(cover, months):
+    assert months_charged(cover, YEAR) == months
+
+
+@pytest.mark.parametrize("rule, cover, amount", [
+    ("day", YEAR, "280.00"),
+    ("day", Cover(D(2026, 3, 11), YEAR.end), "227.07"),   # 296 days: 280 × 296 / 365 = 227.068…
+    ("day", Cover(YEAR.start, D(2026, 1, 1)), "0.77"),    # one day: 280 / 365 = 0.767
+    ("day", Cover(D(2026, 6, 1), D(2026, 5, 31)), "0.00"),
+    ("month", Cover(D(2026, 3, 11), YEAR.end), "210.00"),  # 9 months of 12
+    ("month", Cover(YEAR.start, D(2026, 5, 20)), "116.67"),  # 5 / 12 × 280 = 116.666…
+    ("start", YEAR, "280.00"),
+    ("start", Cover(YEAR.start, D(2026, 5, 20)), "280.00"),  # removals still cost the year
+    ("start", Cover(D(2026, 3, 11), YEAR.end), "0.00"),      # additions cost nothing more
+])
+def test_policy_premium(rule, cover, amount):
+    assert policy_premium(premium=Decimal("280.00"), proration=rule, cover=cover,
+                          coverage=YEAR) == Decimal(amount)
+
+
+def test_budget_cap_is_300_per_person():
+    assert budget_cap(437) == Decimal("131100.00")
+
+
+def test_premium_settlement_by_day():
+    from enrollment.rules import premium_settlement
+
+    covers = [YEAR, YEAR, Cover(D(2026, 3, 11), YEAR.end), Cover(YEAR.start, D(2026, 5, 20)),
+              Cover(D(2026, 6, 1), D(2026, 5, 31))]      # added, then died before cover began
+    result = premium_settlement(premium=Decimal("280.00"), proration="day", coverage=YEAR,
+                                covers=covers)
+    assert result.amounts == [Decimal("280.00"), Decimal("280.00"), Decimal("227.07"),
+                              Decimal("107.40"), Decimal("0.00")]     # 140 days: 107.397…
+    assert result.total == Decimal("894.47")
+    assert result.start_headcount == 3
+    assert result.monthly_headcount[:3] == [3, 3, 3]        # 1 Jan, 1 Feb, 1 Mar
+    assert result.monthly_headcount[3] == 4                 # the addition counts from 1 April
+    assert result.monthly_headcount[5] == 3                 # 1 June: the death in May is gone
+    assert (result.persons, result.cap) == (4, Decimal("1200.00"))

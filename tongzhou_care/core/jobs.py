@@ -1,0 +1,169 @@
+"""Background jobs on PostgreSQL alone: a BackgroundJob row is the queue entry, the progress
+shown to the user and the lease of the worker running it.
+
+Why not procrastinate or django-tasks: procrastinate needs psycopg 3, and with it installed
+Django switches its PostgreSQL driver away from psycopg2; django-tasks' database backend leaves
+a task whose worker died in "running" for ever. What is needed fits here: workers on any number
+of machines claim jobs with SELECT ... FOR UPDATE SKIP LOCKED; a running job's heartbeat is
+refreshed with each step of progress; a job whose heartbeat is older than JOB_STALE_AFTER is
+claimed again by the next free worker (its worker died), and a worker that finds its lease
+taken stops. Runners are written to resume: each output part is written to a temporary name
+and renamed, parts already on disk are kept, so a restart produces the same single result.
+"""
+
+import logging
+import os
+import signal
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .audit import audit_context
+from .models import BackgroundJob
+from .rules import RuleViolation
+
+logger = logging.getLogger(__name__)
+
+Runner = Callable[[BackgroundJob, "Progress"], tuple[Path, str]]
+RUNNERS: dict[str, Runner] = {}
+
+
+def job_runner(kind: str):
+    """Register a runner: it does the work, reports progress, and returns (file, name)."""
+    def register(fn: Runner) -> Runner:
+        RUNNERS[kind] = fn
+        return fn
+    return register
+
+
+class JobLost(Exception):
+    """Another worker took this job over (ours was thought dead): stop quietly."""
+
+
+def job_folder(job: BackgroundJob) -> Path:
+    """Where a job keeps its parts and result: outside static/, served only by the scoped view."""
+    folder = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Progress:
+    """What a runner reports: the total, then steps done. Each report is the heartbeat."""
+
+    def __init__(self, job: BackgroundJob, worker: str):
+        self.job, self.worker = job, worker
+
+    def _update(self, **fields) -> None:
+        fields["heartbeat_at"] = timezone.now()
+        updated = BackgroundJob.objects.filter(pk=self.job.pk, worker=self.worker,
+                                               status=BackgroundJob.Status.RUNNING).update(**fields)
+        if not updated:
+            raise JobLost(self.job.pk)
+
+    def total(self, total: int, done: int = 0) -> None:
+        self._update(progress_total=total, progress_done=done)
+
+    def done(self, done: int) -> None:
+        self._update(progress_done=done)
+
+
+@transaction.atomic
+def job_defer(*, kind: str, title: str, params: dict, actor) -> BackgroundJob:
+    """Queue a job for the workers and return it. Raises KeyError for an unknown kind."""
+    if kind not in RUNNERS:
+        raise KeyError(kind)
+    with audit_context(actor, "job_defer"):
+        return BackgroundJob.objects.create(kind=kind, title=title[:200], params=params,
+                                            created_by=actor)
+
+
+def claim_next_job(worker: str) -> BackgroundJob | None:
+    """The oldest job waiting, or running with a stale heartbeat, now leased to `worker`."""
+    stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER)
+    with transaction.atomic():
+        job = (BackgroundJob.objects.select_for_update(skip_locked=True)
+               .filter(Q(status=BackgroundJob.Status.QUEUED)
+                       | Q(status=BackgroundJob.Status.RUNNING, heartbeat_at__lt=stale))
+               .order_by("created_at").first())
+        if job is None:
+            return None
+        now = timezone.now()
+        if job.status == BackgroundJob.Status.RUNNING:
+            logger.warning("job %s: worker %s lost, taken over by %s", job.pk, job.worker, worker)
+        job.status, job.worker, job.attempts = BackgroundJob.Status.RUNNING, worker, job.attempts + 1
+        job.started_at = job.started_at or now
+        job.heartbeat_at = now
+        job.save(update_fields=["status", "worker", "attempts", "started_at", "heartbeat_at"])
+        return job
+
+
+def run_job(job: BackgroundJob, worker: str) -> None:
+    """Run a claimed job to its end: done with its result file, or failed with a reason."""
+    progress = Progress(job, worker)
+    try:
+        with audit_context(job.created_by, f"job:{job.kind}", job=job.pk):
+            path, name = RUNNERS[job.kind](job, progress)
+    except JobLost:
+        logger.warning("job %s: lease lost by %s, stopping", job.pk, worker)
+        return
+    except RuleViolation as violation:
+        _finish(job, worker, status=BackgroundJob.Status.FAILED, message=violation.message)
+    except Exception:  # noqa: BLE001 - a job must end as failed, with the detail in the log
+        logger.error("job %s failed:\n%s", job.pk, traceback.format_exc())
+        _finish(job, worker, status=BackgroundJob.Status.FAILED,
+                message=f"处理时出现内部错误（任务编号 {job.pk}），已记录，请联系系统管理员。")
+    else:
+        relative = path.relative_to(settings.MEDIA_ROOT)
+        _finish(job, worker, status=BackgroundJob.Status.DONE, result_file=str(relative),
+                result_name=name)
+
+
+def _finish(job: BackgroundJob, worker: str, **fields) -> None:
+    BackgroundJob.objects.filter(pk=job.pk, worker=worker).update(
+        finished_at=timezone.now(), heartbeat_at=timezone.now(), **fields)
+
+
+class Worker:
+    """The loop of `manage.py run_worker`: claim, run, repeat; SIGTERM finishes the current
+    job's step and exits (a job cut short is resumed by the next worker)."""
+
+    def __init__(self, poll_interval: float = 1.0):
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.poll_interval = poll_interval
+        self.running = True
+
+    def stop(self, *args) -> None:
+        self.running = False
+
+    def run(self, *, once: bool = False) -> int:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        ran = 0
+        while self.running:
+            close_old_connections()
+            job = claim_next_job(self.name)
+            if job is not None:
+                run_job(job, self.name)
+                ran += 1
+                continue
+            if once:
+                break
+            time.sleep(self.poll_interval)
+        return ran
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write a file under a temporary name and rename it: a reader (or a resumed job) never
+    sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    write(temporary)
+    os.replace(temporary, path)
+    return path
