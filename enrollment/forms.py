@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Category, Person, PersonStatus, SchemeYear
+from .models import Category, Person, PersonStatus, SchemeYear, default_categories
 
 
 class PersonFilterForm(forms.Form):
@@ -87,6 +87,7 @@ class SchemeYearForm(forms.ModelForm):
 
     eligible_categories = forms.MultipleChoiceField(
         label="参保扶助类别", choices=Category.choices, widget=forms.CheckboxSelectMultiple,
+        initial=default_categories,
         help_text="默认只含独生子女死亡特别扶助；按2022年市通知可增加伤残特扶。")
     amendment_date = forms.DateField(label="合同变更生效日期", required=False,
                                      widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,6 +1,7 @@
 """Background work of the enrollment app: certificate batches (core/jobs.py runs them)."""
 
 import json
+import os
 
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from .selectors import certificate_policies
 
 # Certificates rendered per WeasyPrint document: memory stays bounded however large the
 # batch, and a restarted job redoes at most one part.
-CERTIFICATES_PER_PART = 500
+CERTIFICATES_PER_PART = int(os.environ.get("CERTIFICATES_PER_PART", 500))
 
 
 @job_runner("certificate_batch")
@@ -39,7 +40,8 @@ def certificate_batch(job, progress):
         write_atomically(ids_file, lambda p: p.write_text(json.dumps(ids)))
     if not ids:
         raise RuleViolation("empty", "没有可打印的保险凭证（所选范围内没有有效保单）。")
-    parts = [ids[i:i + CERTIFICATES_PER_PART] for i in range(0, len(ids), CERTIFICATES_PER_PART)]
+    size = CERTIFICATES_PER_PART
+    parts = [ids[i:i + size] for i in range(0, len(ids), size)]
     paths = [folder / f"part-{n:05d}.pdf" for n in range(len(parts))]
     done = sum(len(part) for part, path in zip(parts, paths) if path.exists())
     progress.total(len(ids), done)

@@ -4,6 +4,13 @@ from django.test import Client
 from tests.factories import PersonFactory, make_user, street
 from tongzhou_care.core.models import Role
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Uploaded documents and job results of a test go to a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def street_a(db):
     return street("001")  # 中仓街道

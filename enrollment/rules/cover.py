@@ -53,9 +53,9 @@ def check_scheme_year_money(*, premium: Decimal, daily_subsidy: Decimal, day_cap
     """Raises RuleViolation when a setting breaks the plan: premium over 300 元, daily subsidy
     under 300 元, a day cap outside 1..366, or a coverage end not after its start."""
     if premium <= 0 or premium > PREMIUM_CEILING:
-        raise RuleViolation("premium", f"每人每年保费须大于0且不超过{PREMIUM_CEILING}元（实施方案五(二)）")
+        raise RuleViolation("premium", f"每人每年保费须大于0且不超过{PREMIUM_CEILING:.0f}元（实施方案五(二)）")
     if daily_subsidy < SUBSIDY_FLOOR:
-        raise RuleViolation("subsidy", f"住院护理补贴每天不得少于{SUBSIDY_FLOOR}元（实施方案四(一)）")
+        raise RuleViolation("subsidy", f"住院护理补贴每天不得少于{SUBSIDY_FLOOR:.0f}元（实施方案四(一)）")
     if not 1 <= day_cap <= 366:
         raise RuleViolation("day_cap", "每年累计理赔天数须在1至366天之间")
     if coverage_end <= coverage_start:

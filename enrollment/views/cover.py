@@ -41,6 +41,10 @@ from ..selectors import (
 from ..services import policies_issue, scheme_year_save
 
 
+RULE_FIELDS = {"premium": "premium_per_person", "subsidy": "daily_subsidy", "day_cap": "day_cap",
+               "coverage": "coverage_end", "coverage_fixed": "coverage_start"}
+
+
 @require_GET
 @login_required
 @permission_required("enrollment.view_schemeyear", raise_exception=True)
@@ -55,7 +59,8 @@ def _save(request, form, scheme_year=None):
                                  amendment_date=form.cleaned_data.get("amendment_date"),
                                  amendment_reason=form.cleaned_data.get("amendment_reason") or "")
     except RuleViolation as violation:
-        form.add_error(None, violation.message)
+        # Next to the field it is about, where there is one.
+        form.add_error(RULE_FIELDS.get(violation.code), violation.message)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

@@ -23,6 +23,10 @@ def test_demo_data_loads_once_with_every_role(tmp_path):
         parsed = parse_id_number(person.id_number, today=date(2026, 11, 28))
         assert (parsed.sex, parsed.birth_date) == (person.sex, person.birth_date)
     assert Person.objects.filter(spouse__isnull=False).count() > count // 3
+    from enrollment.models import PolicyChange, SchemeYear
+    year = SchemeYear.objects.get()
+    assert year.policies.count() == Person.objects.filter(category="death").count()
+    assert set(PolicyChange.objects.values_list("kind", flat=True)) == {"addition", "removal"}
     password = logins.read_text(encoding="utf-8").split("：")[1].split()[0]
     assert User.objects.get(username="officer001").check_password(password)
 

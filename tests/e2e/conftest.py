@@ -53,6 +53,27 @@ def screenshot(page, request):
     return take
 
 
+@pytest.fixture
+def worker(live_server, settings):
+    """A real `manage.py run_worker` on the test database, writing where the live server reads."""
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tongzhou_care.settings.test",
+           "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    process = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--poll", "0.2"],
+                               cwd=Path(__file__).resolve().parents[2], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    yield process
+    process.terminate()
+    process.wait(10)
+
+
 def login(page, username: str, password: str):
     page.goto("/login/")
     page.get_by_label("用户名").fill(username)

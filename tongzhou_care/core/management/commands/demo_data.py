@@ -7,6 +7,8 @@ scripts/run prints.
 
 import secrets
 import tempfile
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -14,8 +16,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from enrollment.models import Person, PersonStatus, SchemeYear
+from enrollment.rules import default_coverage_end
 from enrollment.sample_roster import build_sample_roster, write_xlsx
-from enrollment.services import roster_import_apply, roster_import_preview
+from enrollment.services import (
+    person_update,
+    policies_issue,
+    roster_import_apply,
+    roster_import_preview,
+    scheme_year_save,
+)
 from tongzhou_care.core.models import Insurer, Role, Street, User
 from tongzhou_care.core.services import insurer_save, user_save
 
@@ -40,6 +50,7 @@ class Command(BaseCommand):
             users = self._users(password)
             if not loaded:
                 self._persons(users["admin"], seed)
+                self._scheme_year(users["admin"], users["insurer"].insurer)
                 self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
             else:
                 self.stdout.write("演示数据此前已加载，未重复加载。")
@@ -84,11 +95,40 @@ class Command(BaseCommand):
         year = timezone.localdate().year
         roster = build_sample_roster(year, list(Street.objects.order_by("code").values_list("name", flat=True)),
                                      seed=seed, per_street=PERSONS_PER_STREET)
-        with tempfile.TemporaryDirectory() as folder:
-            path = write_xlsx(Path(folder) / f"通州区{year}年度特扶花名册.xlsx", roster)
-            ri = roster_import_preview(path=path, file_name=path.name, roster_year=year, actor=actor)
-        roster_import_apply(roster_import_id=ri.pk, actor=actor, kinds={"new"}, skip_errors=False)
+        ri = self._import(roster, actor, f"通州区{year}年度特扶花名册.xlsx")
         self.stdout.write(f"花名册导入：新增 {ri.new_count} 人，跳过其他类别 {ri.skipped_count} 人。")
+
+    def _import(self, roster, actor, file_name):
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_xlsx(Path(folder) / file_name, roster)
+            ri = roster_import_preview(path=path, file_name=file_name, roster_year=roster.year, actor=actor)
+        return roster_import_apply(roster_import_id=ri.pk, actor=actor, kinds={"new"}, skip_errors=False)
+
+    def _scheme_year(self, actor, insurer):
+        """This calendar year's scheme year, its policies from the start, and a few mid-year
+        changes: two deaths, one removal, two persons added after the start."""
+        today = timezone.localdate()
+        start = date(today.year, 1, 1)
+        year = scheme_year_save(actor=actor, scheme_year=SchemeYear(
+            name=f"{today.year}年度", insurer=insurer, contract_number=f"TZWJW-{today.year}-ZFCG-017",
+            tender_date=date(today.year - 1, 11, 28), coverage_start=start,
+            coverage_end=default_coverage_end(start), premium_per_person=Decimal("268.00"),
+            daily_subsidy=Decimal("300.00")))
+        policies_issue(scheme_year_id=year.pk, actor=actor, today=start)
+        people = list(Person.objects.filter(status=PersonStatus.ACTIVE).order_by("pk")[:3])
+        day = min(today, start + timedelta(days=120))
+        for person, status in zip(people, [PersonStatus.DECEASED, PersonStatus.DECEASED, PersonStatus.REMOVED]):
+            changes = {"status": status, "status_date": day - timedelta(days=7 * people.index(person))}
+            if status == PersonStatus.REMOVED:
+                changes["removal_reason"] = "户籍迁出本市"
+            person_update(person_id=person.pk, version=person.version, changes=changes, actor=actor,
+                          today=day)
+        # A supplementary roster (补充名单) of newly eligible persons, through the importer; its
+        # apply adds their policies from the day after the insurer is told.
+        supplement = build_sample_roster(today.year, ["中仓街道", "宋庄镇"], seed=8, per_street=(1, 1),
+                                         other_categories=0)
+        self._import(supplement, actor, f"通州区{today.year}年度特扶补充名单.xlsx")
+        self.stdout.write(f"保险年度：{year.name}，保单 {year.policies.count()} 份，增减员 {year.changes.count()} 项。")
 
     def _logins_text(self, users, password) -> str:
         lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]
