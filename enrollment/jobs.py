@@ -1,21 +1,27 @@
 """Background work of the enrollment app: certificate batches (core/jobs.py runs them)."""
 
 import json
+import multiprocessing
 import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from django.db import connection, connections
 
 from django.utils import timezone
 
 from tongzhou_care.core.jobs import job_folder, job_runner, write_atomically
-from tongzhou_care.core.pdf import merge_pdfs
+from tongzhou_care.core.pdf import merge_pdfs, render_pdf
 from tongzhou_care.core.rules import RuleViolation
 
-from .exports import write_certificates
+from .exports import certificate_data
 from .models import Policy, SchemeYear
 from .selectors import certificate_policies
 
 # Certificates rendered per WeasyPrint document: memory stays bounded however large the
 # batch, and a restarted job redoes at most one part.
 CERTIFICATES_PER_PART = int(os.environ.get("CERTIFICATES_PER_PART", 500))
+# Parts rendered at once (processes); on a dedicated worker machine, its number of cores.
+RENDER_PROCESSES = int(os.environ.get("CERTIFICATE_RENDER_PROCESSES", os.cpu_count() or 1))
 
 
 @job_runner("certificate_batch")
@@ -45,15 +51,9 @@ def certificate_batch(job, progress):
     paths = [folder / f"part-{n:05d}.pdf" for n in range(len(parts))]
     done = sum(len(part) for part, path in zip(parts, paths) if path.exists())
     progress.total(len(ids), done)
-    for part, path in zip(parts, paths):
-        if path.exists():
-            continue
-        order = {pk: i for i, pk in enumerate(part)}
-        policies = sorted(Policy.objects.filter(pk__in=part)
-                          .select_related("person__street", "scheme_year__insurer"),
-                          key=lambda p: order[p.pk])
-        write_atomically(path, lambda p: write_certificates(p, policies, issued_on=issued_on))
-        done += len(part)
+    todo = [(part, path) for part, path in zip(parts, paths) if not path.exists()]
+    for count in _render_parts(todo, issued_on):
+        done += count
         progress.done(done)
     if len(paths) == 1:
         paths[0].replace(result)
@@ -62,3 +62,45 @@ def certificate_batch(job, progress):
         for path in paths:
             path.unlink()
     return result, name
+
+
+def _certificates_of(part: list[int], issued_on) -> list[dict]:
+    order = {pk: i for i, pk in enumerate(part)}
+    policies = sorted(Policy.objects.filter(pk__in=part).select_related("person__street", "scheme_year__insurer"),
+                      key=lambda p: order[p.pk])
+    return certificate_data(policies, issued_on=issued_on)
+
+
+def _render_part(path, certificates) -> None:
+    write_atomically(path, lambda p: render_pdf("enrollment/pdf/certificates.html",
+                                                {"certificates": certificates}, p))
+
+
+def _render_parts(todo, issued_on):
+    """Render the parts, RENDER_PROCESSES at a time (WeasyPrint uses one core per document);
+    yield the number of certificates of each part as it is written. The parent reads the
+    database; the children only render, from plain data."""
+    processes = min(RENDER_PROCESSES, len(todo))
+    # Inside a transaction (a test running the job in-process) the connection cannot be closed
+    # for forking: render here.
+    if processes <= 1 or connection.in_atomic_block:
+        for part, path in todo:
+            _render_part(path, _certificates_of(part, issued_on))
+            yield len(part)
+        return
+    # Children are forked: close the database connection first, or a child exiting would
+    # close the parent's socket too.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        pending = {}
+        queue = list(todo)
+        while queue or pending:
+            while queue and len(pending) < processes:
+                part, path = queue.pop(0)
+                pending[pool.submit(_render_part, path, _certificates_of(part, issued_on))] = len(part)
+                connections.close_all()
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                future.result()
+                yield pending.pop(future)
