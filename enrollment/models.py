@@ -359,6 +359,11 @@ class Policy(models.Model):
     cover_start = models.DateField("保障开始")
     cover_end = models.DateField("保障结束")
     end_reason = models.CharField("终止原因", max_length=10, choices=EndReason.choices, blank=True)
+    # The yearly allowance (S22): the scheme year's cap, copied at issue (an amendment updates
+    # it), and the paid days consumed, raised only by claims.services.claim_decide under this
+    # row's lock. The CHECK holds even for a write path that forgets the lock.
+    day_cap = models.PositiveSmallIntegerField("年度理赔天数上限", default=90)
+    days_used = models.PositiveSmallIntegerField("已用理赔天数", default=0)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
 
     class Meta:
@@ -371,6 +376,9 @@ class Policy(models.Model):
             models.UniqueConstraint(fields=["scheme_year", "number"], name="policy_number_unique"),
             models.CheckConstraint(name="policy_cover_ordered",
                                    condition=Q(cover_end__gte=F("cover_start") - timedelta(days=1))),
+            models.CheckConstraint(name="policy_allowance_within_cap",
+                                   condition=Q(days_used__lte=F("day_cap")),
+                                   violation_error_message="年度累计理赔天数不能超过上限。"),
         ]
         indexes = [models.Index(fields=["scheme_year", "cover_start"], name="policy_year_start_idx")]
 

@@ -82,3 +82,17 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"TZ2030-{n:06d}")
     cover_start = factory.LazyAttribute(lambda o: o.scheme_year.coverage_start)
     cover_end = factory.LazyAttribute(lambda o: o.scheme_year.coverage_end)
+
+
+def uploaded_file(kind: str = "pdf", name: str | None = None):
+    """A small real file of the given type, as an upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    contents = {
+        "pdf": (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"),
+        "jpg": (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9", "image/jpeg"),
+        "png": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
+        "exe": (b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream"),
+    }
+    data, content_type = contents[kind]
+    return SimpleUploadedFile(name or f"scan.{kind}", data, content_type=content_type)

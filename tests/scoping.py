@@ -1,10 +1,14 @@
 """How the street-scoping crawl (test_scoping.py) makes an object of a given street for each
 kind of id a URL can take. A URL whose id kwarg is missing here fails the crawl: add an entry
-when you add an id-taking URL (name the kwarg after its model, e.g. `claim_id`)."""
+when you add an id-taking URL (name the kwarg after its model, e.g. `claim_id`).
+
+A planter receives the street and what the same URL has planted so far (a document belongs
+to the claim of the same URL)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from enrollment.models import Policy
 from tests.factories import PersonFactory
 from tongzhou_care.core.models import Street
 
@@ -69,10 +73,53 @@ def _job(street: Street) -> Planted:
     return Planted(job.pk, (job.title,), officer_sees_own=False)
 
 
-ID_KWARGS: dict[str, Callable[[Street], Planted]] = {
+def _claim(street: Street, planted: dict | None = None) -> Planted:
+    from datetime import date
+
+    from claims.models import Claim
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Role
+
+    policy_planted = _policy(street)
+    policy = Policy.objects.select_related("person", "scheme_year").get(pk=policy_planted.pk)
+    claim = Claim.objects.create(
+        number=f"LPT{policy.pk:09d}", person=policy.person, street=street, insurer=policy.scheme_year.insurer,
+        hospital="测试医院" + street.name[:2], admitted_on=date(policy.cover_start.year, 3, 1),
+        discharged_on=date(policy.cover_start.year, 3, 5), cause="illness", diagnosis="秘密诊断" + street.name[:2],
+        reporter_name="报案人", reporter_relation="本人", reporter_phone="13800000000",
+        reported_at="2030-03-06T10:00:00+08:00", reported_by=make_user(Role.COMMISSION_STAFF))
+    return Planted(claim.pk, policy_planted.secrets + (claim.number, claim.diagnosis))
+
+
+def _document(street: Street, planted: dict | None = None) -> Planted:
+    from claims.models import ClaimDocument
+    from tests.factories import make_user, uploaded_file
+    from tongzhou_care.core.models import Role
+
+    claim_id = planted["claim_id"].pk if planted and "claim_id" in planted else _claim(street).pk
+    document = ClaimDocument(claim_id=claim_id, kind="id_card", original_name=f"{street.name}身份证.pdf",
+                             content_type="application/pdf", size=10, sha256="0" * 64,
+                             uploaded_by=make_user(Role.COMMISSION_STAFF))
+    document.file.save("upload", uploaded_file("pdf"), save=False)
+    document.save()
+    return Planted(document.pk, (document.original_name,))
+
+
+ID_KWARGS: dict[str, Callable[..., Planted]] = {
     "person_id": _person,
     "import_id": _roster_import,
     "scheme_year_id": _scheme_year,
     "policy_id": _policy,
     "job_id": _job,
+    "claim_id": _claim,
+    "document_id": _document,
 }
+
+
+def plant(kwargs, street: Street) -> dict[str, Planted]:
+    """Plant one object per kwarg of a URL, in order, each planter seeing the ones before."""
+    planted: dict[str, Planted] = {}
+    for kwarg in kwargs:
+        planter = ID_KWARGS[kwarg]
+        planted[kwarg] = planter(street, planted) if planter in (_document,) else planter(street)
+    return planted

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.scoping import ID_KWARGS
+from tests.scoping import ID_KWARGS, plant
 
 # Pages that are not data: authentication and the admin (which officers cannot enter; see
 # test_admin_is_closed_to_officers).
@@ -87,8 +87,8 @@ def test_object_urls_of_another_street_answer_404(client_for, officer_a, street_
     for regex, name, kwargs in app_patterns():
         if not kwargs:
             continue
-        theirs = {k: ID_KWARGS[k](street_b) for k in kwargs}
-        ours = {k: ID_KWARGS[k](street_a) for k in kwargs}
+        theirs = plant(kwargs, street_b)
+        ours = plant(kwargs, street_a)
         their_url = url_for(regex, {k: v.pk for k, v in theirs.items()})
         our_url = url_for(regex, {k: v.pk for k, v in ours.items()})
         secrets = [s for planted in theirs.values() for s in planted.secrets]

@@ -8,6 +8,7 @@ admin.site.index_title = "用户与基础数据"
 urlpatterns = [
     path("", include("tongzhou_care.core.urls")),
     path("", include("enrollment.urls")),
+    path("", include("claims.urls")),
     path("admin/", admin.site.urls),
 ]
 

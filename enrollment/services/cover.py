@@ -38,6 +38,9 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
         if current.policies_issued_at and (current.coverage_start, current.coverage_end) != (
                 scheme_year.coverage_start, scheme_year.coverage_end):
             raise RuleViolation("coverage_fixed", "保单已生成，保险期间不能再修改。")
+        if "day_cap" in changes and Policy.objects.filter(scheme_year=current,
+                                                          days_used__gt=scheme_year.day_cap).exists():
+            raise RuleViolation("day_cap", "已有保单的已赔付天数超过新的天数上限，不能这样修改。")
         if changes and current.money_locked_at:
             if amendment_date is None or not amendment_reason.strip():
                 raise RuleViolation("amendment", "本年度已有核定的理赔，修改保费、补贴标准、天数上限或计算规则"
@@ -49,6 +52,10 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
             ContractAmendment.objects.create(scheme_year=scheme_year, effective_date=amendment_date,
                                              reason=amendment_reason.strip(), changes=changes,
                                              created_by=actor)
+        if "day_cap" in changes:
+            # The allowance lives on each policy (the counter's CHECK needs it on the row).
+            # A cap lowered below days already paid is refused by policy_allowance_within_cap.
+            Policy.objects.filter(scheme_year=scheme_year).update(day_cap=scheme_year.day_cap)
     return scheme_year
 
 
@@ -81,7 +88,7 @@ def policies_issue(*, scheme_year_id: int, actor, today: date | None = None) -> 
     numbers = _next_numbers(scheme_year, len(persons))
     with audit_context(actor, "policies_issue"):
         Policy.objects.bulk_create([
-            Policy(scheme_year=scheme_year, person_id=pk, number=number,
+            Policy(scheme_year=scheme_year, person_id=pk, number=number, day_cap=scheme_year.day_cap,
                    cover_start=scheme_year.coverage_start, cover_end=scheme_year.coverage_end)
             for pk, number in zip(persons, numbers)
         ], batch_size=5000)
@@ -118,7 +125,7 @@ def _add_missing(scheme_year: SchemeYear, actor, today: date) -> int:
     persons = list(_eligible_without_policy(scheme_year).values_list("pk", flat=True))
     policies = Policy.objects.bulk_create([
         Policy(scheme_year=scheme_year, person_id=pk, number=number, cover_start=start,
-               cover_end=coverage.end)
+               cover_end=coverage.end, day_cap=scheme_year.day_cap)
         for pk, number in zip(persons, _next_numbers(scheme_year, len(persons)))
     ])
     PolicyChange.objects.bulk_create([

@@ -18,3 +18,16 @@ document.addEventListener("submit", (event) => {
       `<div class="mt-2" role="status"><span class="spinner-border spinner-border-sm" aria-hidden="true"></span> ${button.dataset.busy}</div>`);
   }
 });
+
+// The report form warns at once when the discharge lies beyond the report deadline.
+document.addEventListener("input", (event) => {
+  const form = event.target.closest("form[data-report-deadline]");
+  if (!form) return;
+  const warning = document.getElementById("late-warning");
+  const discharged = form.querySelector("[name=discharged_on]").value;
+  const inHospital = form.querySelector("[name=still_in_hospital]").checked;
+  if (!warning) return;
+  if (!discharged || inHospital) { warning.classList.add("d-none"); return; }
+  const days = (Date.now() - new Date(discharged).getTime()) / 86400000;
+  warning.classList.toggle("d-none", days <= Number(form.dataset.reportDeadline) + 1);
+});

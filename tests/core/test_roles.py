@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from tests.factories import make_user
-from tests.scoping import ID_KWARGS
+from tests.scoping import ID_KWARGS, plant
 from tests.test_scoping import app_patterns, url_for
 from tongzhou_care.core.models import Role, User
 from tongzhou_care.core.roles import ROLE_PERMISSIONS, group_name, sync_roles
@@ -121,7 +121,7 @@ def test_every_post_by_finance_is_403(client_for, finance, street_a):
     for regex, name, kwargs in app_patterns():
         if name in ("logout", "password_change"):
             continue
-        url = url_for(regex, {k: ID_KWARGS[k](street_a).pk for k in kwargs})
+        url = url_for(regex, {k: v.pk for k, v in plant(kwargs, street_a).items()})
         assert client.post(url, {"reason": "x"}).status_code == 403, name
         posted += 1
     assert client.post(reverse("admin:core_user_add"), {}).status_code in (302, 403)

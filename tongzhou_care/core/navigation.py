@@ -16,6 +16,10 @@ class MenuItem:
 
 MENU: tuple[MenuItem, ...] = (
     MenuItem("首页", "home", "house"),
+    MenuItem("报案", "claims:report_person", "plus-circle", "claims.report_claim"),
+    MenuItem("理赔", "claims:claim_list", "clipboard-check", "claims.view_claim"),
+    MenuItem("逾期待办", "claims:overdue_list", "alarm", "claims.view_claim"),
+    MenuItem("支付导入", "claims:payment_import", "cash-coin", "claims.pay_claim"),
     MenuItem("参保对象", "enrollment:person_list", "people", "enrollment.view_person"),
     MenuItem("花名册导入", "enrollment:roster_import_list", "upload", "enrollment.import_roster"),
     MenuItem("保险年度与保单", "enrollment:scheme_year_list", "shield-check", "enrollment.view_schemeyear"),

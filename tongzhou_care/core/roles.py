@@ -10,11 +10,19 @@ from django.db import transaction
 
 from .models import Role
 
-# Everyone who works on individual cases may look at persons.
+# Everyone who works on individual cases may look at persons and claims, report stays for
+# families and upload their documents.
 _CASEWORK = {
     "enrollment.view_person",
     "enrollment.unmask_person",
+    "claims.view_claim",
+    "claims.report_claim",
+    "claims.upload_claim_document",
+    "claims.withdraw_claim",
 }
+# The commission oversees claims: it sees them all and helps families appeal.
+_COMMISSION_CLAIMS = {"claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis",
+                      "claims.export_claims"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COMMISSION_ADMIN: frozenset(_CASEWORK | {
@@ -34,8 +42,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_premium",
         "enrollment.export_insured_list",
         "enrollment.export_insured_list_full",
-    }),
-    Role.COMMISSION_STAFF: frozenset(_CASEWORK | {
+    } | _COMMISSION_CLAIMS),
+    Role.COMMISSION_STAFF: frozenset(_CASEWORK | _COMMISSION_CLAIMS | {
         "core.view_all_streets",
         "core.view_statistics",
         "core.view_history",
@@ -49,9 +57,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "core.view_statistics",
         "enrollment.change_person_contact",
         "enrollment.export_person",
+        "claims.appeal_claim",
     }),
     # The insurer underwrites: it issues certificates and needs the full insured list.
     Role.INSURER_STAFF: frozenset(_CASEWORK | {
+        "claims.accept_claim", "claims.decide_claim", "claims.pay_claim", "claims.view_diagnosis",
+        "claims.export_claims",
         "enrollment.view_schemeyear",
         "enrollment.issue_policies",
         "enrollment.view_premium",

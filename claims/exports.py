@@ -1,0 +1,26 @@
+"""Claim printouts (PDF, A4, CJK fonts): the application form for signature, the one-time
+notice of missing documents, the decision notice with the calculation, the refusal notice.
+Data in, PDF out; the caller fetched what is passed."""
+
+from django.utils import timezone
+
+from tongzhou_care.core.masking import mask_bank_account, mask_id_number
+from tongzhou_care.core.money import yuan_in_words
+from tongzhou_care.core.pdf import render_pdf
+
+from .rules import DOCUMENT_KINDS, REFUSAL_CODES
+
+TEMPLATES = {"notice": "claims/pdf/notice.html", "application": "claims/pdf/application.html",
+             "decision": "claims/pdf/decision.html", "refusal": "claims/pdf/refusal.html"}
+
+
+def write_claim_pdf(target, kind: str, claim, *, missing, portions) -> None:
+    """Render one printout of the claim to `target`."""
+    render_pdf(TEMPLATES[kind], {
+        "claim": claim, "person": claim.person, "today": timezone.localdate(),
+        "masked_id": mask_id_number(claim.person.id_number),
+        "masked_account": mask_bank_account(claim.payee_account),
+        "missing": [DOCUMENT_KINDS[k] for k in missing], "portions": portions,
+        "amount_in_words": yuan_in_words(claim.amount) if claim.amount is not None else "",
+        "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
+    }, target)

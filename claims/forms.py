@@ -1,0 +1,70 @@
+from django import forms
+
+from .models import Cause, ClaimDocument
+from .rules import ADMISSION_TYPES, REFUSAL_CODES
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+RELATIONS = [("本人", "本人"), ("配偶", "配偶"), ("亲属", "亲属"), ("专管员", "街道/乡镇专管员"), ("其他", "其他")]
+
+
+class PersonLookupForm(forms.Form):
+    """Find the person a stay is reported for: a name or the last 4 of the ID number in the
+    URL; a full ID number only by POST (S12: never in a URL)."""
+
+    q = forms.CharField(label="姓名、身份证号后4位或完整身份证号", max_length=18, min_length=1)
+
+
+class ClaimReportForm(forms.Form):
+    admission_type = forms.ChoiceField(label="就诊类型", choices=list(ADMISSION_TYPES.items()),
+                                       help_text="门诊留观、家庭病床和挂床不属于住院，不能报案。")
+    hospital = forms.CharField(label="医院", max_length=100)
+    admitted_on = forms.DateField(label="入院日期（病房）", widget=DATE)
+    still_in_hospital = forms.BooleanField(label="仍在住院", required=False)
+    discharged_on = forms.DateField(label="出院日期", required=False, widget=DATE)
+    cause = forms.ChoiceField(label="住院原因", choices=Cause.choices)
+    diagnosis = forms.CharField(label="诊断", max_length=200)
+    reporter_name = forms.CharField(label="报案人", max_length=50)
+    reporter_relation = forms.ChoiceField(label="与被保险人关系", choices=RELATIONS)
+    reporter_phone = forms.CharField(label="报案人电话", max_length=30)
+    proxy_filing = forms.BooleanField(label="由他人代办（需授权委托书和代办人身份证）", required=False)
+    payee_name = forms.CharField(label="收款人", max_length=50, required=False)
+    payee_bank = forms.CharField(label="开户银行", max_length=100, required=False)
+    payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("still_in_hospital") and not data.get("discharged_on"):
+            self.add_error("discharged_on", "请填写出院日期，或勾选“仍在住院”。")
+        if data.get("still_in_hospital"):
+            data["discharged_on"] = None
+        return data
+
+
+class DischargeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    discharged_on = forms.DateField(label="出院日期", widget=DATE)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="材料类型", choices=ClaimDocument.Kind.choices)
+    file = forms.FileField(label="文件（JPG、PNG 或 PDF，不超过 10 MB）")
+
+
+class RefuseForm(forms.Form):
+    code = forms.ChoiceField(label="拒赔原因", choices=[("", "请选择")] + list(REFUSAL_CODES.items()))
+    explanation = forms.CharField(label="具体说明（写入拒赔通知书）", max_length=500,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PaymentForm(forms.Form):
+    paid_on = forms.DateField(label="支付日期", widget=DATE)
+    amount = forms.DecimalField(label="支付金额（元）", max_digits=12, decimal_places=2, min_value=0)
+    bank_reference = forms.CharField(label="银行流水号", max_length=60)
+
+
+class PaymentFileForm(forms.Form):
+    file = forms.FileField(label="保险公司支付明细（Excel：理赔编号、支付金额、支付日期、银行流水号）")

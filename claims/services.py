@@ -1,0 +1,443 @@
+"""Every write of the claims app. Each service is one transaction, checks the workflow table,
+records who did it (audit context and the claim's timeline).
+
+Lock order (docs/claims.md): the person's policies first, in id order, then the claim. The
+90-day allowance belongs to the policy: deciding a claim locks its policies
+(`select_for_update(no_key=True)`), reads their counters, and raises them in the same
+transaction; the CHECK `policy_allowance_within_cap` holds even for a path that forgets this.
+"""
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from enrollment.models import Person, PersonStatus, Policy, SchemeYear
+from enrollment.rules import Cover
+from tongzhou_care.core.audit import audit_context
+from tongzhou_care.core.models import User
+from tongzhou_care.core.rules import RuleViolation
+
+from .models import Claim, ClaimAction, ClaimDocument, ClaimPortion, ClaimStatus, Payment
+from .rules import (
+    REFUSAL_CODES,
+    PolicyTerms,
+    calculate_benefit,
+    check_stay,
+    claim_time_limit_passed,
+    missing_documents,
+    report_is_late,
+    required_documents,
+)
+from .workflow import check_transition
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
+
+
+def _record(claim: Claim, actor: User, action: str, *, from_status: str = "", note: str = "") -> None:
+    ClaimAction.objects.create(claim=claim, actor=actor, action=action, from_status=from_status,
+                               to_status=claim.status if from_status else "", note=note[:500])
+
+
+def _lock_claim(claim_id: int) -> Claim:
+    return Claim.objects.select_for_update().select_related("person").get(pk=claim_id)
+
+
+def _move(claim: Claim, action: str, actor: User, *, note: str = "", **fields) -> Claim:
+    """Apply a workflow transition (checked against the table) and record it."""
+    transition = check_transition(action, claim.status, appeal_count=claim.appeal_count)
+    before = claim.status
+    claim.status = transition.target
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    claim.version += 1
+    claim.save()
+    _record(claim, actor, action, from_status=before, note=note)
+    return claim
+
+
+def _scheme_year_of(day: date) -> SchemeYear | None:
+    return SchemeYear.objects.filter(coverage_start__lte=day, coverage_end__gte=day).first()
+
+
+@transaction.atomic
+def claim_report(*, person: Person, data: dict, actor: User, today: date | None = None) -> Claim:
+    """Record a stay for a family (报案) and return the claim. Raises RuleViolation for what is
+    not a hospital stay, impossible dates, a person without a policy for the admission day,
+    or a stay overlapping one already reported. A late report is flagged, never refused."""
+    today = today or timezone.localdate()
+    admitted, discharged = data["admitted_on"], data.get("discharged_on")
+    check_stay(admission_type=data.get("admission_type", "inpatient"), admitted=admitted,
+               discharged=discharged, today=today)
+    year = _scheme_year_of(admitted)
+    if year is None or not Policy.objects.filter(person=person, scheme_year=year).exists():
+        raise RuleViolation("not_insured", f"{person.name}在入院日（{admitted:%Y-%m-%d}）没有保单，不能报案。"
+                            "如属年中新增对象，请先确认已列入增员清单。")
+    late = report_is_late(discharged=discharged, reported_on=today, deadline_days=year.report_deadline_days)
+    if claim_time_limit_passed(discharged=discharged, reported_on=today, years=year.claim_time_limit_years):
+        raise RuleViolation("time_limit", f"出院已超过{year.claim_time_limit_years}年的理赔时效，不能报案。")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('claims_claim_number_seq')")
+        sequence = cursor.fetchone()[0]
+    claim = Claim(
+        number=f"LP{today:%Y}{sequence:07d}", person=person, street_id=person.street_id,
+        insurer_id=year.insurer_id, reported_at=timezone.now(), reported_by=actor, late_report=late,
+        proxy_filing=data.get("proxy_filing", False),
+        **{f: data.get(f, "") for f in ("hospital", "cause", "diagnosis", "reporter_name",
+                                        "reporter_relation", "reporter_phone", "payee_name",
+                                        "payee_bank", "payee_account")},
+        admitted_on=admitted, discharged_on=discharged,
+    )
+    with audit_context(actor, "claim_report"):
+        claim.full_clean(exclude=["person", "street", "insurer", "reported_by"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                claim.save()
+        except IntegrityError as error:
+            if "claim_no_overlapping_stays" in str(error):
+                raise RuleViolation("overlap", "该参保对象在这段时间已有住院报案，住院时间不能重叠。"
+                                    "请在已有的报案中修改出院日期。") from None
+            raise
+        _record(claim, actor, "report", note="逾期报案（不影响受理）" if late else "")
+    return claim
+
+
+@transaction.atomic
+def claim_update_stay(*, claim_id: int, version: int, discharged_on: date, actor: User,
+                      today: date | None = None) -> Claim:
+    """Enter the discharge date of a person who was still in hospital at report."""
+    today = today or timezone.localdate()
+    claim = _lock_claim(claim_id)
+    if claim.version != version:
+        raise RuleViolation("stale", "该理赔在您打开页面后已被他人修改，请刷新后重试。")
+    if claim.status not in (ClaimStatus.REPORTED, ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.ACCEPTED):
+        raise RuleViolation("transition", "已核定或结案的理赔不能再修改住院日期。")
+    check_stay(admission_type="inpatient", admitted=claim.admitted_on, discharged=discharged_on, today=today)
+    with audit_context(actor, "claim_update_stay"):
+        claim.discharged_on = discharged_on
+        claim.version += 1
+        try:
+            with transaction.atomic():
+                claim.save(update_fields=["discharged_on", "version", "updated_at"])
+        except IntegrityError:
+            raise RuleViolation("overlap", "出院日期使本次住院与另一次住院报案重叠。") from None
+        _record(claim, actor, "edit", note=f"出院日期：{discharged_on:%Y-%m-%d}")
+    return claim
+
+
+def documents_status(claim: Claim) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required kinds, missing kinds) for the claim as it stands: a proxy filing needs the
+    power of attorney, a deceased insured the death certificate and proof of heirship."""
+    required = required_documents(proxy_filing=claim.proxy_filing,
+                                  insured_deceased=claim.person.status == PersonStatus.DECEASED)
+    provided = set(claim.documents.values_list("kind", flat=True))
+    return required, missing_documents(required=required, provided=provided)
+
+
+def sniff_document(head: bytes) -> str | None:
+    """The content type of an upload from its first bytes (JPEG, PNG or PDF), or None."""
+    return next((kind for magic, kind in DOCUMENT_TYPES.items() if head.startswith(magic)), None)
+
+
+@transaction.atomic
+def claim_upload_document(*, claim_id: int, kind: str, uploaded, actor: User) -> ClaimDocument:
+    """Store one document after checking its real type and size (S16). Raises RuleViolation."""
+    claim = _lock_claim(claim_id)
+    if claim.status in (ClaimStatus.PAID, ClaimStatus.WITHDRAWN):
+        raise RuleViolation("closed", "已结案的理赔不能再上传材料。")
+    if uploaded.size == 0:
+        raise RuleViolation("empty", "文件为空，请重新选择。")
+    if uploaded.size > DOCUMENT_MAX_BYTES:
+        raise RuleViolation("too_large", f"文件超过 {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB，请压缩或分页拍照后上传。")
+    uploaded.seek(0)
+    content_type = sniff_document(uploaded.read(16))
+    if content_type is None:
+        raise RuleViolation("file_type", "只能上传 JPG、PNG 图片或 PDF 文件（按文件内容判断，改扩展名无效）。")
+    uploaded.seek(0)
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    with audit_context(actor, "claim_upload_document"):
+        document = ClaimDocument(claim=claim, kind=kind, original_name=uploaded.name[:200],
+                                 content_type=content_type, size=uploaded.size,
+                                 sha256=digest.hexdigest(), uploaded_by=actor)
+        document.file.save("upload", uploaded, save=False)
+        try:
+            document.full_clean(exclude=["file"])
+            document.save()
+        except Exception:
+            document.file.delete(save=False)   # nothing left behind on the error path (S20)
+            raise
+        _record(claim, actor, "upload", note=ClaimDocument.Kind(kind).label)
+    return document
+
+
+@transaction.atomic
+def claim_request_documents(*, claim_id: int, actor: User) -> tuple[Claim, tuple[str, ...]]:
+    """List every missing document at once (一次性告知) and return the claim and that list.
+    Raises RuleViolation when nothing is missing (then the claim should be accepted)."""
+    claim = _lock_claim(claim_id)
+    _, missing = documents_status(claim)
+    if not missing:
+        raise RuleViolation("nothing_missing", "材料已齐全，请直接受理。")
+    from .rules import DOCUMENT_KINDS
+    with audit_context(actor, "claim_request_documents"):
+        _move(claim, "request_documents", actor, documents_requested_at=claim.documents_requested_at or timezone.now(),
+              note="需补充：" + "、".join(DOCUMENT_KINDS[k] for k in missing))
+    return claim, missing
+
+
+@transaction.atomic
+def claim_accept(*, claim_id: int, actor: User) -> Claim:
+    """Accept a claim whose documents are complete; raises RuleViolation naming what is
+    missing otherwise, or when the person is still in hospital."""
+    claim = _lock_claim(claim_id)
+    _, missing = documents_status(claim)
+    if missing:
+        from .rules import DOCUMENT_KINDS
+        raise RuleViolation("documents", "材料不全，不能受理：缺少" + "、".join(DOCUMENT_KINDS[k] for k in missing)
+                            + "。请先一次性告知。")
+    with audit_context(actor, "claim_accept"):
+        return _move(claim, "accept", actor, accepted_at=timezone.now())
+
+
+def _policy_terms(policies: list[Policy]) -> list[PolicyTerms]:
+    return [PolicyTerms(
+        policy_id=p.pk, policy_number=p.number, scheme_year=p.scheme_year.name,
+        coverage=Cover(p.scheme_year.coverage_start, p.scheme_year.coverage_end),
+        cover=Cover(p.cover_start, p.cover_end), daily_subsidy=p.scheme_year.daily_subsidy,
+        day_cap=p.day_cap, days_used=p.days_used, counting=p.scheme_year.day_counting,
+        year_crossing=p.scheme_year.year_crossing,
+    ) for p in policies]
+
+
+@transaction.atomic
+def claim_decide(*, claim_id: int, actor: User) -> Claim:
+    """Decide an accepted claim (核定): days claimed → inside cover → within the remaining
+    allowance → amount, per policy, consuming the allowance. Raises RuleViolation when the
+    person is still in hospital or nothing is payable (refuse with a reason instead)."""
+    person_id = Claim.objects.values_list("person_id", flat=True).get(pk=claim_id)
+    # Lock order: the person's policies (id order), then the claim.
+    policies = list(Policy.objects.select_for_update(no_key=True).filter(person_id=person_id)
+                    .select_related("scheme_year").order_by("pk"))
+    claim = _lock_claim(claim_id)
+    check_transition("decide", claim.status)
+    if claim.discharged_on is None:
+        raise RuleViolation("still_in_hospital", "被保险人仍在住院，出院后才能核定。请先录入出院日期。")
+    person = claim.person
+    death = person.status_date if person.status == PersonStatus.DECEASED else None
+    calculation = calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
+                                    terms=_policy_terms(policies), death_date=death)
+    if calculation.days_payable == 0:
+        raise RuleViolation("nothing_payable", "按计算没有可给付的天数（" + "；".join(calculation.trace[-2:])
+                            + "）。请以相应原因拒赔。")
+    by_id = {p.pk: p for p in policies}
+    with audit_context(actor, "claim_decide"):
+        for portion in calculation.portions:
+            ClaimPortion.objects.create(
+                claim=claim, policy=by_id[portion.policy_id], first_day=portion.first_day,
+                last_day=portion.last_day, days_claimed=portion.days_claimed,
+                days_covered=portion.days_covered, days_payable=portion.days_payable,
+                daily_subsidy=portion.daily_subsidy, amount=portion.amount)
+            if portion.days_payable:
+                Policy.objects.filter(pk=portion.policy_id).update(days_used=F("days_used") + portion.days_payable)
+        SchemeYear.objects.filter(pk__in={by_id[p.policy_id].scheme_year_id for p in calculation.portions},
+                                  money_locked_at__isnull=True).update(money_locked_at=timezone.now())
+        _move(claim, "decide", actor, decided_at=timezone.now(), days_claimed=calculation.days_claimed,
+              days_payable=calculation.days_payable, amount=calculation.amount,
+              calculation=list(calculation.trace),
+              note=f"核定 {calculation.days_payable} 天，金额 {calculation.amount:,.2f} 元")
+    return claim
+
+
+@transaction.atomic
+def claim_refuse(*, claim_id: int, code: str, explanation: str, actor: User) -> Claim:
+    """Refuse a claim with a coded reason and an explanation (拒赔); the refusal notice is due
+    within the scheme year's working days. Raises RuleViolation."""
+    if code not in REFUSAL_CODES:
+        raise RuleViolation("refusal_code", "请选择拒赔原因。")
+    if len(explanation.strip()) < 4:
+        raise RuleViolation("explanation", "请写明拒赔的具体理由（至少4个字），这将写入拒赔通知书。")
+    claim = _lock_claim(claim_id)
+    action = "uphold" if claim.status == ClaimStatus.APPEALED else "refuse"
+    with audit_context(actor, f"claim_{action}"):
+        return _move(claim, action, actor, refused_at=timezone.now(), refusal_code=code,
+                     refusal_explanation=explanation.strip(), refusal_notice_sent_at=None,
+                     note=f"{REFUSAL_CODES[code]}：{explanation.strip()}")
+
+
+@transaction.atomic
+def claim_mark_notice_sent(*, claim_id: int, actor: User) -> Claim:
+    """Record that the refusal notice reached the family."""
+    claim = _lock_claim(claim_id)
+    if claim.status != ClaimStatus.REFUSED:
+        raise RuleViolation("transition", "只有已拒赔的理赔需要送达拒赔通知。")
+    with audit_context(actor, "claim_mark_notice_sent"):
+        claim.refusal_notice_sent_at = timezone.now()
+        claim.save(update_fields=["refusal_notice_sent_at", "updated_at"])
+        _record(claim, actor, "notice_sent")
+    return claim
+
+
+@transaction.atomic
+def claim_withdraw(*, claim_id: int, reason: str, actor: User) -> Claim:
+    """Withdraw a claim before its decision (撤案): the reporter, or the commission."""
+    claim = _lock_claim(claim_id)
+    if claim.reported_by_id != actor.pk and not actor.has_perm("claims.view_all_claims"):
+        raise RuleViolation("not_reporter", "只有报案人或区卫健委可以撤案。")
+    with audit_context(actor, "claim_withdraw"):
+        return _move(claim, "withdraw", actor, withdrawn_at=timezone.now(), note=reason.strip())
+
+
+@transaction.atomic
+def claim_appeal(*, claim_id: int, reason: str, actor: User) -> Claim:
+    """Ask once for a review of a refusal (复核)."""
+    if len(reason.strip()) < 4:
+        raise RuleViolation("reason", "请写明申请复核的理由（至少4个字）。")
+    claim = _lock_claim(claim_id)
+    with audit_context(actor, "claim_appeal"):
+        return _move(claim, "appeal", actor, appealed_at=timezone.now(), appeal_reason=reason.strip(),
+                     appeal_count=claim.appeal_count + 1, note=reason.strip())
+
+
+@transaction.atomic
+def claim_overturn(*, claim_id: int, note: str, actor: User) -> Claim:
+    """Overturn a refusal on review: the claim is accepted again and decided as usual."""
+    claim = _lock_claim(claim_id)
+    with audit_context(actor, "claim_overturn"):
+        return _move(claim, "overturn", actor, accepted_at=timezone.now(), refusal_code="",
+                     refusal_explanation="", note=note.strip())
+
+
+@transaction.atomic
+def payment_record(*, claim_id: int, paid_on: date, amount: Decimal, bank_reference: str, actor: User,
+                   batch=None, today: date | None = None) -> Payment:
+    """Record the payment of a decided claim; the amount must be the decided amount to the fen.
+    Raises RuleViolation."""
+    today = today or timezone.localdate()
+    claim = _lock_claim(claim_id)
+    check_transition("pay", claim.status)
+    if amount != claim.amount:
+        raise RuleViolation("amount", f"支付金额 {amount:,.2f} 元与核定金额 {claim.amount:,.2f} 元不符。")
+    if paid_on > today:
+        raise RuleViolation("paid_on", "支付日期不能晚于今天。")
+    if not bank_reference.strip():
+        raise RuleViolation("reference", "请填写银行流水号。")
+    with audit_context(actor, "payment_record"):
+        payment = Payment.objects.create(claim=claim, paid_on=paid_on, amount=amount,
+                                         bank_reference=bank_reference.strip(), batch=batch, recorded_by=actor)
+        _move(claim, "pay", actor, paid_at=timezone.now(),
+              note=f"{paid_on:%Y-%m-%d} 支付 {amount:,.2f} 元，流水号 {bank_reference.strip()}")
+    return payment
+
+
+
+# --- The insurer's payment files --------------------------------------------------------------
+
+PAYMENT_COLUMNS = {
+    "number": ("理赔编号", "理赔号", "案件号", "赔案号"),
+    "amount": ("支付金额", "金额", "赔付金额", "付款金额"),
+    "paid_on": ("支付日期", "日期", "付款日期", "赔付日期"),
+    "reference": ("银行流水号", "流水号", "交易流水号", "银行交易号"),
+}
+
+
+def _read_payment_rows(path) -> list[tuple[int, dict]]:
+    """(row number, {number, amount, paid_on, reference}) of a payment file, after the same
+    safety checks as a roster; raises RosterFileError with a Chinese message."""
+    from enrollment.roster_files import RosterFileError, check_xlsx, iter_rows, normalise_header, sniff
+
+    kind = sniff(path)
+    if kind == "xlsx":
+        check_xlsx(path)
+    aliases = {normalise_header(a): field for field, names in PAYMENT_COLUMNS.items() for a in names}
+    rows = iter_rows(path, kind)
+    columns = {}
+    for number, cells in rows:
+        columns = {aliases[normalise_header(c)]: i for i, c in enumerate(cells) if normalise_header(c) in aliases}
+        if len(columns) == len(PAYMENT_COLUMNS):
+            break
+        if number > 20:
+            break
+    missing = [PAYMENT_COLUMNS[f][0] for f in PAYMENT_COLUMNS if f not in columns]
+    if missing:
+        raise RosterFileError("未找到表头，或缺少列：" + "、".join(missing) + "。")
+    out = []
+    for number, cells in rows:
+        cells = list(cells) + [""] * (max(columns.values()) + 1 - len(cells))
+        out.append((number, {f: cells[i] for f, i in columns.items()}))
+    return out
+
+
+def _check_payment_row(values: dict, claims: dict, today: date):
+    """(claim, paid_on, amount, reference, already) or raises RuleViolation for the row."""
+    from enrollment.rules import clean_text, parse_date_value
+
+    number = clean_text(values["number"]).upper()
+    claim = claims.get(number)
+    if claim is None:
+        raise RuleViolation("claim", f"理赔编号“{number}”不存在")
+    try:
+        amount = Decimal(clean_text(values["amount"]).replace(",", "")).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise RuleViolation("amount", f"金额“{clean_text(values['amount'])}”不是数字") from None
+    paid_on = parse_date_value(values["paid_on"], field="支付日期")
+    reference = clean_text(values["reference"])
+    if paid_on is None or not reference:
+        raise RuleViolation("missing", "支付日期和银行流水号不能为空")
+    if claim.status == ClaimStatus.PAID:
+        payment = claim.payment
+        if (payment.amount, payment.paid_on, payment.bank_reference) == (amount, paid_on, reference):
+            return claim, paid_on, amount, reference, True
+        raise RuleViolation("paid", f"{number}已登记过另一笔支付（{payment.paid_on:%Y-%m-%d}，{payment.amount:,.2f} 元）")
+    if claim.status != ClaimStatus.DECIDED:
+        raise RuleViolation("status", f"{number}的状态为“{claim.get_status_display()}”，不能登记支付")
+    if amount != claim.amount:
+        raise RuleViolation("amount", f"{number}支付金额 {amount:,.2f} 元与核定金额 {claim.amount:,.2f} 元不符")
+    if paid_on > today:
+        raise RuleViolation("paid_on", "支付日期不能晚于今天")
+    return claim, paid_on, amount, reference, False
+
+
+def payment_batch_import(*, path, file_name: str, actor: User, apply: bool, today: date | None = None):
+    """Check every row of an insurer's payment file against the decided claims and, with
+    `apply` and no error row, record all payments in one transaction. Returns the PaymentBatch
+    (when applied) or None, and the per-row report. Importing the same file again records
+    nothing new: rows already paid with the same data count as "already"."""
+    from .selectors import claims_visible_to
+    from .models import PaymentBatch
+
+    today = today or timezone.localdate()
+    rows = _read_payment_rows(path)
+    numbers = {str(v["number"]).strip().upper() for _, v in rows}
+    claims = {c.number: c for c in claims_visible_to(actor).filter(number__in=numbers).select_related("payment")}
+    report, checked = [], []
+    for number, values in rows:
+        try:
+            claim, paid_on, amount, reference, already = _check_payment_row(values, claims, today)
+        except RuleViolation as violation:
+            report.append({"row": number, "result": "error", "message": violation.message})
+            continue
+        checked.append((claim, paid_on, amount, reference, already))
+        report.append({"row": number, "result": "already" if already else "ok", "claim": claim.number,
+                       "message": "此前已登记，未重复登记" if already else f"匹配，{amount:,.2f} 元"})
+    if not apply or any(r["result"] == "error" for r in report):
+        return None, report
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    with transaction.atomic(), audit_context(actor, "payment_batch_import"):
+        batch = PaymentBatch.objects.create(file_name=file_name[:255], file_sha256=sha, uploaded_by=actor,
+                                            rows=len(rows), report=report)
+        recorded = 0
+        for claim, paid_on, amount, reference, already in checked:
+            if not already:
+                payment_record(claim_id=claim.pk, paid_on=paid_on, amount=amount, bank_reference=reference,
+                               actor=actor, batch=batch, today=today)
+                recorded += 1
+        batch.recorded, batch.already = recorded, len(checked) - recorded
+        batch.save(update_fields=["recorded", "already"])
+    return batch, report

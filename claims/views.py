@@ -1,0 +1,304 @@
+"""Claims pages: list, report, the claim page with its actions, documents, printouts,
+payments, overdue lists."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from enrollment.models import Policy
+from enrollment.rules import parse_id_number
+from enrollment.selectors import person_for_user_or_404, person_search, persons_visible_to
+from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.downloads import PDF, file_download
+from tongzhou_care.core.models import AccessLog
+from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.services import access_log_record
+from tongzhou_care.core.uploads import request_too_large, upload_on_disk
+from tongzhou_care.core.xlsx import open_temp
+
+from . import services
+from .exports import write_claim_pdf
+from .forms import (
+    ClaimReportForm,
+    DischargeForm,
+    DocumentForm,
+    PaymentFileForm,
+    PaymentForm,
+    PersonLookupForm,
+    ReasonForm,
+    RefuseForm,
+)
+from .models import ClaimStatus
+from .rules import DOCUMENT_KINDS, REFUSAL_CODES
+from .selectors import claim_deadline, claim_for_user_or_404, claim_search, overdue_claims, scheme_year_of
+from .workflow import allowed_actions
+
+
+@require_GET
+@login_required
+@permission_required("claims.view_claim", raise_exception=True)
+def claim_list(request):
+    data = request.GET
+    streets = streets_of(request.user) if not request.user.insurer_id else None
+    claims = claim_search(request.user, text=data.get("q", ""), status=data.get("status", "")
+                          if data.get("status") in ClaimStatus.values else "",
+                          street_id=data.get("street") if data.get("street", "").isdigit() else None)
+    page = Paginator(claims, 50).get_page(data.get("page"))
+    query = data.copy()
+    query.pop("page", None)
+    return render(request, "claims/claim_list.html", {
+        "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices,
+        "streets": streets, "filters": data})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("claims.report_claim", raise_exception=True)
+def claim_report_person(request):
+    """Step 1 of a report: find the person (a full ID number only by POST, S12)."""
+    form = PersonLookupForm(request.POST or request.GET or None)
+    persons = None
+    if form.is_bound and form.is_valid():
+        text = form.cleaned_data["q"].strip()
+        if len(text) == 18:
+            if request.method != "POST":
+                form.add_error("q", "完整身份证号请通过查询按钮提交，不放在网址中。")
+            else:
+                try:
+                    number = parse_id_number(text, today=timezone.localdate()).value
+                    persons = persons_visible_to(request.user).filter(id_number=number)
+                except RuleViolation as violation:
+                    form.add_error("q", violation.message)
+        else:
+            persons = person_search(request.user, text=text)[:30]
+    return render(request, "claims/report_person.html", {"form": form, "persons": persons})
+
+
+def _cover_summary(person, today):
+    """The person's policies with days used and left, shown while reporting."""
+    return [{"policy": p, "left": max(p.day_cap - p.days_used, 0)}
+            for p in Policy.objects.filter(person=person).select_related("scheme_year").order_by("-cover_start")]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("claims.report_claim", raise_exception=True)
+def claim_report(request, person_id):
+    person = person_for_user_or_404(request.user, person_id)
+    form = ClaimReportForm(request.POST or None, initial={
+        "payee_name": person.name, "payee_bank": person.bank_name, "payee_account": person.bank_account,
+        "reporter_relation": "专管员" if request.user.street_id else "本人",
+        "reporter_name": str(request.user) if request.user.street_id else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.claim_report(person=person, data=form.cleaned_data, actor=request.user)
+        except RuleViolation as violation:
+            field = {"not_inpatient": "admission_type", "admitted_future": "admitted_on",
+                     "discharged_future": "discharged_on", "discharge_before_admission": "discharged_on",
+                     "overlap": "admitted_on"}.get(violation.code)
+            form.add_error(field, violation.message)
+        else:
+            messages.success(request, f"已报案，理赔编号 {claim.number}。请上传材料；"
+                             + ("本次报案已超过出院后报案期限，仍可受理。" if claim.late_report else ""))
+            return redirect("claims:claim_detail", claim_id=claim.pk)
+    scheme_year = Policy.objects.filter(person=person).select_related("scheme_year").order_by("-cover_start").first()
+    return render(request, "claims/report_form.html", {
+        "person": person, "form": form, "covers": _cover_summary(person, timezone.localdate()),
+        "report_deadline_days": scheme_year.scheme_year.report_deadline_days if scheme_year else 30,
+    }, status=400 if form.errors else 200)
+
+
+def _preview(claim):
+    """The decision as it would be made now (shown before the insurer confirms)."""
+    if claim.status != ClaimStatus.ACCEPTED or claim.discharged_on is None:
+        return None
+    from .rules import calculate_benefit
+    policies = list(Policy.objects.filter(person=claim.person).select_related("scheme_year").order_by("pk"))
+    try:
+        death = claim.person.status_date if claim.person.status == "deceased" else None
+        return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
+                                 terms=services._policy_terms(policies), death_date=death)
+    except RuleViolation:
+        return None
+
+
+@require_GET
+@login_required
+def claim_detail(request, claim_id):
+    claim = claim_for_user_or_404(request.user, claim_id)
+    today = timezone.localdate()
+    required, missing = services.documents_status(claim)
+    from enrollment.models import SchemeYear
+    year = scheme_year_of(claim, SchemeYear.objects.all())
+    return render(request, "claims/claim_detail.html", {
+        "claim": claim, "actions": dict(allowed_actions(request.user, claim)),
+        "required": [(k, DOCUMENT_KINDS[k], k not in missing) for k in required], "missing": missing,
+        "documents": claim.documents.select_related("uploaded_by"),
+        "timeline": claim.actions.select_related("actor"),
+        "portions": claim.portions.select_related("policy__scheme_year"),
+        "deadline": claim_deadline(claim, year, today) if year else None,
+        "preview": _preview(claim), "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
+        "document_form": DocumentForm(), "refuse_form": RefuseForm(), "reason_form": ReasonForm(),
+        "discharge_form": DischargeForm(initial={"version": claim.version}),
+        "payment_form": PaymentForm(initial={"amount": claim.amount, "paid_on": today}),
+        "can_upload": request.user.has_perm("claims.upload_claim_document")
+        and claim.status not in (ClaimStatus.PAID, ClaimStatus.WITHDRAWN),
+        "show_diagnosis": request.user.has_perm("claims.view_diagnosis"),
+    })
+
+
+ACTIONS = {
+    # action: (form class or None, service call)
+    "request_documents": (None, lambda c, u, d: services.claim_request_documents(claim_id=c.pk, actor=u)),
+    "accept": (None, lambda c, u, d: services.claim_accept(claim_id=c.pk, actor=u)),
+    "decide": (None, lambda c, u, d: services.claim_decide(claim_id=c.pk, actor=u)),
+    "refuse": (RefuseForm, lambda c, u, d: services.claim_refuse(
+        claim_id=c.pk, code=d["code"], explanation=d["explanation"], actor=u)),
+    "uphold": (RefuseForm, lambda c, u, d: services.claim_refuse(
+        claim_id=c.pk, code=d["code"], explanation=d["explanation"], actor=u)),
+    "appeal": (ReasonForm, lambda c, u, d: services.claim_appeal(claim_id=c.pk, reason=d["reason"], actor=u)),
+    "overturn": (ReasonForm, lambda c, u, d: services.claim_overturn(claim_id=c.pk, note=d["reason"], actor=u)),
+    "withdraw": (ReasonForm, lambda c, u, d: services.claim_withdraw(claim_id=c.pk, reason=d["reason"], actor=u)),
+    "pay": (PaymentForm, lambda c, u, d: services.payment_record(
+        claim_id=c.pk, paid_on=d["paid_on"], amount=d["amount"], bank_reference=d["bank_reference"], actor=u)),
+    "notice_sent": (None, lambda c, u, d: services.claim_mark_notice_sent(claim_id=c.pk, actor=u)),
+    "discharge": (DischargeForm, lambda c, u, d: services.claim_update_stay(
+        claim_id=c.pk, version=d["version"], discharged_on=d["discharged_on"], actor=u)),
+}
+DONE = {"request_documents": "已一次性告知需补充的材料。", "accept": "已受理。", "decide": "已核定。",
+        "refuse": "已拒赔，请在时限内送达拒赔通知书。", "uphold": "复核维持拒赔。", "appeal": "已申请复核。",
+        "overturn": "复核改判，理赔已重新受理。", "withdraw": "已撤案。", "pay": "已登记支付。",
+        "notice_sent": "已记录拒赔通知送达。", "discharge": "已录入出院日期。"}
+# Actions outside the workflow table and the permission each needs.
+EXTRA_PERMISSIONS = {"notice_sent": "claims.decide_claim", "discharge": "claims.report_claim"}
+
+
+@require_POST
+@login_required
+def claim_act(request, claim_id, action):
+    claim = claim_for_user_or_404(request.user, claim_id)
+    from .workflow import TRANSITIONS
+    permission = TRANSITIONS[action].permission if action in TRANSITIONS else EXTRA_PERMISSIONS[action]
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    form_class, call = ACTIONS[action]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    try:
+        call(claim, request.user, form.cleaned_data if form else {})
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, DONE[action])
+    return redirect("claims:claim_detail", claim_id=claim.pk)
+
+
+@require_POST
+@login_required
+@permission_required("claims.upload_claim_document", raise_exception=True)
+def document_upload(request, claim_id):
+    claim = claim_for_user_or_404(request.user, claim_id)
+    if request_too_large(request, services.DOCUMENT_MAX_BYTES):
+        messages.error(request, "文件超过 10 MB，请压缩或分页拍照后上传。")
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择材料类型和文件。")
+    else:
+        try:
+            services.claim_upload_document(claim_id=claim.pk, kind=form.cleaned_data["kind"],
+                                           uploaded=form.cleaned_data["file"], actor=request.user)
+        except RuleViolation as violation:
+            messages.error(request, violation.message)
+        else:
+            messages.success(request, "材料已上传。")
+    return redirect("claims:claim_detail", claim_id=claim.pk)
+
+
+@require_GET
+@login_required
+def document_download(request, claim_id, document_id):
+    """A document is served only through its claim's scope, never from a public URL."""
+    claim = claim_for_user_or_404(request.user, claim_id)
+    document = claim.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,
+                      target=f"理赔材料 {claim.number} {document.get_kind_display()}")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
+                            as_attachment=False, filename=f"{claim.number}_{document.get_kind_display()}"
+                            + {"image/jpeg": ".jpg", "image/png": ".png"}.get(document.content_type, ".pdf"))
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+PRINTOUTS = {"notice": "一次性告知书", "application": "理赔申请书", "decision": "核定通知书", "refusal": "拒赔通知书"}
+
+
+@require_GET
+@login_required
+def claim_printout(request, claim_id, kind):
+    claim = claim_for_user_or_404(request.user, claim_id)
+    if (kind == "decision" and claim.status not in (ClaimStatus.DECIDED, ClaimStatus.PAID)) or (
+            kind == "refusal" and claim.status != ClaimStatus.REFUSED):
+        messages.error(request, f"该理赔当前为“{claim.get_status_display()}”，没有{PRINTOUTS[kind]}。")
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    out = open_temp()
+    write_claim_pdf(out, kind, claim, missing=services.documents_status(claim)[1],
+                    portions=list(claim.portions.select_related("policy__scheme_year")))
+    access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,
+                      target=f"{PRINTOUTS[kind]} {claim.number}")
+    return file_download(out, f"{PRINTOUTS[kind]}_{claim.number}.pdf", PDF)
+
+
+@require_GET
+@login_required
+@permission_required("claims.view_claim", raise_exception=True)
+def overdue_list(request):
+    """Claims past the insurer's deadline, grouped by insurer and by street."""
+    rows = overdue_claims(request.user, timezone.localdate())
+    by_insurer, by_street = {}, {}
+    for claim, deadline in rows:
+        by_insurer[claim.insurer_id] = by_insurer.get(claim.insurer_id, 0) + 1
+        by_street[claim.street.name] = by_street.get(claim.street.name, 0) + 1
+    from tongzhou_care.core.models import Insurer
+    insurers = dict(Insurer.objects.filter(pk__in=by_insurer).values_list("pk", "name"))
+    return render(request, "claims/overdue.html", {
+        "rows": rows, "by_insurer": sorted(((insurers[k], v) for k, v in by_insurer.items()), key=lambda x: -x[1]),
+        "by_street": sorted(by_street.items(), key=lambda x: -x[1])})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("claims.pay_claim", raise_exception=True)
+def payment_import(request):
+    """The insurer's payment file: check every row, then apply all or nothing."""
+    form = PaymentFileForm(request.POST or None, request.FILES or None)
+    report, batch = None, None
+    if request.method == "POST" and form.is_valid():
+        from enrollment.roster_files import RosterFileError
+        uploaded = form.cleaned_data["file"]
+        try:
+            with upload_on_disk(uploaded) as path:
+                batch, report = services.payment_batch_import(
+                    path=path, file_name=uploaded.name, actor=request.user, apply=bool(request.POST.get("apply")))
+        except RosterFileError as error:
+            form.add_error("file", error.message)
+        else:
+            access_log_record(actor=request.user, action=AccessLog.Action.IMPORT, target=f"支付明细 {uploaded.name}",
+                              rows=len(report), detail="已登记" if batch else "核对")
+            if batch:
+                messages.success(request, f"已登记 {batch.recorded} 笔支付；此前已登记 {batch.already} 笔，未重复登记。")
+    return render(request, "claims/payment_import.html", {
+        "form": form, "report": report, "batch": batch,
+        "errors": sum(1 for r in report or [] if r["result"] == "error")})
+

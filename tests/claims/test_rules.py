@@ -1,0 +1,372 @@
+"""Claim rules as tables written from domain.md ("Claims", "Scheme year and contract") and the
+plan: stays, day counting, the benefit engine, documents, working days and late reports.
+No database: every rule here is a pure function."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from claims.rules import (
+    ADMISSION_TYPES,
+    REFUSAL_CODES,
+    PolicyTerms,
+    add_working_days,
+    calculate_benefit,
+    check_stay,
+    claim_time_limit_passed,
+    deadline,
+    missing_documents,
+    report_is_late,
+    required_documents,
+    stay_days,
+    working_days_between,
+)
+from enrollment.rules import Cover, ended_cover
+from tongzhou_care.core.rules import RuleViolation
+
+D = date
+
+
+def year(y: int) -> Cover:
+    return Cover(D(y, 1, 1), D(y, 12, 31))
+
+
+def policy(y: int = 2026, *, subsidy: str = "300.00", cap: int = 90, used: int = 0,
+           cover: Cover | None = None, counting: str = "exclusive",
+           crossing: str = "split") -> PolicyTerms:
+    return PolicyTerms(policy_id=y, policy_number=f"TZ{y}-000001", scheme_year=f"{y}年度",
+                       coverage=year(y), cover=cover or year(y), daily_subsidy=Decimal(subsidy),
+                       day_cap=cap, days_used=used, counting=counting, year_crossing=crossing)
+
+
+# --- A. Stays -------------------------------------------------------------------------------
+
+TODAY = D(2026, 3, 20)
+
+
+@pytest.mark.parametrize("kind, admitted, discharged, code", [
+    ("inpatient", D(2026, 3, 1), D(2026, 3, 11), None),
+    ("inpatient", D(2026, 3, 1), None, None),                 # still in hospital may be reported
+    ("inpatient", TODAY, TODAY, None),                        # admitted and discharged today
+    ("observation", D(2026, 3, 1), D(2026, 3, 2), "not_inpatient"),   # 门诊留观
+    ("family_bed", D(2026, 3, 1), D(2026, 3, 2), "not_inpatient"),    # 家庭病床
+    ("nominal", D(2026, 3, 1), D(2026, 3, 2), "not_inpatient"),       # 挂床
+    ("clinic", D(2026, 3, 1), D(2026, 3, 2), "not_inpatient"),        # anything but a ward stay
+    ("inpatient", D(2026, 3, 21), None, "admitted_future"),
+    ("inpatient", D(2026, 3, 1), D(2026, 3, 21), "discharged_future"),
+    ("inpatient", D(2026, 3, 10), D(2026, 3, 9), "discharge_before_admission"),
+])
+def test_check_stay(kind, admitted, discharged, code):
+    def check():
+        check_stay(admission_type=kind, admitted=admitted, discharged=discharged, today=TODAY)
+    if code is None:
+        check()
+    else:
+        with pytest.raises(RuleViolation) as error:
+            check()
+        assert error.value.code == code
+
+
+def test_only_inpatient_of_the_admission_types_may_be_reported():
+    refused = []
+    for kind in ADMISSION_TYPES:
+        try:
+            check_stay(admission_type=kind, admitted=D(2026, 3, 1), discharged=None, today=TODAY)
+        except RuleViolation as error:
+            assert "不属于住院" in error.message
+            refused.append(kind)
+    assert refused == ["observation", "family_bed", "nominal"]
+    assert "not_inpatient" in REFUSAL_CODES
+
+
+# --- B. Day counting ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("admitted, discharged, counting, count, first, last", [
+    (D(2026, 3, 1), D(2026, 3, 1), "exclusive", 1, D(2026, 3, 1), D(2026, 3, 1)),   # same day: 1
+    (D(2026, 3, 1), D(2026, 3, 1), "inclusive", 1, D(2026, 3, 1), D(2026, 3, 1)),
+    (D(2026, 3, 1), D(2026, 3, 2), "exclusive", 1, D(2026, 3, 1), D(2026, 3, 1)),   # 算入不算出
+    (D(2026, 3, 1), D(2026, 3, 2), "inclusive", 2, D(2026, 3, 1), D(2026, 3, 2)),
+    (D(2026, 3, 1), D(2026, 3, 11), "exclusive", 10, D(2026, 3, 1), D(2026, 3, 10)),
+    (D(2026, 3, 1), D(2026, 3, 11), "inclusive", 11, D(2026, 3, 1), D(2026, 3, 11)),
+    (D(2028, 2, 28), D(2028, 3, 1), "exclusive", 2, D(2028, 2, 28), D(2028, 2, 29)),  # leap day
+])
+def test_stay_days(admitted, discharged, counting, count, first, last):
+    days = stay_days(admitted=admitted, discharged=discharged, counting=counting)
+    assert (len(days), days[0], days[-1]) == (count, first, last)
+    assert len(set(days)) == count
+
+
+def test_stay_days_rejects_an_unknown_counting_rule():
+    with pytest.raises(ValueError):
+        stay_days(admitted=D(2026, 3, 1), discharged=D(2026, 3, 2), counting="both")
+
+
+# --- C. Benefit engine ----------------------------------------------------------------------
+
+MID_YEAR = Cover(D(2026, 3, 11), D(2026, 12, 31))     # added mid-year, notified 10 March
+
+
+@pytest.mark.parametrize("admitted, discharged, terms, claimed, covered, payable, amount", [
+    # the 10-day stay of the scheme's example, both counting rules
+    (D(2026, 3, 1), D(2026, 3, 11), [policy()], 10, 10, 10, "3000.00"),
+    (D(2026, 3, 1), D(2026, 3, 11), [policy(counting="inclusive")], 11, 11, 11, "3300.00"),
+    (D(2026, 3, 1), D(2026, 3, 1), [policy()], 1, 1, 1, "300.00"),
+    (D(2026, 3, 1), D(2026, 3, 1), [policy(counting="inclusive")], 1, 1, 1, "300.00"),
+    # admitted on the cover start: the first day of cover is paid
+    (D(2026, 3, 11), D(2026, 3, 15), [policy(cover=MID_YEAR)], 4, 4, 4, "1200.00"),
+    # admitted the day before cover starts: 10 March is charged but not covered
+    (D(2026, 3, 10), D(2026, 3, 13), [policy(cover=MID_YEAR)], 3, 2, 2, "600.00"),
+    # added mid-year, a stay 5–15 March: only 11, 12, 13, 14 March are covered
+    (D(2026, 3, 5), D(2026, 3, 15), [policy(cover=MID_YEAR)], 10, 4, 4, "1200.00"),
+    # removal effective 30 June; discharged the day after the cover end: every day is covered
+    (D(2026, 6, 25), D(2026, 7, 1), [policy(cover=Cover(D(2026, 1, 1), D(2026, 6, 30)))],
+     6, 6, 6, "1800.00"),
+    # the same stay counted inclusive charges 1 July, which lies after the cover end
+    (D(2026, 6, 25), D(2026, 7, 1),
+     [policy(cover=Cover(D(2026, 1, 1), D(2026, 6, 30)), counting="inclusive")], 7, 6, 6, "1800.00"),
+    # a subsidy above the floor, rounded once per portion: 3 × 300.555 = 901.665 → 901.67
+    (D(2026, 3, 1), D(2026, 3, 4), [policy(subsidy="300.555")], 3, 3, 3, "901.67"),
+])
+def test_calculate_benefit_single_policy(admitted, discharged, terms, claimed, covered, payable,
+                                         amount):
+    result = calculate_benefit(admitted=admitted, discharged=discharged, terms=terms)
+    (portion,) = result.portions
+    assert (result.days_claimed, portion.days_claimed, portion.days_covered,
+            portion.days_payable) == (claimed, claimed, covered, payable)
+    assert portion.amount == result.amount == Decimal(amount)
+    assert result.days_payable == payable
+
+
+def test_days_outside_the_cover_window_are_explained():
+    result = calculate_benefit(admitted=D(2026, 3, 5), discharged=D(2026, 3, 15),
+                               terms=[policy(cover=MID_YEAR)])
+    assert ("其中 2026-03-05 至 2026-03-10 共 6 天不在保障期间内"
+            "（保障期间 2026-03-11 至 2026-12-31），不予给付") in result.trace
+    assert result.trace[-1] == "合计可付 4 天，金额 1,200.00 元"
+
+
+def test_year_crossing_split_pays_each_year_its_own_subsidy():
+    terms = [policy(2027, subsidy="320.00"), policy(2026, subsidy="300.00")]   # any order
+    result = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5), terms=terms)
+    first, second = result.portions
+    assert (first.scheme_year, first.first_day, first.last_day, first.days_payable,
+            first.amount) == ("2026年度", D(2026, 12, 28), D(2026, 12, 31), 4, Decimal("1200.00"))
+    assert (second.scheme_year, second.first_day, second.last_day, second.days_payable,
+            second.amount) == ("2027年度", D(2027, 1, 1), D(2027, 1, 4), 4, Decimal("1280.00"))
+    assert (result.days_claimed, result.days_payable, result.amount) == (8, 8, Decimal("2480.00"))
+    assert "4 天 × 320.00 元 = 1,280.00 元" in result.trace
+    assert result.trace[-1] == "合计可付 8 天，金额 2,480.00 元"
+
+
+def test_year_crossing_admission_charges_the_whole_stay_to_the_admission_year():
+    terms = [policy(2026, crossing="admission"), policy(2027, subsidy="320.00", crossing="admission")]
+    result = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5), terms=terms)
+    (portion,) = result.portions
+    # All 8 days are charged to 2026年度, but the 2026 policy's cover window ends on
+    # 2026-12-31: only days inside a policy's cover are ever paid, so 1–4 January are charged
+    # to 2026 and still not covered. The 2027 policy receives no day, hence no portion.
+    assert (portion.scheme_year, portion.days_claimed, portion.days_covered,
+            portion.days_payable, portion.amount) == ("2026年度", 8, 4, 4, Decimal("1200.00"))
+    assert result.amount == Decimal("1200.00")
+
+
+def test_the_admission_years_settings_decide_counting_and_crossing():
+    # 2026 counts 算入不算出 and keeps stays whole; 2027's other settings do not apply.
+    terms = [policy(2026, crossing="admission"),
+             policy(2027, subsidy="320.00", counting="inclusive", crossing="split")]
+    result = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5), terms=terms)
+    assert result.days_claimed == 8
+    assert [p.scheme_year for p in result.portions] == ["2026年度"]
+
+
+@pytest.mark.parametrize("used, payable, amount, over_cap", [
+    (0, 10, "3000.00", None),
+    (85, 5, "1500.00", "超出年度累计上限的 5 天不予给付"),
+    (90, 0, "0.00", "超出年度累计上限的 10 天不予给付"),
+    (95, 0, "0.00", "超出年度累计上限的 10 天不予给付"),   # never a negative allowance
+])
+def test_annual_allowance(used, payable, amount, over_cap):
+    result = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 11),
+                               terms=[policy(used=used)])
+    assert (result.days_claimed, result.days_payable, result.amount) == (10, payable, Decimal(amount))
+    cap_lines = [line for line in result.trace if line.startswith("超出年度累计上限")]
+    assert cap_lines == ([over_cap] if over_cap else [])
+
+
+def test_trace_of_a_partly_used_allowance():
+    result = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 11),
+                               terms=[policy(used=85)])
+    assert result.trace == (
+        "住院 2026-03-01 至 2026-03-11，按“算入不算出”计 10 天",
+        "2026年度（保单 TZ2026-000001）：2026-03-01 至 2026-03-10 计 10 天",
+        "年度上限 90 天，已用 85 天，剩余 5 天，本次可付 5 天",
+        "超出年度累计上限的 5 天不予给付",
+        "5 天 × 300.00 元 = 1,500.00 元",
+        "合计可付 5 天，金额 1,500.00 元",
+    )
+
+
+# Cover ends ON the date of death (domain.md "Policies"): the death day is charged whenever the
+# counting rule would charge it, days after it never are; the heirs are paid the rest.
+@pytest.mark.parametrize("discharged, died, counting, claimed, last_day", [
+    (D(2026, 3, 6), D(2026, 3, 6), "exclusive", 5, D(2026, 3, 5)),     # died on the discharge day
+    (D(2026, 3, 6), D(2026, 3, 6), "inclusive", 6, D(2026, 3, 6)),
+    (D(2026, 3, 20), D(2026, 3, 10), "exclusive", 10, D(2026, 3, 10)),  # the death day counts
+    (D(2026, 3, 20), D(2026, 3, 10), "inclusive", 10, D(2026, 3, 10)),
+    (D(2026, 3, 20), D(2026, 3, 1), "exclusive", 1, D(2026, 3, 1)),     # died on admission day
+])
+def test_death_in_hospital(discharged, died, counting, claimed, last_day):
+    terms = [policy(cover=ended_cover(year(2026), last_day=died), counting=counting)]
+    result = calculate_benefit(admitted=D(2026, 3, 1), discharged=discharged, terms=terms,
+                               death_date=died)
+    (portion,) = result.portions
+    assert (result.days_claimed, portion.days_covered, portion.last_day) == (claimed, claimed, last_day)
+    assert result.amount == Decimal(300 * claimed)
+
+
+def test_death_line_in_the_trace():
+    result = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 20),
+                               terms=[policy()], death_date=D(2026, 3, 10))
+    # 算入不算出 charges 1–19 March; 11–19 March come after the death.
+    assert result.trace[1] == ("被保险人于 2026-03-10 身故，保障至身故当日止，"
+                               "此后 9 天（2026-03-11 至 2026-03-19）不计，计 10 天")
+    no_cut = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 6),
+                               terms=[policy()], death_date=D(2026, 3, 6))
+    assert not any("身故" in line for line in no_cut.trace)
+
+
+@pytest.mark.parametrize("admitted, discharged, crossing, claimed, payable, amount", [
+    # admitted before the first scheme year: 30 and 31 December belong to no scheme year
+    (D(2025, 12, 30), D(2026, 1, 3), "split", 4, 2, "600.00"),
+    # the whole stay goes to the admission year, and there is none
+    (D(2025, 12, 30), D(2026, 1, 3), "admission", 4, 0, "0.00"),
+    # 算入不算出 never charges the discharge day, so 1 January 2027 costs nothing
+    (D(2026, 12, 25), D(2027, 1, 1), "split", 7, 7, "2100.00"),
+])
+def test_days_outside_any_scheme_year(admitted, discharged, crossing, claimed, payable, amount):
+    result = calculate_benefit(admitted=admitted, discharged=discharged,
+                               terms=[policy(crossing=crossing)])
+    assert (result.days_claimed, result.days_payable, result.amount) == (claimed, payable,
+                                                                         Decimal(amount))
+    assert sum(p.days_claimed for p in result.portions) == payable
+
+
+def test_a_day_outside_any_scheme_year_is_traced():
+    result = calculate_benefit(admitted=D(2026, 12, 25), discharged=D(2027, 1, 1),
+                               terms=[policy(counting="inclusive")])
+    assert (result.days_claimed, result.days_payable) == (8, 7)
+    assert "2027-01-01 共 1 天不在任何保险年度内，不予给付" in result.trace
+    (portion,) = result.portions
+    assert (portion.days_claimed, portion.last_day) == (7, D(2026, 12, 31))
+
+
+def test_no_decision_while_still_in_hospital():
+    with pytest.raises(RuleViolation) as error:
+        calculate_benefit(admitted=D(2026, 3, 1), discharged=None, terms=[policy()])
+    assert error.value.code == "still_in_hospital"
+
+
+def test_no_decision_without_a_policy():
+    with pytest.raises(RuleViolation) as error:
+        calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 5), terms=[])
+    assert error.value.code == "not_insured"
+
+
+# --- D. Documents ---------------------------------------------------------------------------
+
+BASIC = ("id_card", "discharge_summary", "bank_card")
+
+
+@pytest.mark.parametrize("proxy, deceased, expected", [
+    (False, False, BASIC),
+    (True, False, BASIC + ("power_of_attorney", "proxy_id")),
+    # the heirs file: the deceased signs no power of attorney, the heir shows their ID
+    (False, True, BASIC + ("proxy_id", "death_certificate", "heirship")),
+    (True, True, BASIC + ("proxy_id", "death_certificate", "heirship")),
+])
+def test_required_documents(proxy, deceased, expected):
+    assert required_documents(proxy_filing=proxy, insured_deceased=deceased) == expected
+
+
+@pytest.mark.parametrize("provided, missing", [
+    (set(), BASIC + ("power_of_attorney", "proxy_id")),
+    ({"bank_card", "other"}, ("id_card", "discharge_summary", "power_of_attorney", "proxy_id")),
+    ({"proxy_id", "id_card"}, ("discharge_summary", "bank_card", "power_of_attorney")),
+    (set(BASIC) | {"power_of_attorney", "proxy_id"}, ()),
+])
+def test_missing_documents_keep_the_required_order(provided, missing):
+    required = required_documents(proxy_filing=True, insured_deceased=False)
+    assert missing_documents(required=required, provided=provided) == missing
+
+
+# --- E. Working days ------------------------------------------------------------------------
+
+# A calendar of our own: weekends off, Friday 1 May and Monday 4 May 2026 holidays, and
+# Saturday 9 May a make-up working day (调休).
+HOLIDAYS = {D(2026, 5, 1), D(2026, 5, 4)}
+MAKE_UP = {D(2026, 5, 9)}
+
+
+def fake_workday(day: date) -> bool:
+    return day in MAKE_UP or (day.weekday() < 5 and day not in HOLIDAYS)
+
+
+@pytest.mark.parametrize("start, n, expected", [
+    (D(2026, 4, 29), 1, D(2026, 4, 30)),
+    (D(2026, 4, 30), 0, D(2026, 4, 30)),
+    (D(2026, 4, 30), 1, D(2026, 5, 5)),     # over the holiday, the weekend and the holiday
+    (D(2026, 5, 1), 1, D(2026, 5, 5)),      # starting on a holiday
+    (D(2026, 5, 5), 3, D(2026, 5, 8)),
+    (D(2026, 5, 5), 4, D(2026, 5, 9)),      # the make-up Saturday is a working day
+    (D(2026, 5, 5), 5, D(2026, 5, 11)),
+])
+def test_add_working_days(start, n, expected):
+    assert add_working_days(start, n, is_workday=fake_workday) == expected
+    assert working_days_between(start, expected, is_workday=fake_workday) == n
+
+
+@pytest.mark.parametrize("start, end, count", [
+    (D(2026, 4, 30), D(2026, 5, 5), 1),
+    (D(2026, 5, 5), D(2026, 5, 11), 5),
+    (D(2026, 4, 30), D(2026, 4, 30), 0),
+    (D(2026, 5, 5), D(2026, 4, 30), 0),
+])
+def test_working_days_between(start, end, count):
+    assert working_days_between(start, end, is_workday=fake_workday) == count
+
+
+def test_deadline_counts_working_days_after_the_start():
+    # accept within 2 working days of a report on Thursday 30 April: Tuesday 5, Wednesday 6 May
+    assert deadline(since=D(2026, 4, 30), working_days=2, is_workday=fake_workday) == D(2026, 5, 6)
+
+
+def test_add_working_days_with_the_official_calendar():
+    import chinese_calendar
+
+    # Verified with chinese_calendar 1.11.0 before hard-coding: National Day 2026 is off from
+    # Thursday 1 to Wednesday 7 October; Thursday 8 and Friday 9 October are working days.
+    assert add_working_days(D(2026, 9, 30), 2, is_workday=chinese_calendar.is_workday) == D(2026, 10, 9)
+
+
+# --- F. Late reports and the claim time limit -----------------------------------------------
+
+@pytest.mark.parametrize("discharged, reported, late", [
+    (D(2026, 3, 10), D(2026, 3, 10), False),
+    (D(2026, 3, 10), D(2026, 4, 9), False),    # exactly 30 days after discharge
+    (D(2026, 3, 10), D(2026, 4, 10), True),    # one day later
+    (None, D(2027, 1, 1), False),              # still in hospital: never late
+])
+def test_report_is_late(discharged, reported, late):
+    assert report_is_late(discharged=discharged, reported_on=reported, deadline_days=30) is late
+
+
+@pytest.mark.parametrize("discharged, reported, passed", [
+    (D(2026, 3, 10), D(2028, 3, 10), False),   # two years to the day
+    (D(2026, 3, 10), D(2028, 3, 11), True),
+    (D(2028, 2, 29), D(2030, 2, 28), False),   # leap day: the limit falls on 28 February
+    (D(2028, 2, 29), D(2030, 3, 1), True),
+    (None, D(2030, 1, 1), False),
+])
+def test_claim_time_limit(discharged, reported, passed):
+    assert claim_time_limit_passed(discharged=discharged, reported_on=reported, years=2) is passed
