@@ -279,3 +279,21 @@ class Payment(models.Model):
         verbose_name_plural = "支付"
         constraints = [models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))]
 
+
+
+class ClaimTally(models.Model):
+    """How many claims each (street, insurer, state) has, kept by database triggers on the
+    claims table (migration 0004) in the same statement as any insert, update or delete — bulk
+    and raw SQL included. Home pages and list totals read these few rows instead of counting a
+    million claims."""
+
+    street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
+    insurer = models.ForeignKey(Insurer, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "insurer", "status"], name="claimtally_one_row"),
+            models.CheckConstraint(name="claimtally_not_negative", condition=Q(n__gte=0)),
+        ]

@@ -35,7 +35,7 @@ from .forms import (
 )
 from .models import ClaimStatus
 from .rules import DOCUMENT_KINDS, REFUSAL_CODES
-from .selectors import claim_deadline, claim_for_user_or_404, claim_search, overdue_claims, scheme_year_of
+from .selectors import claim_deadline, claim_for_user_or_404, claim_list_page_source, overdue_claims, scheme_year_of
 from .workflow import allowed_actions
 
 
@@ -45,9 +45,10 @@ from .workflow import allowed_actions
 def claim_list(request):
     data = request.GET
     streets = streets_of(request.user) if not request.user.insurer_id else None
-    claims = claim_search(request.user, text=data.get("q", ""), status=data.get("status", "")
-                          if data.get("status") in ClaimStatus.values else "",
-                          street_id=data.get("street") if data.get("street", "").isdigit() else None)
+    claims = claim_list_page_source(
+        request.user, text=data.get("q", ""),
+        status=data.get("status", "") if data.get("status") in ClaimStatus.values else "",
+        street_id=data.get("street") if data.get("street", "").isdigit() else None)
     page = Paginator(claims, 50).get_page(data.get("page"))
     query = data.copy()
     query.pop("page", None)

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from django.utils import timezone
 
-from tongzhou_care.core.jobs import job_folder, job_runner, write_atomically
+from tongzhou_care.core.jobs import die_with_parent, job_folder, job_runner, write_atomically
 from tongzhou_care.core.pdf import merge_pdfs, render_pdf
 from tongzhou_care.core.rules import RuleViolation
 
@@ -92,7 +92,7 @@ def _render_parts(todo, issued_on):
     # close the parent's socket too.
     connections.close_all()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=die_with_parent) as pool:
         pending = {}
         queue = list(todo)
         while queue or pending:

@@ -90,7 +90,8 @@ class Person(models.Model):
         ]
         indexes = [
             models.Index(fields=["street", "status"], name="person_street_status_idx"),
-            models.Index(fields=["name"], name="person_name_idx"),
+            # varchar_pattern_ops: a name prefix search (LIKE '王%') uses it under any collation.
+            models.Index(fields=["name"], name="person_name_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(Right("id_number", 4), name="person_id_last4_idx"),
         ]
         constraints = [

@@ -92,3 +92,8 @@ def test_killed_worker_job_finishes_once_in_a_new_worker(tmp_path):
     import pikepdf
     with pikepdf.Pdf.open(folder / "certificates.pdf") as pdf:
         assert len(pdf.pages) == 24
+    # The killed worker's render processes died with it (no orphan keeps rendering).
+    time.sleep(0.5)
+    leftovers = subprocess.run(["pgrep", "-f", "manage.py run_worker"], capture_output=True, text=True)
+    assert leftovers.stdout.split() == []
+

@@ -161,6 +161,19 @@ class Worker:
         return ran
 
 
+def die_with_parent() -> None:
+    """Initializer of helper processes a job forks: when the worker dies (even by kill -9), the
+    kernel kills them too instead of leaving them orphaned (Linux prctl PR_SET_PDEATHSIG). They
+    only render to temporary files, so nothing is lost; SIGKILL, because they inherit the
+    worker's graceful SIGTERM handler."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     """Write a file under a temporary name and rename it: a reader (or a resumed job) never
     sees half a file."""

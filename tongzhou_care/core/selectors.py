@@ -9,11 +9,24 @@ from .access import streets_of
 from .models import BackgroundJob, Role
 
 
-def home_figures(user) -> dict:
-    """What a user's home page shows: persons per street they may see, with totals."""
+def home_figures(user, today=None) -> dict:
+    """What a user's home page shows: persons per street they may see, with totals; claims by
+    state; the claims overdue with the insurer; what waits on the officer (missing documents)."""
+    from django.utils import timezone
+
+    from claims.models import ClaimStatus
+    from claims.selectors import claim_counts, overdue_claims
+
     rows = person_counts_by_street(user) if user.has_perm("core.view_statistics") else []
     totals = {key: sum(r[key] for r in rows) for key in ("active", "deceased", "removed")}
+    claims = None
+    if user.has_perm("claims.view_claim"):
+        counts = claim_counts(user)
+        claims = {"counts": [(ClaimStatus(s).label, s, n) for s, n in counts.items()],
+                  "waiting_documents": counts[ClaimStatus.DOCUMENTS_PENDING],
+                  "overdue": len(overdue_claims(user, today or timezone.localdate()))}
     return {
+        "claims": claims,
         "role": user.role,
         "is_officer": user.role == Role.STREET_OFFICER,
         "street": user.street if user.role == Role.STREET_OFFICER else None,
