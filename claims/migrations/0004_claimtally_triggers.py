@@ -5,11 +5,22 @@ from django.db import migrations
 FUNCTION = """
 CREATE FUNCTION claims_claimtally_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Lock the tally rows this statement will change in one order (their ids): two claims
+    -- moving in opposite directions (refused -> appealed, appealed -> refused) cannot deadlock.
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM 1 FROM claims_claimtally t
+        WHERE (t.street_id, t.insurer_id, t.status) IN (
+            SELECT street_id, insurer_id, status FROM old_claims
+            UNION SELECT street_id, insurer_id, status FROM new_claims)
+        ORDER BY t.id FOR UPDATE;
+    END IF;
+    -- Rows leaving a (street, insurer, status) were counted when they arrived, so its tally row
+    -- exists: a plain UPDATE (an upsert would have its negative insert row refused by the CHECK).
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO claims_claimtally (street_id, insurer_id, status, n)
-        SELECT street_id, insurer_id, status, -count(*) FROM old_claims
-        GROUP BY street_id, insurer_id, status
-        ON CONFLICT (street_id, insurer_id, status) DO UPDATE SET n = claims_claimtally.n + EXCLUDED.n;
+        UPDATE claims_claimtally t SET n = t.n - gone.c
+        FROM (SELECT street_id, insurer_id, status, count(*) AS c FROM old_claims
+              GROUP BY street_id, insurer_id, status) gone
+        WHERE t.street_id = gone.street_id AND t.insurer_id = gone.insurer_id AND t.status = gone.status;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
         INSERT INTO claims_claimtally (street_id, insurer_id, status, n)

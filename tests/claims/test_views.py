@@ -1,0 +1,211 @@
+"""Claims as users meet them in the pages: reporting for a family, the claim page per role,
+documents, printouts, payments from the insurer's file, overdue lists, tallies."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from claims import services
+from claims.models import Claim, ClaimStatus, ClaimTally
+from tests.claims.conftest import decided_claim, report, with_documents
+from tests.enrollment.test_cover import pdf_text
+from tests.factories import uploaded_file
+
+D = date
+
+
+def _content(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.django_db
+def test_officer_finds_the_person_and_reports(client_for, officer_a, insured):
+    client = client_for(officer_a)
+    body = client.get("/claims/report/", {"q": insured.id_number[-4:]}).content.decode()
+    assert insured.name in body and insured.id_number not in body
+    body = client.get("/claims/report/", {"q": insured.id_number}).content.decode()
+    assert "不放在网址中" in body                                    # S12: a full ID never in a URL
+    body = client.post("/claims/report/", {"q": insured.id_number}).content.decode()
+    assert f"/claims/report/{insured.pk}/" in body
+    form = client.get(f"/claims/report/{insured.pk}/").content.decode()
+    assert 'data-testid="days-left">90<' in form
+    response = client.post(f"/claims/report/{insured.pk}/", {
+        "admission_type": "inpatient", "hospital": "潞河医院", "admitted_on": "2025-03-01",
+        "discharged_on": "2025-03-11", "cause": "illness", "diagnosis": "肺炎", "reporter_name": "李专管",
+        "reporter_relation": "专管员", "reporter_phone": "13900001111"})
+    claim = Claim.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/claims/{claim.pk}/"
+    assert claim.late_report                                        # reported long after discharge
+
+
+@pytest.mark.django_db
+def test_observation_is_refused_beside_the_field(client_for, officer_a, insured):
+    response = client_for(officer_a).post(f"/claims/report/{insured.pk}/", {
+        "admission_type": "observation", "hospital": "潞河医院", "admitted_on": "2025-03-01",
+        "discharged_on": "2025-03-02", "cause": "illness", "diagnosis": "观察", "reporter_name": "李专管",
+        "reporter_relation": "专管员", "reporter_phone": "13900001111"})
+    body = response.content.decode()
+    assert response.status_code == 400 and 'id="id_admission_type_errors"' in body and "不属于住院" in body
+    assert 'value="潞河医院"' in body and not Claim.objects.exists()
+
+
+@pytest.mark.django_db
+def test_claim_page_per_role(client_for, officer_a, insurer_user, insured):
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
+    officer_page = client_for(officer_a).get(f"/claims/{claim.pk}/").content.decode()
+    assert "肺炎" not in officer_page and "仅保险公司和区卫健委可见" in officer_page
+    assert "一次性告知补充材料" not in officer_page and "撤案" in officer_page
+    insurer_page = client_for(insurer_user).get(f"/claims/{claim.pk}/").content.decode()
+    assert "肺炎" in insurer_page and "一次性告知补充材料" in insurer_page
+    assert "（<strong>缺</strong>）" in insurer_page
+
+
+@pytest.mark.django_db
+def test_documents_upload_and_scoped_download(client_for, officer_a, insured):
+    from tongzhou_care.core.models import AccessLog
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
+    client = client_for(officer_a)
+    response = client.post(f"/claims/{claim.pk}/documents/", {"kind": "id_card", "file": uploaded_file("png")},
+                           follow=True)
+    assert "材料已上传" in response.content.decode()
+    response = client.post(f"/claims/{claim.pk}/documents/", {"kind": "id_card", "file": uploaded_file("exe", "a.jpg")},
+                           follow=True)
+    assert "只能上传" in response.content.decode() and claim.documents.count() == 1
+    document = claim.documents.get()
+    download = client.get(f"/claims/{claim.pk}/documents/{document.pk}/")
+    assert download["Content-Type"] == "image/png" and _content(download).startswith(b"\x89PNG")
+    assert download["Cache-Control"] == "no-store, private"
+    assert AccessLog.objects.filter(action="download", target__contains=claim.number).exists()
+    assert client.get(f"/claims/{claim.pk}/documents/{document.pk + 999}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_insurer_walks_the_claim_to_payment_with_printouts(client_for, officer_a, insurer_user, insured):
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11), proxy_filing=True)
+    insurer = client_for(insurer_user)
+    insurer.post(f"/claims/{claim.pk}/request-documents/")
+    notice = pdf_text(_content(insurer.get(f"/claims/{claim.pk}/notice.pdf")))
+    assert "一次性告知书" in notice and "授权委托书" in notice and "代办人身份证" in notice
+    with_documents(claim, officer_a)
+    insurer.post(f"/claims/{claim.pk}/accept/")
+    page = insurer.get(f"/claims/{claim.pk}/").content.decode()
+    assert 'data-confirm="确认核定 10 天，金额 3,000.00 元？"' in page
+    insurer.post(f"/claims/{claim.pk}/decide/")
+    claim.refresh_from_db()
+    assert (claim.status, claim.amount) == (ClaimStatus.DECIDED, Decimal("3000.00"))
+    decision = pdf_text(_content(insurer.get(f"/claims/{claim.pk}/decision.pdf")))
+    assert "3,000.00" in decision and "人民币叁仟元整" in decision and "10 天 × 300.00 元" in decision
+    application = pdf_text(_content(insurer.get(f"/claims/{claim.pk}/application.pdf")))
+    assert "理赔申请书" in application and "申请人（签字）" in application
+    insurer.post(f"/claims/{claim.pk}/pay/", {"paid_on": "2025-03-20", "amount": "3000.00", "bank_reference": "ZH2025032001"})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    officer_page = client_for(officer_a).get(f"/claims/{claim.pk}/").content.decode()
+    assert "已于 2025年3月20日 支付 3,000.00 元" in officer_page
+
+
+@pytest.mark.django_db
+def test_refusal_notice(client_for, officer_a, insurer_user, insured):
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
+    insurer = client_for(insurer_user)
+    insurer.post(f"/claims/{claim.pk}/refuse/", {"code": "not_covered", "explanation": "住院期间不在保障期间内"})
+    text = pdf_text(_content(insurer.get(f"/claims/{claim.pk}/refusal.pdf")))
+    assert "拒赔通知书" in text and "住院期间不在保障期间内" in text and "复核一次" in text
+    insurer.post(f"/claims/{claim.pk}/notice-sent/")
+    claim.refresh_from_db()
+    assert claim.refusal_notice_sent_at is not None
+    response = insurer.get(f"/claims/{claim.pk}/decision.pdf", follow=True)
+    assert "没有核定通知书" in response.content.decode()
+
+
+def _payment_file(tmp_path, rows, name="支付明细.xlsx"):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["中国人寿北京分公司 住院护理补贴支付明细"])
+    sheet.append(["理赔编号", "支付金额", "支付日期", "银行流水号"])
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.django_db
+def test_payment_file_is_checked_then_applied_once(client_for, officer_a, insurer_user, insured, tmp_path):
+    one = decided_claim(insured, officer_a, insurer_user, D(2025, 3, 1), D(2025, 3, 11))
+    two = decided_claim(insured, officer_a, insurer_user, D(2025, 4, 1), D(2025, 4, 3))
+    client = client_for(insurer_user)
+    bad = _payment_file(tmp_path, [[one.number, "3000.00", "2025-04-10", "B1"], [two.number, "601", "2025-04-10", "B2"],
+                                   ["LP2025999", "100", "2025-04-10", "B3"]], "bad.xlsx")
+    with bad.open("rb") as f:
+        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
+    assert "2 行有错误" in body and "与核定金额 600.00 元不符" in body and "不存在" in body
+    assert not Claim.objects.filter(status=ClaimStatus.PAID).exists()
+    good = _payment_file(tmp_path, [[one.number, "3,000.00", "2025-04-10", "B1"], [two.number, "600", "2025/4/10", "B2"]])
+    with good.open("rb") as f:
+        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
+    assert "已登记 2 笔支付" in body
+    assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
+    with good.open("rb") as f:
+        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
+    assert "已登记 0 笔支付；此前已登记 2 笔" in body
+
+
+@pytest.mark.django_db
+def test_overdue_claims_listed_and_on_home_pages(client_for, officer_a, insurer_user, commission_staff, insured):
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
+    Claim.objects.filter(pk=claim.pk).update(reported_at=timezone.make_aware(timezone.datetime(2025, 3, 12, 9)))
+    body = client_for(commission_staff).get("/claims/overdue/").content.decode()
+    assert claim.number in body and "受理或一次性告知" in body and "2025-03-14" in body   # 2 working days
+    assert 'data-testid="overdue-link"' in client_for(insurer_user).get("/").content.decode()
+    with_documents(claim, officer_a)
+    services.claim_accept(claim_id=claim.pk, actor=insurer_user)
+    body = client_for(commission_staff).get("/claims/overdue/").content.decode()
+    assert "核定" in body                                              # now the decision is late
+
+
+@pytest.mark.django_db
+def test_tally_matches_the_claims_after_every_kind_of_write(officer_a, insurer_user, insured):
+    from django.db import connection
+    decided_claim(insured, officer_a, insurer_user, D(2025, 3, 1), D(2025, 3, 11))
+    report(insured, officer_a, D(2025, 4, 1), D(2025, 4, 3))
+    third = report(insured, officer_a, D(2025, 5, 1), D(2025, 5, 3))
+    Claim.objects.filter(pk=third.pk).update(status=ClaimStatus.WITHDRAWN)       # bulk path
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE claims_claim SET status = 'refused' WHERE status = 'reported'")  # raw SQL
+    truth = {(r["street"], r["insurer"], r["status"]): r["n"]
+             for r in Claim.objects.values("street", "insurer", "status").annotate(n=Count("pk"))}
+    tally = {(t.street_id, t.insurer_id, t.status): t.n for t in ClaimTally.objects.exclude(n=0)}
+    assert tally == truth
+
+
+@pytest.mark.django_db
+def test_list_totals_and_filters(client_for, officer_a, insurer_user, insured, commission_staff):
+    decided_claim(insured, officer_a, insurer_user, D(2025, 3, 1), D(2025, 3, 11))
+    report(insured, officer_a, D(2025, 4, 1), D(2025, 4, 3))
+    client = client_for(commission_staff)
+    assert 'data-testid="total-count">2<' in client.get("/claims/").content.decode()
+    assert 'data-testid="total-count">1<' in client.get("/claims/", {"status": "decided"}).content.decode()
+    assert 'data-testid="total-count">2<' in client.get("/claims/", {"q": "王秀"}).content.decode()
+    assert client_for(officer_a).get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_finance_sees_no_claims(client_for, finance):
+    assert client_for(finance).get("/claims/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_tally_follows_deletes(officer_a, insured):
+    from django.db import connection
+    report(insured, officer_a, D(2025, 4, 1), D(2025, 4, 3))
+    import pgtrigger
+    with pgtrigger.ignore("claims.ClaimAction:claimaction_append_only"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM claims_claimaction")
+        cursor.execute("DELETE FROM claims_claim")
+    assert set(ClaimTally.objects.values_list("n", flat=True)) == {0}
