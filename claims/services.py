@@ -65,10 +65,12 @@ def _scheme_year_of(day: date) -> SchemeYear | None:
 
 
 @transaction.atomic
-def claim_report(*, person: Person, data: dict, actor: User, today: date | None = None) -> Claim:
+def claim_report(*, person: Person, data: dict, actor: User, today: date | None = None,
+                 reported_at=None) -> Claim:
     """Record a stay for a family (报案) and return the claim. Raises RuleViolation for what is
     not a hospital stay, impossible dates, a person without a policy for the admission day,
-    or a stay overlapping one already reported. A late report is flagged, never refused."""
+    or a stay overlapping one already reported. A late report is flagged, never refused.
+    `reported_at` records a report taken earlier on paper (补录); default now."""
     today = today or timezone.localdate()
     admitted, discharged = data["admitted_on"], data.get("discharged_on")
     check_stay(admission_type=data.get("admission_type", "inpatient"), admitted=admitted,
@@ -85,7 +87,8 @@ def claim_report(*, person: Person, data: dict, actor: User, today: date | None 
         sequence = cursor.fetchone()[0]
     claim = Claim(
         number=f"LP{today:%Y}{sequence:07d}", person=person, street_id=person.street_id,
-        insurer_id=year.insurer_id, reported_at=timezone.now(), reported_by=actor, late_report=late,
+        insurer_id=year.insurer_id, reported_at=reported_at or timezone.now(), reported_by=actor,
+        late_report=late,
         proxy_filing=data.get("proxy_filing", False),
         **{f: data.get(f, "") for f in ("hospital", "cause", "diagnosis", "reporter_name",
                                         "reporter_relation", "reporter_phone", "payee_name",

@@ -23,9 +23,16 @@ def test_demo_data_loads_once_with_every_role(tmp_path):
         parsed = parse_id_number(person.id_number, today=date(2026, 11, 28))
         assert (parsed.sex, parsed.birth_date) == (person.sex, person.birth_date)
     assert Person.objects.filter(spouse__isnull=False).count() > count // 3
-    from enrollment.models import PolicyChange, SchemeYear
-    year = SchemeYear.objects.get()
+    from claims.models import Claim, ClaimStatus
+    from enrollment.models import Policy, PolicyChange, SchemeYear
+    year = SchemeYear.objects.order_by("-coverage_start").first()
+    assert SchemeYear.objects.count() == 2
     assert year.policies.count() == Person.objects.filter(category="death").count()
+    assert set(Claim.objects.values_list("status", flat=True)) == set(ClaimStatus.values)
+    assert Policy.objects.filter(days_used=90).exists()                         # reached the cap
+    from django.db.models import Count
+    assert Claim.objects.annotate(n=Count("portions")).filter(n=2).exists()     # crossed the year end
+    assert Claim.objects.filter(person__status="deceased", status=ClaimStatus.PAID).exists()
     assert set(PolicyChange.objects.values_list("kind", flat=True)) == {"addition", "removal"}
     password = logins.read_text(encoding="utf-8").split("：")[1].split()[0]
     assert User.objects.get(username="officer001").check_password(password)

@@ -51,6 +51,7 @@ class Command(BaseCommand):
             if not loaded:
                 self._persons(users["admin"], seed)
                 self._scheme_year(users["admin"], users["insurer"].insurer)
+                self._claims(users)
                 self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
             else:
                 self.stdout.write("演示数据此前已加载，未重复加载。")
@@ -105,9 +106,16 @@ class Command(BaseCommand):
         return roster_import_apply(roster_import_id=ri.pk, actor=actor, kinds={"new"}, skip_errors=False)
 
     def _scheme_year(self, actor, insurer):
-        """This calendar year's scheme year, its policies from the start, and a few mid-year
-        changes: two deaths, one removal, two persons added after the start."""
+        """Last year's and this year's scheme years, their policies from the start, and a few
+        mid-year changes: two deaths, one removal, two persons added after the start."""
         today = timezone.localdate()
+        last = date(today.year - 1, 1, 1)
+        previous = scheme_year_save(actor=actor, scheme_year=SchemeYear(
+            name=f"{last.year}年度", insurer=insurer, contract_number=f"TZWJW-{last.year}-ZFCG-009",
+            tender_date=date(last.year - 1, 11, 20), coverage_start=last,
+            coverage_end=default_coverage_end(last), premium_per_person=Decimal("260.00"),
+            daily_subsidy=Decimal("300.00")))
+        policies_issue(scheme_year_id=previous.pk, actor=actor, today=last)
         start = date(today.year, 1, 1)
         year = scheme_year_save(actor=actor, scheme_year=SchemeYear(
             name=f"{today.year}年度", insurer=insurer, contract_number=f"TZWJW-{today.year}-ZFCG-017",
@@ -129,6 +137,16 @@ class Command(BaseCommand):
                                          other_categories=0)
         self._import(supplement, actor, f"通州区{today.year}年度特扶补充名单.xlsx")
         self.stdout.write(f"保险年度：{year.name}，保单 {year.policies.count()} 份，增减员 {year.changes.count()} 项。")
+
+    def _claims(self, users):
+        from claims.demo import DemoClaims
+
+        officers = {u.street.code: u for u in users.values() if u.street_id}
+        persons = list(Person.objects.filter(status=PersonStatus.ACTIVE, policies__isnull=False)
+                       .select_related("street").distinct().order_by("pk"))[5:]
+        made = DemoClaims(officers=officers, insurer_user=users["insurer"]).load(
+            persons, timezone.localdate(), users["admin"])
+        self.stdout.write(f"理赔：{made} 件，各种状态都有。")
 
     def _logins_text(self, users, password) -> str:
         lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]
