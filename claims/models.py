@@ -98,6 +98,10 @@ class Claim(models.Model):
     refusal_explanation = models.CharField("拒赔说明", max_length=500, blank=True)
     appeal_reason = models.CharField("复核理由", max_length=500, blank=True)
     appeal_count = models.PositiveSmallIntegerField("复核次数", default=0)
+    # The insurer's next deadline in official working days (domain.md SLAs), set by every
+    # transition (services._set_deadline), so "overdue" is one indexed comparison.
+    due_step = models.CharField("待办事项", max_length=20, blank=True)
+    due_on = models.DateField("办理期限", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -145,6 +149,12 @@ class Claim(models.Model):
             models.Index(fields=["status", "-reported_at"], name="claim_status_reported_idx"),
             models.Index(fields=["-reported_at", "-id"], name="claim_reported_idx"),
             models.Index(fields=["person", "admitted_on"], name="claim_person_admitted_idx"),
+            models.Index(fields=["street", "-reported_at"], name="claim_street_reported_idx"),
+            models.Index(fields=["insurer", "-reported_at"], name="claim_insurer_reported_idx"),
+            models.Index(fields=["due_on"], name="claim_due_idx", condition=Q(due_on__isnull=False)),
+            models.Index(fields=["street", "due_on"], name="claim_street_due_idx", condition=Q(due_on__isnull=False)),
+            models.Index(fields=["insurer", "due_on"], name="claim_insurer_due_idx",
+                         condition=Q(due_on__isnull=False)),
         ]
 
     def __str__(self):

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404
 
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
-from tongzhou_care.core.workdays import calendar_is_estimated, is_workday
+from tongzhou_care.core.workdays import calendar_is_estimated
 
 from .models import Claim, ClaimStatus, ClaimTally
-from .rules import SLA_STEPS, add_working_days
+from .rules import SLA_STEPS
 
 
 def claims_visible_to(user) -> QuerySet[Claim]:
@@ -61,14 +61,6 @@ def claim_search(user, *, text: str = "", status: str = "", street_id=None, sinc
 
 # --- Deadlines (domain.md: insurer SLAs in working days) ------------------------------------
 
-WAITING_ON = {
-    ClaimStatus.REPORTED: ("accept", "reported_at", "sla_accept_days"),
-    ClaimStatus.DOCUMENTS_PENDING: None,     # the family: no insurer deadline runs
-    ClaimStatus.ACCEPTED: ("decide", "accepted_at", "sla_decide_days"),
-    ClaimStatus.DECIDED: ("pay", "decided_at", "sla_pay_days"),
-}
-
-
 @dataclass(frozen=True)
 class Deadline:
     step: str           # accept | decide | pay | refusal_notice
@@ -78,47 +70,18 @@ class Deadline:
     estimated: bool     # the official calendar of the due year is not published yet
 
 
-def claim_deadline(claim: Claim, scheme_year, today: date) -> Deadline | None:
-    """The insurer's next deadline for the claim, in official working days, or None."""
-    if claim.status == ClaimStatus.REFUSED and claim.refusal_notice_sent_at is None:
-        step, since, days = "refusal_notice", claim.refused_at, scheme_year.sla_refusal_notice_days
-    else:
-        waiting = WAITING_ON.get(claim.status)
-        if waiting is None:
-            return None
-        step, field, setting = waiting
-        since, days = getattr(claim, field), getattr(scheme_year, setting)
-    if since is None:
+def claim_deadline(claim: Claim, today: date) -> Deadline | None:
+    """The insurer's next deadline for the claim (set by its last transition), or None."""
+    if claim.due_on is None:
         return None
-    from django.utils import timezone
-
-    start = timezone.localtime(since).date()
-    due = add_working_days(start, days, is_workday=is_workday)
-    return Deadline(step=step, label=SLA_STEPS[step], due=due, overdue=today > due,
-                    estimated=calendar_is_estimated(due))
+    return Deadline(step=claim.due_step, label=SLA_STEPS[claim.due_step], due=claim.due_on,
+                    overdue=today > claim.due_on, estimated=calendar_is_estimated(claim.due_on))
 
 
-def scheme_year_of(claim: Claim, years):
-    """The scheme year (of those given) whose coverage holds the admission day."""
-    return next((y for y in years if y.coverage_start <= claim.admitted_on <= y.coverage_end), None)
-
-
-def overdue_claims(user, today: date) -> list[tuple[Claim, Deadline]]:
-    """The claims waiting on the insurer past their deadline, for the people who must act."""
-    from enrollment.models import SchemeYear
-
-    years = list(SchemeYear.objects.filter(coverage_start__lte=today))
-    waiting = (claims_visible_to(user)
-               .filter(Q(status__in=[ClaimStatus.REPORTED, ClaimStatus.ACCEPTED, ClaimStatus.DECIDED])
-                       | Q(status=ClaimStatus.REFUSED, refusal_notice_sent_at__isnull=True))
-               .order_by("reported_at")[:2000])
-    found = []
-    for claim in waiting:
-        year = scheme_year_of(claim, years)
-        deadline = claim_deadline(claim, year, today) if year else None
-        if deadline and deadline.overdue:
-            found.append((claim, deadline))
-    return found
+def overdue_claims(user, today: date) -> QuerySet[Claim]:
+    """The claims past the insurer's deadline that the user may see, oldest deadline first
+    (one indexed comparison, however many claims there are)."""
+    return claims_visible_to(user).filter(due_on__lt=today).order_by("due_on", "pk")
 
 
 def _tally_visible_to(user):

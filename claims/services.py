@@ -22,8 +22,11 @@ from tongzhou_care.core.models import User
 from tongzhou_care.core.rules import RuleViolation
 
 from .models import Claim, ClaimAction, ClaimDocument, ClaimPortion, ClaimStatus, Payment
+from tongzhou_care.core.workdays import is_workday
+
 from .rules import (
     REFUSAL_CODES,
+    add_working_days,
     PolicyTerms,
     calculate_benefit,
     check_stay,
@@ -47,14 +50,42 @@ def _lock_claim(claim_id: int) -> Claim:
     return Claim.objects.select_for_update().select_related("person").get(pk=claim_id)
 
 
+# What the insurer must do next in each state: (step, the moment it started, the SLA setting).
+DEADLINES = {
+    ClaimStatus.REPORTED: ("accept", "reported_at", "sla_accept_days"),
+    ClaimStatus.ACCEPTED: ("decide", "accepted_at", "sla_decide_days"),
+    ClaimStatus.APPEALED: ("decide", "appealed_at", "sla_decide_days"),
+    ClaimStatus.DECIDED: ("pay", "decided_at", "sla_pay_days"),
+    ClaimStatus.REFUSED: ("refusal_notice", "refused_at", "sla_refusal_notice_days"),
+}
+
+
+def _set_deadline(claim: Claim) -> None:
+    """The insurer's next deadline for the claim's state, in official working days; none while
+    the family is to act (documents pending) or once the claim is closed."""
+    rule = DEADLINES.get(claim.status)
+    if claim.status == ClaimStatus.REFUSED and claim.refusal_notice_sent_at:
+        rule = None
+    year = _scheme_year_of(claim.admitted_on) if rule else None
+    started = getattr(claim, rule[1]) if rule else None
+    if rule is None or year is None or started is None:
+        claim.due_step, claim.due_on = "", None
+        return
+    claim.due_step = rule[0]
+    claim.due_on = add_working_days(timezone.localtime(started).date(), getattr(year, rule[2]),
+                                    is_workday=is_workday)
+
+
 def _move(claim: Claim, action: str, actor: User, *, note: str = "", **fields) -> Claim:
-    """Apply a workflow transition (checked against the table) and record it."""
+    """Apply a workflow transition (checked against the table), set the next deadline, and
+    record it on the timeline."""
     transition = check_transition(action, claim.status, appeal_count=claim.appeal_count)
     before = claim.status
     claim.status = transition.target
     for name, value in fields.items():
         setattr(claim, name, value)
     claim.version += 1
+    _set_deadline(claim)
     claim.save()
     _record(claim, actor, action, from_status=before, note=note)
     return claim
@@ -95,6 +126,7 @@ def claim_report(*, person: Person, data: dict, actor: User, today: date | None 
                                         "payee_bank", "payee_account")},
         admitted_on=admitted, discharged_on=discharged,
     )
+    _set_deadline(claim)
     with audit_context(actor, "claim_report"):
         claim.full_clean(exclude=["person", "street", "insurer", "reported_by"], validate_constraints=False)
         try:
@@ -282,7 +314,8 @@ def claim_mark_notice_sent(*, claim_id: int, actor: User) -> Claim:
         raise RuleViolation("transition", "只有已拒赔的理赔需要送达拒赔通知。")
     with audit_context(actor, "claim_mark_notice_sent"):
         claim.refusal_notice_sent_at = timezone.now()
-        claim.save(update_fields=["refusal_notice_sent_at", "updated_at"])
+        _set_deadline(claim)
+        claim.save(update_fields=["refusal_notice_sent_at", "due_step", "due_on", "updated_at"])
         _record(claim, actor, "notice_sent")
     return claim
 

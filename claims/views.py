@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -35,7 +36,7 @@ from .forms import (
 )
 from .models import ClaimStatus
 from .rules import DOCUMENT_KINDS, REFUSAL_CODES
-from .selectors import claim_deadline, claim_for_user_or_404, claim_list_page_source, overdue_claims, scheme_year_of
+from .selectors import claim_deadline, claim_for_user_or_404, claim_list_page_source, overdue_claims
 from .workflow import allowed_actions
 
 
@@ -134,15 +135,13 @@ def claim_detail(request, claim_id):
     claim = claim_for_user_or_404(request.user, claim_id)
     today = timezone.localdate()
     required, missing = services.documents_status(claim)
-    from enrollment.models import SchemeYear
-    year = scheme_year_of(claim, SchemeYear.objects.all())
     return render(request, "claims/claim_detail.html", {
         "claim": claim, "actions": dict(allowed_actions(request.user, claim)),
         "required": [(k, DOCUMENT_KINDS[k], k not in missing) for k in required], "missing": missing,
         "documents": claim.documents.select_related("uploaded_by"),
         "timeline": claim.actions.select_related("actor"),
         "portions": claim.portions.select_related("policy__scheme_year"),
-        "deadline": claim_deadline(claim, year, today) if year else None,
+        "deadline": claim_deadline(claim, today),
         "preview": _preview(claim), "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
         "document_form": DocumentForm(), "refuse_form": RefuseForm(), "reason_form": ReasonForm(),
         "discharge_form": DischargeForm(initial={"version": claim.version}),
@@ -265,17 +264,16 @@ def claim_printout(request, claim_id, kind):
 @login_required
 @permission_required("claims.view_claim", raise_exception=True)
 def overdue_list(request):
-    """Claims past the insurer's deadline, grouped by insurer and by street."""
-    rows = overdue_claims(request.user, timezone.localdate())
-    by_insurer, by_street = {}, {}
-    for claim, deadline in rows:
-        by_insurer[claim.insurer_id] = by_insurer.get(claim.insurer_id, 0) + 1
-        by_street[claim.street.name] = by_street.get(claim.street.name, 0) + 1
-    from tongzhou_care.core.models import Insurer
-    insurers = dict(Insurer.objects.filter(pk__in=by_insurer).values_list("pk", "name"))
+    """Claims past the insurer's deadline, counted by insurer and by street, then listed."""
+    today = timezone.localdate()
+    overdue = overdue_claims(request.user, today)
+    by_insurer = overdue.order_by().values("insurer__name").annotate(n=Count("pk")).order_by("-n")
+    by_street = overdue.order_by().values("street__name").annotate(n=Count("pk")).order_by("-n")
+    page = Paginator(overdue.select_related("person", "street"), 50).get_page(request.GET.get("page"))
     return render(request, "claims/overdue.html", {
-        "rows": rows, "by_insurer": sorted(((insurers[k], v) for k, v in by_insurer.items()), key=lambda x: -x[1]),
-        "by_street": sorted(by_street.items(), key=lambda x: -x[1])})
+        "page": page, "rows": [(c, claim_deadline(c, today)) for c in page.object_list],
+        "by_insurer": [(r["insurer__name"], r["n"]) for r in by_insurer],
+        "by_street": [(r["street__name"], r["n"]) for r in by_street]})
 
 
 @require_http_methods(["GET", "POST"])

@@ -158,15 +158,17 @@ def test_payment_file_is_checked_then_applied_once(client_for, officer_a, insure
 
 @pytest.mark.django_db
 def test_overdue_claims_listed_and_on_home_pages(client_for, officer_a, insurer_user, commission_staff, insured):
-    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
-    Claim.objects.filter(pk=claim.pk).update(reported_at=timezone.make_aware(timezone.datetime(2025, 3, 12, 9)))
+    from tests.claims.conftest import stay
+    claim = services.claim_report(person=insured, data=stay(D(2025, 3, 1), D(2025, 3, 11)), actor=officer_a,
+                                  today=D(2025, 3, 12), reported_at=timezone.make_aware(timezone.datetime(2025, 3, 12, 9)))
     body = client_for(commission_staff).get("/claims/overdue/").content.decode()
     assert claim.number in body and "受理或一次性告知" in body and "2025-03-14" in body   # 2 working days
     assert 'data-testid="overdue-link"' in client_for(insurer_user).get("/").content.decode()
     with_documents(claim, officer_a)
-    services.claim_accept(claim_id=claim.pk, actor=insurer_user)
-    body = client_for(commission_staff).get("/claims/overdue/").content.decode()
-    assert "核定" in body                                              # now the decision is late
+    services.claim_accept(claim_id=claim.pk, actor=insurer_user)       # acted today: the next step
+    claim.refresh_from_db()                                            # (decide) is due in 5 working days
+    assert claim.due_step == "decide" and claim.due_on > timezone.localdate()
+    assert claim.number not in client_for(commission_staff).get("/claims/overdue/").content.decode()
 
 
 @pytest.mark.django_db

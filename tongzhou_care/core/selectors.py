@@ -24,7 +24,7 @@ def home_figures(user, today=None) -> dict:
         counts = claim_counts(user)
         claims = {"counts": [(ClaimStatus(s).label, s, n) for s, n in counts.items()],
                   "waiting_documents": counts[ClaimStatus.DOCUMENTS_PENDING],
-                  "overdue": len(overdue_claims(user, today or timezone.localdate()))}
+                  "overdue": overdue_claims(user, today or timezone.localdate()).count()}
     return {
         "claims": claims,
         "role": user.role,
