@@ -17,3 +17,8 @@ STATIC_ROOT = BASE_DIR / ".local" / "staticfiles"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# No collectstatic in development: plain names, found in static/ (also with DEBUG off).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

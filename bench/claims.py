@@ -1,0 +1,183 @@
+"""Claim pages at province scale (issue 5): 100,000 persons and 1,000,000 claims against the same
+pages at 1,000 claims, in one run.
+
+    scripts/bench claims [--claims 1000000] [--small 1000] [--repeat 7]
+
+Needs the persons and policies of the other benchmarks (scripts/bench roster_import, then
+scripts/bench certificates --only setup). Claims are generated with SQL (every write through
+the real triggers: audit events and the claim tally), spread ten per person over the scheme
+year without overlaps, mostly paid, the latest ones waiting on the insurer (some overdue).
+
+For each page: the median server time of --repeat requests (Django's test client in-process:
+the whole request, middleware and template included) and the number of SQL queries.
+Target: time at 1M ÷ time at 1k <= 2 and the same number of queries.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+CLAIM_COLUMNS = """
+    number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on, cause, diagnosis,
+    reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_bank,
+    payee_account, status, late_report, reported_at, reported_by_id, accepted_at, decided_at,
+    paid_at, days_claimed, days_payable, amount, calculation, refusal_code, refusal_explanation,
+    appeal_reason, appeal_count, due_step, due_on, version, updated_at
+"""
+
+# Claim g goes to person g % P; its k-th stay (k = g / P) starts 33k days into the year, so a
+# person's stays never overlap. Of the last stays (k = 9) one in 200 still waits on the insurer
+# (500 at a million claims), half of those overdue; the rest are paid.
+INSERT = f"""
+INSERT INTO claims_claim ({CLAIM_COLUMNS})
+SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院',
+       d.admitted, d.admitted + (g %% 10), 'illness', '肺炎', '专管员', '专管员', '13900000000', false,
+       p.name, '北京农商银行', '6210000000000000', s.status, false,
+       (d.admitted + (g %% 10) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai', %(user)s,
+       CASE WHEN s.status IN ('paid', 'decided') THEN (d.admitted + 12)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
+       CASE WHEN s.status IN ('paid', 'decided') THEN (d.admitted + 14)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
+       CASE WHEN s.status = 'paid' THEN (d.admitted + 20)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
+       CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) END,
+       CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) END,
+       CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) * 300.00 END,
+       '[]'::jsonb, '', '', '', 0,
+       CASE WHEN s.status = 'reported' THEN 'accept' ELSE '' END,
+       CASE WHEN s.status = 'reported' THEN d.admitted + (g %% 10) + CASE WHEN g %% 400 = 0 THEN 4 ELSE 4000 END END,
+       1, now()
+FROM generate_series(%(first)s, %(last)s) AS g
+JOIN (SELECT id, street_id, name, row_number() OVER (ORDER BY id) - 1 AS i FROM enrollment_person) p
+  ON p.i = g %% %(persons)s
+CROSS JOIN LATERAL (SELECT DATE '2030-01-02' + 33 * (g / %(persons)s)::int AS admitted) d
+CROSS JOIN LATERAL (SELECT CASE WHEN g / %(persons)s >= 9 AND g %% 200 = 0 THEN 'reported' ELSE 'paid' END
+                    AS status) s
+"""
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongzhou_care.settings.dev")
+    os.environ["DEBUG"] = "false"
+    import django
+
+    django.setup()
+
+
+def users():
+    from enrollment.models import Person, SchemeYear
+    from tongzhou_care.core.models import Role, User
+    from tongzhou_care.core.services import user_save
+
+    year = SchemeYear.objects.get(name="基准年度")
+    first = Person.objects.order_by("pk").first()
+    wanted = {"bench_staff": (Role.COMMISSION_STAFF, None, None),
+              "bench_officer": (Role.STREET_OFFICER, first.street, None),
+              "bench_insurer": (Role.INSURER_STAFF, None, year.insurer),
+              "bench_finance": (Role.FINANCE, None, None)}
+    out = {}
+    for name, (role, street, insurer) in wanted.items():
+        user = User.objects.filter(username=name).first() or user_save(
+            user=User(username=name, role=role, street=street, insurer=insurer), actor=None)
+        out[name] = user
+    return out, year, first
+
+
+def insert_claims(first: int, last: int, year, user) -> float:
+    from django.db import connection, transaction
+
+    from enrollment.models import Person
+
+    persons = Person.objects.count()
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(INSERT, {"first": first, "last": last, "persons": persons,
+                                "insurer": year.insurer_id, "user": user.pk})
+        cursor.execute("ANALYZE claims_claim")
+    return time.perf_counter() - start
+
+
+def pages(users_by_name, person):
+    from claims.models import Claim
+
+    claim = Claim.objects.filter(person=person).order_by("-admitted_on").first()
+    staff, officer = users_by_name["bench_staff"], users_by_name["bench_officer"]
+    return [
+        ("claim list (commission)", staff, "/claims/"),
+        ("claim list, paid (commission)", staff, "/claims/?status=paid"),
+        ("claim list (street officer)", officer, "/claims/"),
+        ("claim search: name", staff, f"/claims/?q={person.name}"),
+        ("claim search: ID last 4", staff, f"/claims/?q={person.id_number[-4:]}"),
+        ("claim search: number", staff, f"/claims/?q={claim.number}"),
+        ("claim page", officer, f"/claims/{claim.pk}/"),
+        ("person page", officer, f"/persons/{person.pk}/"),
+        ("overdue list (commission)", staff, "/claims/overdue/"),
+        ("home: commission", staff, "/"),
+        ("home: street officer", officer, "/"),
+        ("home: insurer", users_by_name["bench_insurer"], "/"),
+        ("home: finance", users_by_name["bench_finance"], "/"),
+    ]
+
+
+def measure(pages_list, repeat: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    results = {}
+    for label, user, url in pages_list:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        response = client.get(url)                       # warm up (caches, connection)
+        assert response.status_code == 200, (label, response.status_code)
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - start)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        results[label] = {"ms": statistics.median(times) * 1000, "queries": len(queries)}
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()           # the test client needs it (and it sets ALLOWED_HOSTS)
+    by_name, year, person = users()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE claims_claimaction, claims_claimportion, claims_claimdocument, claims_payment, "
+                       "claims_claim, claims_claimevent, claims_claimtally CASCADE")
+    seconds_small = insert_claims(0, args.small - 1, year, by_name["bench_staff"])
+    small = measure(pages(by_name, person), args.repeat)
+    seconds_big = insert_claims(args.small, args.claims - 1, year, by_name["bench_staff"])
+    big = measure(pages(by_name, person), args.repeat)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report = {"claims": args.claims, "small": args.small, "insert_seconds": [seconds_small, seconds_big],
+              "pages": {k: {"small": small[k], "big": big[k], "ratio": big[k]["ms"] / small[k]["ms"]}
+                        for k in small}}
+    (RESULTS / "claims.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"inserted {args.small:,} claims in {seconds_small:.1f} s, then {args.claims - args.small:,} "
+          f"in {seconds_big:.1f} s")
+    print(f"{'page':32} {'ms@' + str(args.small):>10} {'ms@' + str(args.claims):>12} {'ratio':>6} {'queries':>9}")
+    for label, row in report["pages"].items():
+        queries = f"{row['small']['queries']}/{row['big']['queries']}"
+        flag = "" if row["ratio"] <= 2 and row["small"]["queries"] == row["big"]["queries"] else "  <-- over target"
+        print(f"{label:32} {row['small']['ms']:10.1f} {row['big']['ms']:12.1f} {row['ratio']:6.2f} {queries:>9}{flag}")
+
+
+if __name__ == "__main__":
+    main()
