@@ -50,7 +50,8 @@ SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京�
        CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) * 300.00 END,
        '[]'::jsonb, '', '', '', 0,
        CASE WHEN s.status = 'reported' THEN 'accept' ELSE '' END,
-       CASE WHEN s.status = 'reported' THEN d.admitted + (g %% 10) + CASE WHEN g %% 400 = 0 THEN 4 ELSE 4000 END END,
+       CASE WHEN s.status = 'reported' THEN CASE WHEN g %% 400 = 0 THEN DATE '2026-01-05'
+                                                 ELSE d.admitted + (g %% 10) + 4 END END,
        1, now()
 FROM generate_series(%(first)s, %(last)s) AS g
 JOIN (SELECT id, street_id, name, row_number() OVER (ORDER BY id) - 1 AS i FROM enrollment_person) p
