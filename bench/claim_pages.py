@@ -1,7 +1,7 @@
 """Claim pages at province scale (issue 5): 100,000 persons and 1,000,000 claims against the same
 pages at 1,000 claims, in one run.
 
-    scripts/bench claims [--claims 1000000] [--small 1000] [--repeat 7]
+    scripts/bench claim_pages [--claims 1000000] [--small 1000] [--repeat 7]
 
 Needs the persons and policies of the other benchmarks (scripts/bench roster_import, then
 scripts/bench certificates --only setup). Claims are generated with SQL (every write through
@@ -33,9 +33,11 @@ CLAIM_COLUMNS = """
     appeal_reason, appeal_count, due_step, due_on, version, updated_at
 """
 
-# Claim g goes to person g % P; its k-th stay (k = g / P) starts 33k days into the year, so a
-# person's stays never overlap. Of the last stays (k = 9) one in 200 still waits on the insurer
-# (500 at a million claims), half of those overdue; the rest are paid.
+# Like for like: both data sets give every person ten stays (the k-th starts 33k days into the
+# year, so they never overlap) and both have at least a page of overdue claims. The small set
+# covers persons 0-99 (claim g: person g % 100, k = g / 100); the big set the others (person
+# 100 + (g - small) % (P - 100)). Claims with g % waiting_every = 7 wait on the insurer past
+# their deadline (50 of the 1,000; 500 of the million); the rest are paid.
 INSERT = f"""
 INSERT INTO claims_claim ({CLAIM_COLUMNS})
 SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院',
@@ -50,15 +52,13 @@ SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京�
        CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) * 300.00 END,
        '[]'::jsonb, '', '', '', 0,
        CASE WHEN s.status = 'reported' THEN 'accept' ELSE '' END,
-       CASE WHEN s.status = 'reported' THEN CASE WHEN g %% 400 = 0 THEN DATE '2026-01-05'
-                                                 ELSE d.admitted + (g %% 10) + 4 END END,
+       CASE WHEN s.status = 'reported' THEN DATE '2026-01-05' END,
        1, now()
 FROM generate_series(%(first)s, %(last)s) AS g
 JOIN (SELECT id, street_id, name, row_number() OVER (ORDER BY id) - 1 AS i FROM enrollment_person) p
-  ON p.i = g %% %(persons)s
-CROSS JOIN LATERAL (SELECT DATE '2030-01-02' + 33 * (g / %(persons)s)::int AS admitted) d
-CROSS JOIN LATERAL (SELECT CASE WHEN g / %(persons)s >= 9 AND g %% 200 = 0 THEN 'reported' ELSE 'paid' END
-                    AS status) s
+  ON p.i = %(offset)s + (g - %(first)s) %% %(persons)s
+CROSS JOIN LATERAL (SELECT DATE '2030-01-02' + 33 * ((g - %(first)s) / %(persons)s)::int AS admitted) d
+CROSS JOIN LATERAL (SELECT CASE WHEN g %% %(waiting_every)s = 7 THEN 'reported' ELSE 'paid' END AS status) s
 """
 
 
@@ -76,28 +76,36 @@ def users():
     from tongzhou_care.core.services import user_save
 
     year = SchemeYear.objects.get(name="基准年度")
+    # The searched person: the small set's first, given a name nobody else has, so a name search
+    # finds that person's ten claims at both sizes (generated names repeat: ~33 per name).
     first = Person.objects.order_by("pk").first()
+    Person.objects.filter(pk=first.pk).update(name="基准甲乙丙")
+    first.refresh_from_db()
     wanted = {"bench_staff": (Role.COMMISSION_STAFF, None, None),
               "bench_officer": (Role.STREET_OFFICER, first.street, None),
               "bench_insurer": (Role.INSURER_STAFF, None, year.insurer),
               "bench_finance": (Role.FINANCE, None, None)}
     out = {}
     for name, (role, street, insurer) in wanted.items():
-        user = User.objects.filter(username=name).first() or user_save(
-            user=User(username=name, role=role, street=street, insurer=insurer), actor=None)
-        out[name] = user
+        user = User.objects.filter(username=name).first() or User(username=name)
+        user.role, user.street, user.insurer = role, street, insurer
+        out[name] = user_save(user=user, actor=None)
     return out, year, first
 
 
-def insert_claims(first: int, last: int, year, user) -> float:
+SMALL_PERSONS = 100
+
+
+def insert_claims(first: int, last: int, year, user, *, small: bool, waiting_every: int) -> float:
     from django.db import connection, transaction
 
     from enrollment.models import Person
 
-    persons = Person.objects.count()
+    persons = SMALL_PERSONS if small else Person.objects.count() - SMALL_PERSONS
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT, {"first": first, "last": last, "persons": persons,
+                                "offset": 0 if small else SMALL_PERSONS, "waiting_every": waiting_every,
                                 "insurer": year.insurer_id, "user": user.pk})
         cursor.execute("ANALYZE claims_claim")
     return time.perf_counter() - start
@@ -162,15 +170,17 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE claims_claimaction, claims_claimportion, claims_claimdocument, claims_payment, "
                        "claims_claim, claims_claimevent, claims_claimtally CASCADE")
-    seconds_small = insert_claims(0, args.small - 1, year, by_name["bench_staff"])
+    seconds_small = insert_claims(0, args.small - 1, year, by_name["bench_staff"], small=True,
+                                  waiting_every=20)
     small = measure(pages(by_name, person), args.repeat)
-    seconds_big = insert_claims(args.small, args.claims - 1, year, by_name["bench_staff"])
+    seconds_big = insert_claims(args.small, args.claims - 1, year, by_name["bench_staff"], small=False,
+                                waiting_every=2000)
     big = measure(pages(by_name, person), args.repeat)
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {"claims": args.claims, "small": args.small, "insert_seconds": [seconds_small, seconds_big],
               "pages": {k: {"small": small[k], "big": big[k], "ratio": big[k]["ms"] / small[k]["ms"]}
                         for k in small}}
-    (RESULTS / "claims.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (RESULTS / "claim_pages.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"inserted {args.small:,} claims in {seconds_small:.1f} s, then {args.claims - args.small:,} "
           f"in {seconds_big:.1f} s")
     print(f"{'page':32} {'ms@' + str(args.small):>10} {'ms@' + str(args.claims):>12} {'ratio':>6} {'queries':>9}")
