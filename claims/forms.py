@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Cause, ClaimDocument
+from .models import DOCUMENT_MAX_BYTES, Cause, ClaimDocument
 from .rules import ADMISSION_TYPES, REFUSAL_CODES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -31,6 +31,12 @@ class ClaimReportForm(forms.Form):
     payee_bank = forms.CharField(label="开户银行", max_length=100, required=False)
     payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False)
 
+    def __init__(self, *args, account_tail: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if account_tail:
+            # The account on record is never put in the page in full (S10): left empty, it is used.
+            self.fields["payee_account"].help_text = f"留空则使用登记的本人账户（尾号 {account_tail}）。"
+
     def clean(self):
         data = super().clean()
         if not data.get("still_in_hospital") and not data.get("discharged_on"):
@@ -47,7 +53,7 @@ class DischargeForm(forms.Form):
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="材料类型", choices=ClaimDocument.Kind.choices)
-    file = forms.FileField(label="文件（JPG、PNG 或 PDF，不超过 10 MB）")
+    file = forms.FileField(label=f"文件（JPG、PNG 或 PDF，不超过 {DOCUMENT_MAX_BYTES // 2**20} MB）")
 
 
 class RefuseForm(forms.Form):

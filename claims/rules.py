@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Callable, Iterable
 
-from enrollment.rules import Cover, add_years
+from enrollment.rules import CLAIM_TIME_LIMIT_YEARS, REPORT_DEADLINE_DAYS, SLA_WORKING_DAYS, Cover, add_years
 from tongzhou_care.core.money import to_yuan
 from tongzhou_care.core.rules import RuleViolation
 
 __all__ = ["ADMISSION_TYPES", "COUNTING_RULES", "YEAR_CROSSING_RULES", "check_stay", "stay_days",
            "PolicyTerms", "Portion", "Calculation", "calculate_benefit", "DOCUMENT_KINDS",
            "required_documents", "missing_documents", "SLA_STEPS", "SLA_WORKING_DAYS",
-           "add_working_days", "working_days_between", "deadline", "REPORT_DEADLINE_DAYS",
+           "add_working_days", "REPORT_DEADLINE_DAYS",
            "CLAIM_TIME_LIMIT_YEARS", "report_is_late", "claim_time_limit_passed",
            "REFUSAL_CODES"]
 
@@ -136,7 +136,7 @@ def calculate_benefit(*, admitted: date, discharged: date | None, terms: list[Po
     admission_policy = next((t for t in ordered if t.coverage.covers(admitted)), None)
     # The scheme year the stay began in sets the rules; an admission before any scheme year
     # has no settings of its own, so the first policy's apply.
-    settings = admission_policy or terms[0]
+    settings = admission_policy or ordered[0]
     counting, crossing = settings.counting, settings.year_crossing
     if crossing not in YEAR_CROSSING_RULES:
         raise ValueError(f"unknown year crossing rule {crossing!r}")
@@ -241,7 +241,7 @@ def missing_documents(*, required: Iterable[str], provided: set[str]) -> tuple[s
 SLA_STEPS = {"accept": "受理或一次性告知", "decide": "核定", "pay": "支付",
              "refusal_notice": "送达拒赔通知"}
 # Contract defaults in working days (domain.md "insurer SLAs"); the scheme year may differ.
-SLA_WORKING_DAYS = {"accept": 2, "decide": 5, "pay": 10, "refusal_notice": 3}
+# The default SLAs and limits are scheme-year settings: defined with the scheme year.
 
 # The official PRC calendar (holidays and 调休 make-up days) is passed in as `is_workday`,
 # so these stay pure and tests can use a calendar of their own.
@@ -261,22 +261,9 @@ def add_working_days(start: date, n: int, *, is_workday: IsWorkday) -> date:
     return day
 
 
-def working_days_between(start: date, end: date, *, is_workday: IsWorkday) -> int:
-    """The number of working days after `start` up to and including `end` (0 if end <= start)."""
-    return sum(1 for k in range(1, (end - start).days + 1)
-               if is_workday(start + timedelta(days=k)))
-
-
-def deadline(*, since: date, working_days: int, is_workday: IsWorkday) -> date:
-    """The last day of an SLA step begun on `since`: add_working_days under a name that reads
-    at the call site."""
-    return add_working_days(since, working_days, is_workday=is_workday)
-
-
 # --- F. Late reports and the claim time limit -----------------------------------------------
 
-REPORT_DEADLINE_DAYS = 30     # domain.md: report deadline after discharge (default)
-CLAIM_TIME_LIMIT_YEARS = 2    # domain.md: claim time limit after discharge (default)
+
 
 
 def report_is_late(*, discharged: date | None, reported_on: date, deadline_days: int) -> bool:

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 
+from enrollment.rules import looks_like_id_tail
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
 from tongzhou_care.core.workdays import calendar_is_estimated
@@ -44,7 +45,7 @@ def claim_search(user, *, text: str = "", status: str = "", street_id=None, sinc
     if text:
         if text.upper().startswith("LP"):
             qs = qs.filter(number=text.upper())
-        elif len(text) == 4 and text[:3].isdigit():
+        elif looks_like_id_tail(text):
             qs = qs.annotate(id_last4=Right("person__id_number", 4)).filter(id_last4=text.upper())
         else:
             qs = qs.filter(person__name__startswith=text)
@@ -133,3 +134,61 @@ def claim_list_page_source(user, *, text="", status="", street_id=None):
     counts = claim_counts(user, street_id=street_id)
     total = counts.get(status, 0) if status else sum(counts.values())
     return CountedQuerySet(qs, total)
+
+
+# --- The decision as it stands --------------------------------------------------------------
+
+def death_date(person):
+    """The date cover ended by death, if the person has died."""
+    from enrollment.models import PersonStatus
+
+    return person.status_date if person.status == PersonStatus.DECEASED else None
+
+
+def policy_terms(policies) -> list:
+    """The benefit engine's view of the person's policies (fetched with their scheme years)."""
+    from enrollment.rules import Cover
+
+    from .rules import PolicyTerms
+
+    return [PolicyTerms(
+        policy_id=p.pk, policy_number=p.number, scheme_year=p.scheme_year.name,
+        coverage=Cover(p.scheme_year.coverage_start, p.scheme_year.coverage_end),
+        cover=Cover(p.cover_start, p.cover_end), daily_subsidy=p.scheme_year.daily_subsidy,
+        day_cap=p.day_cap, days_used=p.days_used, counting=p.scheme_year.day_counting,
+        year_crossing=p.scheme_year.year_crossing,
+    ) for p in policies]
+
+
+def decision_preview(claim):
+    """What deciding the claim now would give (shown before the insurer confirms), or None
+    when it cannot be decided yet."""
+    from enrollment.models import Policy
+    from tongzhou_care.core.rules import RuleViolation
+
+    from .rules import calculate_benefit
+
+    if claim.status != ClaimStatus.ACCEPTED or claim.discharged_on is None:
+        return None
+    policies = Policy.objects.filter(person_id=claim.person_id).select_related("scheme_year").order_by("pk")
+    try:
+        return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
+                                 terms=policy_terms(policies), death_date=death_date(claim.person))
+    except RuleViolation:
+        return None
+
+
+def current_claim_settings(today):
+    """The scheme year in force today, or an unsaved one with the default settings."""
+    from enrollment.models import SchemeYear
+    from enrollment.selectors import current_scheme_year
+
+    return current_scheme_year(today) or SchemeYear()
+
+
+def person_cover_summary(person) -> list[dict]:
+    """The person's policies with the paid days left in each, shown while reporting."""
+    from enrollment.models import Policy
+
+    return [{"policy": p, "left": max(p.day_cap - p.days_used, 0)}
+            for p in Policy.objects.filter(person=person).select_related("scheme_year").order_by("-cover_start")]

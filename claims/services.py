@@ -16,18 +16,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from enrollment.models import Person, PersonStatus, Policy, SchemeYear
-from enrollment.rules import Cover
 from tongzhou_care.core.audit import audit_context
 from tongzhou_care.core.models import User
 from tongzhou_care.core.rules import RuleViolation
 
-from .models import Claim, ClaimAction, ClaimDocument, ClaimPortion, ClaimStatus, Payment
+from .models import DOCUMENT_MAX_BYTES, Claim, ClaimAction, ClaimDocument, ClaimPortion, ClaimStatus, Payment
 from tongzhou_care.core.workdays import is_workday
 
 from .rules import (
     REFUSAL_CODES,
     add_working_days,
-    PolicyTerms,
     calculate_benefit,
     check_stay,
     claim_time_limit_passed,
@@ -35,9 +33,9 @@ from .rules import (
     report_is_late,
     required_documents,
 )
+from .selectors import death_date, policy_terms
 from .workflow import check_transition
 
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
 
 
@@ -60,14 +58,17 @@ DEADLINES = {
 }
 
 
-def _set_deadline(claim: Claim) -> None:
+def _set_deadline(claim: Claim, *, since=None, step: str | None = None) -> None:
     """The insurer's next deadline for the claim's state, in official working days; none while
-    the family is to act (documents pending) or once the claim is closed."""
+    the family is to act (documents pending) or once the claim is closed. `since` and `step`
+    override the state's own (the last missing document arrived: acceptance is due again)."""
     rule = DEADLINES.get(claim.status)
+    if step is not None:
+        rule = next(r for r in DEADLINES.values() if r[0] == step)
     if claim.status == ClaimStatus.REFUSED and claim.refusal_notice_sent_at:
         rule = None
     year = _scheme_year_of(claim.admitted_on) if rule else None
-    started = getattr(claim, rule[1]) if rule else None
+    started = since or (getattr(claim, rule[1]) if rule else None)
     if rule is None or year is None or started is None:
         claim.due_step, claim.due_on = "", None
         return
@@ -107,15 +108,19 @@ def claim_report(*, person: Person, data: dict, actor: User, today: date | None 
     check_stay(admission_type=data.get("admission_type", "inpatient"), admitted=admitted,
                discharged=discharged, today=today)
     year = _scheme_year_of(admitted)
-    if year is None or not Policy.objects.filter(person=person, scheme_year=year).exists():
-        raise RuleViolation("not_insured", f"{person.name}在入院日（{admitted:%Y-%m-%d}）没有保单，不能报案。"
-                            "如属年中新增对象，请先确认已列入增员清单。")
+    if year is None or not Policy.objects.filter(person=person, scheme_year=year, cover_start__lte=admitted,
+                                                 cover_end__gte=admitted).exists():
+        raise RuleViolation("not_insured", f"{person.name}在入院日（{admitted:%Y-%m-%d}）不在保障期间内，不能报案。"
+                            "年中新增对象自通知保险公司的次日起保障；已死亡或减员的对象保障已终止。")
     late = report_is_late(discharged=discharged, reported_on=today, deadline_days=year.report_deadline_days)
     if claim_time_limit_passed(discharged=discharged, reported_on=today, years=year.claim_time_limit_years):
         raise RuleViolation("time_limit", f"出院已超过{year.claim_time_limit_years}年的理赔时效，不能报案。")
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('claims_claim_number_seq')")
         sequence = cursor.fetchone()[0]
+    if not data.get("payee_account") and data.get("payee_name", person.name) == person.name:
+        data = {**data, "payee_account": person.bank_account,
+                "payee_bank": data.get("payee_bank") or person.bank_name}
     claim = Claim(
         number=f"LP{today:%Y}{sequence:07d}", person=person, street_id=person.street_id,
         insurer_id=year.insurer_id, reported_at=reported_at or timezone.now(), reported_by=actor,
@@ -197,18 +202,22 @@ def claim_upload_document(*, claim_id: int, kind: str, uploaded, actor: User) ->
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
-    with audit_context(actor, "claim_upload_document"):
-        document = ClaimDocument(claim=claim, kind=kind, original_name=uploaded.name[:200],
-                                 content_type=content_type, size=uploaded.size,
-                                 sha256=digest.hexdigest(), uploaded_by=actor)
-        document.file.save("upload", uploaded, save=False)
-        try:
+    document = ClaimDocument(claim=claim, kind=kind, original_name=uploaded.name[:200],
+                             content_type=content_type, size=uploaded.size,
+                             sha256=digest.hexdigest(), uploaded_by=actor)
+    document.file.save("upload", uploaded, save=False)
+    try:
+        with audit_context(actor, "claim_upload_document"):
             document.full_clean(exclude=["file"])
             document.save()
-        except Exception:
-            document.file.delete(save=False)   # nothing left behind on the error path (S20)
-            raise
-        _record(claim, actor, "upload", note=ClaimDocument.Kind(kind).label)
+            _record(claim, actor, "upload", note=ClaimDocument.Kind(kind).label)
+            if claim.status == ClaimStatus.DOCUMENTS_PENDING and not documents_status(claim)[1]:
+                # The file is complete: from now the insurer's acceptance deadline runs again.
+                _set_deadline(claim, since=timezone.now(), step="accept")
+                claim.save(update_fields=["due_step", "due_on", "updated_at"])
+    except BaseException:
+        document.file.delete(save=False)   # nothing left behind on the error path (S20)
+        raise
     return document
 
 
@@ -241,33 +250,25 @@ def claim_accept(*, claim_id: int, actor: User) -> Claim:
         return _move(claim, "accept", actor, accepted_at=timezone.now())
 
 
-def _policy_terms(policies: list[Policy]) -> list[PolicyTerms]:
-    return [PolicyTerms(
-        policy_id=p.pk, policy_number=p.number, scheme_year=p.scheme_year.name,
-        coverage=Cover(p.scheme_year.coverage_start, p.scheme_year.coverage_end),
-        cover=Cover(p.cover_start, p.cover_end), daily_subsidy=p.scheme_year.daily_subsidy,
-        day_cap=p.day_cap, days_used=p.days_used, counting=p.scheme_year.day_counting,
-        year_crossing=p.scheme_year.year_crossing,
-    ) for p in policies]
-
-
 @transaction.atomic
 def claim_decide(*, claim_id: int, actor: User) -> Claim:
     """Decide an accepted claim (核定): days claimed → inside cover → within the remaining
     allowance → amount, per policy, consuming the allowance. Raises RuleViolation when the
     person is still in hospital or nothing is payable (refuse with a reason instead)."""
     person_id = Claim.objects.values_list("person_id", flat=True).get(pk=claim_id)
-    # Lock order: the person's policies (id order), then the claim.
+    # Lock order (docs/architecture.md): scheme years, then the person's policies, in id order,
+    # then the claim — the order enrollment's services take them in too.
+    list(SchemeYear.objects.select_for_update(no_key=True)
+         .filter(policies__person_id=person_id).order_by("pk").values_list("pk", flat=True))
     policies = list(Policy.objects.select_for_update(no_key=True).filter(person_id=person_id)
                     .select_related("scheme_year").order_by("pk"))
     claim = _lock_claim(claim_id)
     check_transition("decide", claim.status)
     if claim.discharged_on is None:
         raise RuleViolation("still_in_hospital", "被保险人仍在住院，出院后才能核定。请先录入出院日期。")
-    person = claim.person
-    death = person.status_date if person.status == PersonStatus.DECEASED else None
+    death = death_date(claim.person)
     calculation = calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                    terms=_policy_terms(policies), death_date=death)
+                                    terms=policy_terms(policies), death_date=death)
     if calculation.days_payable == 0:
         raise RuleViolation("nothing_payable", "按计算没有可给付的天数（" + "；".join(calculation.trace[-2:])
                             + "）。请以相应原因拒赔。")
@@ -388,6 +389,10 @@ def _read_payment_rows(path) -> list[tuple[int, dict]]:
     safety checks as a roster; raises RosterFileError with a Chinese message."""
     from enrollment.roster_files import RosterFileError, check_xlsx, iter_rows, normalise_header, sniff
 
+    from enrollment.roster_files import LIMITS
+
+    if path.stat().st_size > LIMITS.max_bytes:
+        raise RosterFileError(f"文件超过 {LIMITS.max_bytes // (1024 * 1024)} MB 的上限。")
     kind = sniff(path)
     if kind == "xlsx":
         check_xlsx(path)
@@ -405,6 +410,8 @@ def _read_payment_rows(path) -> list[tuple[int, dict]]:
         raise RosterFileError("未找到表头，或缺少列：" + "、".join(missing) + "。")
     out = []
     for number, cells in rows:
+        if len(out) >= LIMITS.max_rows:
+            raise RosterFileError(f"数据超过 {LIMITS.max_rows:,} 行的上限，请分批导入。")
         cells = list(cells) + [""] * (max(columns.values()) + 1 - len(cells))
         out.append((number, {f: cells[i] for f, i in columns.items()}))
     return out
@@ -419,9 +426,11 @@ def _check_payment_row(values: dict, claims: dict, today: date):
     if claim is None:
         raise RuleViolation("claim", f"理赔编号“{number}”不存在")
     try:
-        amount = Decimal(clean_text(values["amount"]).replace(",", "")).quantize(Decimal("0.01"))
+        amount = Decimal(clean_text(values["amount"]).replace(",", ""))
     except ArithmeticError:
         raise RuleViolation("amount", f"金额“{clean_text(values['amount'])}”不是数字") from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise RuleViolation("amount", f"金额“{clean_text(values['amount'])}”超过两位小数")
     paid_on = parse_date_value(values["paid_on"], field="支付日期")
     reference = clean_text(values["reference"])
     if paid_on is None or not reference:
@@ -449,12 +458,18 @@ def payment_batch_import(*, path, file_name: str, actor: User, apply: bool, toda
     from .models import PaymentBatch
 
     today = today or timezone.localdate()
+    from enrollment.rules import clean_text
+
     rows = _read_payment_rows(path)
-    numbers = {str(v["number"]).strip().upper() for _, v in rows}
-    claims = {c.number: c for c in claims_visible_to(actor).filter(number__in=numbers).select_related("payment")}
+    numbers = [clean_text(v["number"]).upper() for _, v in rows]
+    claims = {c.number: c for c in claims_visible_to(actor).filter(number__in=set(numbers)).select_related("payment")}
+    first_row = {}
     report, checked = [], []
-    for number, values in rows:
+    for (number, values), claim_number in zip(rows, numbers):
         try:
+            if claim_number in first_row:
+                raise RuleViolation("repeated", f"{claim_number}在第{first_row[claim_number]}行已出现，一件理赔只支付一次")
+            first_row[claim_number] = number
             claim, paid_on, amount, reference, already = _check_payment_row(values, claims, today)
         except RuleViolation as violation:
             report.append({"row": number, "result": "error", "message": violation.message})
@@ -464,7 +479,9 @@ def payment_batch_import(*, path, file_name: str, actor: User, apply: bool, toda
                        "message": "此前已登记，未重复登记" if already else f"匹配，{amount:,.2f} 元"})
     if not apply or any(r["result"] == "error" for r in report):
         return None, report
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    from enrollment.services.roster import file_sha256
+
+    sha = file_sha256(path)
     with transaction.atomic(), audit_context(actor, "payment_batch_import"):
         batch = PaymentBatch.objects.create(file_name=file_name[:255], file_sha256=sha, uploaded_by=actor,
                                             rows=len(rows), report=report)

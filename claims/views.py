@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from enrollment.models import Policy
 from enrollment.rules import parse_id_number
 from enrollment.selectors import person_for_user_or_404, person_search, persons_visible_to
 from tongzhou_care.core.access import streets_of
@@ -36,7 +35,15 @@ from .forms import (
 )
 from .models import ClaimStatus
 from .rules import DOCUMENT_KINDS, REFUSAL_CODES
-from .selectors import claim_deadline, claim_for_user_or_404, claim_list_page_source, overdue_claims
+from .selectors import (
+    claim_deadline,
+    claim_for_user_or_404,
+    claim_list_page_source,
+    current_claim_settings,
+    decision_preview,
+    overdue_claims,
+    person_cover_summary,
+)
 from .workflow import allowed_actions
 
 
@@ -81,19 +88,13 @@ def claim_report_person(request):
     return render(request, "claims/report_person.html", {"form": form, "persons": persons})
 
 
-def _cover_summary(person, today):
-    """The person's policies with days used and left, shown while reporting."""
-    return [{"policy": p, "left": max(p.day_cap - p.days_used, 0)}
-            for p in Policy.objects.filter(person=person).select_related("scheme_year").order_by("-cover_start")]
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("claims.report_claim", raise_exception=True)
 def claim_report(request, person_id):
     person = person_for_user_or_404(request.user, person_id)
-    form = ClaimReportForm(request.POST or None, initial={
-        "payee_name": person.name, "payee_bank": person.bank_name, "payee_account": person.bank_account,
+    form = ClaimReportForm(request.POST or None, account_tail=person.bank_account[-4:], initial={
+        "payee_name": person.name, "payee_bank": person.bank_name,
         "reporter_relation": "专管员" if request.user.street_id else "本人",
         "reporter_name": str(request.user) if request.user.street_id else ""})
     if request.method == "POST" and form.is_valid():
@@ -108,25 +109,10 @@ def claim_report(request, person_id):
             messages.success(request, f"已报案，理赔编号 {claim.number}。请上传材料；"
                              + ("本次报案已超过出院后报案期限，仍可受理。" if claim.late_report else ""))
             return redirect("claims:claim_detail", claim_id=claim.pk)
-    scheme_year = Policy.objects.filter(person=person).select_related("scheme_year").order_by("-cover_start").first()
     return render(request, "claims/report_form.html", {
-        "person": person, "form": form, "covers": _cover_summary(person, timezone.localdate()),
-        "report_deadline_days": scheme_year.scheme_year.report_deadline_days if scheme_year else 30,
+        "person": person, "form": form, "covers": person_cover_summary(person),
+        "report_deadline_days": current_claim_settings(timezone.localdate()).report_deadline_days,
     }, status=400 if form.errors else 200)
-
-
-def _preview(claim):
-    """The decision as it would be made now (shown before the insurer confirms)."""
-    if claim.status != ClaimStatus.ACCEPTED or claim.discharged_on is None:
-        return None
-    from .rules import calculate_benefit
-    policies = list(Policy.objects.filter(person=claim.person).select_related("scheme_year").order_by("pk"))
-    try:
-        death = claim.person.status_date if claim.person.status == "deceased" else None
-        return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                 terms=services._policy_terms(policies), death_date=death)
-    except RuleViolation:
-        return None
 
 
 @require_GET
@@ -142,7 +128,7 @@ def claim_detail(request, claim_id):
         "timeline": claim.actions.select_related("actor"),
         "portions": claim.portions.select_related("policy__scheme_year"),
         "deadline": claim_deadline(claim, today),
-        "preview": _preview(claim), "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
+        "preview": decision_preview(claim), "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
         "document_form": DocumentForm(), "refuse_form": RefuseForm(), "reason_form": ReasonForm(),
         "discharge_form": DischargeForm(initial={"version": claim.version}),
         "payment_form": PaymentForm(initial={"amount": claim.amount, "paid_on": today}),
@@ -207,7 +193,7 @@ def claim_act(request, claim_id, action):
 def document_upload(request, claim_id):
     claim = claim_for_user_or_404(request.user, claim_id)
     if request_too_large(request, services.DOCUMENT_MAX_BYTES):
-        messages.error(request, "文件超过 10 MB，请压缩或分页拍照后上传。")
+        messages.error(request, f"文件超过 {services.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB，请压缩或分页拍照后上传。")
         return redirect("claims:claim_detail", claim_id=claim.pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -254,7 +240,8 @@ def claim_printout(request, claim_id, kind):
         return redirect("claims:claim_detail", claim_id=claim.pk)
     out = open_temp()
     write_claim_pdf(out, kind, claim, missing=services.documents_status(claim)[1],
-                    portions=list(claim.portions.select_related("policy__scheme_year")))
+                    portions=list(claim.portions.select_related("policy__scheme_year")),
+                    show_diagnosis=request.user.has_perm("claims.view_diagnosis"))
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,
                       target=f"{PRINTOUTS[kind]} {claim.number}")
     return file_download(out, f"{PRINTOUTS[kind]}_{claim.number}.pdf", PDF)
@@ -281,6 +268,11 @@ def overdue_list(request):
 @permission_required("claims.pay_claim", raise_exception=True)
 def payment_import(request):
     """The insurer's payment file: check every row, then apply all or nothing."""
+    from enrollment.roster_files import LIMITS
+
+    if request.method == "POST" and request_too_large(request, LIMITS.max_bytes):
+        messages.error(request, f"文件超过 {LIMITS.max_bytes // (1024 * 1024)} MB 的上限。")
+        return redirect("claims:payment_import")
     form = PaymentFileForm(request.POST or None, request.FILES or None)
     report, batch = None, None
     if request.method == "POST" and form.is_valid():
@@ -292,6 +284,8 @@ def payment_import(request):
                     path=path, file_name=uploaded.name, actor=request.user, apply=bool(request.POST.get("apply")))
         except RosterFileError as error:
             form.add_error("file", error.message)
+        except RuleViolation as violation:       # the claims changed between check and apply
+            form.add_error("file", violation.message)
         else:
             access_log_record(actor=request.user, action=AccessLog.Action.IMPORT, target=f"支付明细 {uploaded.name}",
                               rows=len(report), detail="已登记" if batch else "核对")

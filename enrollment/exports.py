@@ -7,6 +7,7 @@ from tongzhou_care.core.masking import mask_id_number, mask_phone
 from tongzhou_care.core.xlsx import Column, add_summary, add_table, new_workbook, write_table
 
 from .models import Category, PersonStatus, Sex
+from .rules import PREMIUM_CEILING
 
 # The headers are the importer's own column names, so a full export can be imported again.
 ROSTER_COLUMNS = [
@@ -15,7 +16,7 @@ ROSTER_COLUMNS = [
     Column("联系电话", 15), Column("扶助类别", 22), Column("开始享受扶助时间", 16, "date"),
     Column("状态", 8), Column("死亡/减员日期", 14, "date"), Column("减员原因", 20),
 ]
-# Values read for each exported person (selectors.person_export_rows), in this order.
+# Values read for each exported person (selectors.person_export_values), in this order.
 ROSTER_VALUES = ("name", "sex", "id_number", "birth_date", "street__name", "community", "address",
                  "phone", "category", "assistance_start", "status", "status_date", "removal_reason")
 
@@ -139,7 +140,7 @@ def write_premium_settlement(out, scheme_year, settlement, lines, *, periods) ->
         ("年初参保人数", settlement.start_headcount),
         ("全年参保人数", settlement.persons),
         ("应付保费合计（元）", settlement.total),
-        ("预算上限：参保人数×300元（元）", settlement.cap),
+        (f"预算上限：参保人数×{PREMIUM_CEILING:.0f}元（元）", settlement.cap),
         ("是否在预算上限内", "是" if settlement.total <= settlement.cap else "否"),
     ], sheet_name="结算汇总", title=f"{scheme_year.name}保费结算")
     add_table(workbook, [Column("期间", 26), Column("首日在保人数", 14, "number")], (

@@ -1,6 +1,7 @@
 from django import forms
 
 from .models import Category, Person, PersonStatus, SchemeYear, default_categories
+from .rules import PREMIUM_CEILING, SUBSIDY_FLOOR
 
 
 class PersonFilterForm(forms.Form):
@@ -102,8 +103,8 @@ class SchemeYearForm(forms.ModelForm):
         widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                    for f in ("tender_date", "coverage_start", "coverage_end")}
         help_texts = {"coverage_end": "留空则为开始日期后一年减一天。",
-                      "premium_per_person": "中标价格，不超过300元。",
-                      "daily_subsidy": "不少于300元/天。"}
+                      "premium_per_person": f"中标价格，不超过{PREMIUM_CEILING:.0f}元。",
+                      "daily_subsidy": f"不少于{SUBSIDY_FLOOR:.0f}元/天。"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

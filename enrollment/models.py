@@ -1,7 +1,6 @@
 """Insured persons (参保对象)."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -11,6 +10,14 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Right
 
 from tongzhou_care.core.audit import track
+
+from .rules.cover import (
+    CLAIM_TIME_LIMIT_YEARS,
+    DEFAULT_DAY_CAP,
+    REPORT_DEADLINE_DAYS,
+    SLA_WORKING_DAYS,
+    SUBSIDY_FLOOR,
+)
 from tongzhou_care.core.models import Street
 
 
@@ -260,8 +267,8 @@ class SchemeYear(models.Model):
     coverage_end = models.DateField("保险期间结束")
     premium_per_person = models.DecimalField("每人每年保费（元）", max_digits=12, decimal_places=2)
     daily_subsidy = models.DecimalField("住院护理补贴（元/天）", max_digits=12, decimal_places=2,
-                                        default=Decimal("300.00"))
-    day_cap = models.PositiveSmallIntegerField("每年累计理赔天数上限", default=90)
+                                        default=SUBSIDY_FLOOR)
+    day_cap = models.PositiveSmallIntegerField("每年累计理赔天数上限", default=DEFAULT_DAY_CAP)
     day_counting = models.CharField("住院天数计算", max_length=10, choices=DayCounting.choices,
                                     default=DayCounting.EXCLUSIVE)
     year_crossing = models.CharField("跨年度住院", max_length=10, choices=YearCrossing.choices,
@@ -270,12 +277,16 @@ class SchemeYear(models.Model):
                                  default=Proration.BY_DAY)
     eligible_categories = ArrayField(models.CharField(max_length=20), verbose_name="参保扶助类别",
                                      default=default_categories)
-    report_deadline_days = models.PositiveSmallIntegerField("出院后报案期限（天）", default=30)
-    claim_time_limit_years = models.PositiveSmallIntegerField("理赔时效（出院后年数）", default=2)
-    sla_accept_days = models.PositiveSmallIntegerField("受理或一次性告知（工作日）", default=2)
-    sla_decide_days = models.PositiveSmallIntegerField("材料齐全后核定（工作日）", default=5)
-    sla_pay_days = models.PositiveSmallIntegerField("核定后支付（工作日）", default=10)
-    sla_refusal_notice_days = models.PositiveSmallIntegerField("拒赔通知（工作日）", default=3)
+    report_deadline_days = models.PositiveSmallIntegerField("出院后报案期限（天）", default=REPORT_DEADLINE_DAYS)
+    claim_time_limit_years = models.PositiveSmallIntegerField("理赔时效（出院后年数）",
+                                                              default=CLAIM_TIME_LIMIT_YEARS)
+    sla_accept_days = models.PositiveSmallIntegerField("受理或一次性告知（工作日）",
+                                                       default=SLA_WORKING_DAYS["accept"])
+    sla_decide_days = models.PositiveSmallIntegerField("材料齐全后核定（工作日）",
+                                                       default=SLA_WORKING_DAYS["decide"])
+    sla_pay_days = models.PositiveSmallIntegerField("核定后支付（工作日）", default=SLA_WORKING_DAYS["pay"])
+    sla_refusal_notice_days = models.PositiveSmallIntegerField("拒赔通知（工作日）",
+                                                               default=SLA_WORKING_DAYS["refusal_notice"])
     policies_issued_at = models.DateTimeField("保单生成时间", null=True, blank=True)
     money_locked_at = models.DateTimeField("首次核定时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -363,7 +374,7 @@ class Policy(models.Model):
     # The yearly allowance (S22): the scheme year's cap, copied at issue (an amendment updates
     # it), and the paid days consumed, raised only by claims.services.claim_decide under this
     # row's lock. The CHECK holds even for a write path that forgets the lock.
-    day_cap = models.PositiveSmallIntegerField("年度理赔天数上限", default=90)
+    day_cap = models.PositiveSmallIntegerField("年度理赔天数上限")
     days_used = models.PositiveSmallIntegerField("已用理赔天数", default=0)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
 

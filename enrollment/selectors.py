@@ -4,11 +4,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 
-from tongzhou_care.core.access import streets_of
-from tongzhou_care.core.access import sees_all_streets
+from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role, Street
 
 from .models import Category, Person, PersonStatus, Policy, PolicyChange, RosterImport, RosterRow, SchemeYear
+from .rules import looks_like_id_tail
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
@@ -33,7 +33,7 @@ def person_search(user, *, text: str = "", street_id=None, status: str = "") -> 
     qs = persons_visible_to(user)
     text = text.strip()
     if text:
-        if len(text) == 4 and (text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX")):
+        if looks_like_id_tail(text):
             # Matches the person_id_last4_idx expression index.
             qs = qs.annotate(id_last4=Right("id_number", 4)).filter(id_last4=text.upper())
         else:

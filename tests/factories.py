@@ -82,6 +82,7 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"TZ2030-{n:06d}")
     cover_start = factory.LazyAttribute(lambda o: o.scheme_year.coverage_start)
     cover_end = factory.LazyAttribute(lambda o: o.scheme_year.coverage_end)
+    day_cap = factory.LazyAttribute(lambda o: o.scheme_year.day_cap)
 
 
 def uploaded_file(kind: str = "pdf", name: str | None = None):

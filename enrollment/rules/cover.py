@@ -12,8 +12,13 @@ from tongzhou_care.core.rules import RuleViolation
 PREMIUM_CEILING = Decimal("300.00")    # 保费标准不超过300元/人/年 (plan 五(二))
 SUBSIDY_FLOOR = Decimal("300.00")      # 不少于300元/天 (plan 四(一))
 DEFAULT_DAY_CAP = 90                   # 一年累计理赔天数不超过90天 (plan 四(一))
+# The scheme year's defaults for claims (domain.md); each year may set its own.
+REPORT_DEADLINE_DAYS = 30              # report within 30 days of discharge (late: flagged only)
+CLAIM_TIME_LIMIT_YEARS = 2             # claim time limit after discharge
+SLA_WORKING_DAYS = {"accept": 2, "decide": 5, "pay": 10, "refusal_notice": 3}
 
-__all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DEFAULT_DAY_CAP", "Cover", "add_years",
+__all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DEFAULT_DAY_CAP", "REPORT_DEADLINE_DAYS",
+           "CLAIM_TIME_LIMIT_YEARS", "SLA_WORKING_DAYS", "Cover", "add_years",
            "default_coverage_end", "check_scheme_year_money", "addition_cover_start",
            "ended_cover", "scheme_periods", "months_charged", "policy_premium", "budget_cap",
            "Settlement", "premium_settlement"]

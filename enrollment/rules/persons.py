@@ -27,6 +27,12 @@ def id_check_character(first17: str) -> str:
     return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
+def looks_like_id_tail(text: str) -> bool:
+    """True for what a search box gets as the last 4 characters of an ID number (3 digits and a
+    digit or X): the searches that may go in a URL (S12)."""
+    return len(text) == 4 and text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX")
+
+
 def make_id_number(area_code: str, birth_date: date, sequence: int) -> str:
     """A valid ID number; an odd sequence is a man, an even one a woman (demo and test data)."""
     first17 = f"{area_code}{birth_date:%Y%m%d}{sequence:03d}"

@@ -32,7 +32,11 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
                             coverage_end=scheme_year.coverage_end)
     changes = {}
     if scheme_year.pk:
+        # The form's copy was read before this lock: its money_locked_at and policies_issued_at
+        # may be stale. Those two are written only by their own services, never from here.
         current = SchemeYear.objects.select_for_update().get(pk=scheme_year.pk)
+        scheme_year.money_locked_at = current.money_locked_at
+        scheme_year.policies_issued_at = current.policies_issued_at
         changes = {f: [str(getattr(current, f)), str(getattr(scheme_year, f))] for f in MONEY_SETTINGS
                    if getattr(current, f) != getattr(scheme_year, f)}
         if current.policies_issued_at and (current.coverage_start, current.coverage_end) != (
@@ -141,7 +145,7 @@ def _end_ended(actor, today: date) -> int:
     ended = (Policy.objects.select_for_update(of=("self",))
              .filter(person__status__in=list(END_REASONS), end_reason="",
                      cover_end__gt=F("person__status_date"))
-             .select_related("person", "scheme_year"))
+             .select_related("person", "scheme_year").order_by("pk"))
     count = 0
     for policy in ended:
         person = policy.person

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tongzhou_care.core.audit import audit_context
+from tongzhou_care.core.masking import mask_phone
 from tongzhou_care.core.models import AccessLog, Street
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.services import access_log_record
@@ -78,6 +79,8 @@ def _display_changes(changes: dict, streets: dict[str, str]) -> str:
             return _STATUS_LABELS.get(value, value)
         if field == "sex":
             return {"M": "男", "F": "女"}.get(value, value)
+        if field == "phone":
+            return mask_phone(value)     # the preview is a page: masked like every page (S10)
         return value.isoformat() if isinstance(value, date) else value
 
     return json.dumps({f: [show(f, old), show(f, new)] for f, (old, new) in changes.items()},

@@ -45,8 +45,36 @@ def test_late_report_is_flagged_not_refused(insured, officer_a):
 @pytest.mark.django_db
 def test_person_without_policy_cannot_be_reported(officer_a, street_a, year):
     from tests.factories import PersonFactory
-    with pytest.raises(RuleViolation, match="没有保单"):
+    with pytest.raises(RuleViolation, match="不在保障期间内"):
         report(PersonFactory(street=street_a), officer_a, D(2025, 3, 1), D(2025, 3, 2))
+
+
+@pytest.mark.django_db
+def test_admission_outside_the_cover_window_is_refused(insured, officer_a):
+    Policy.objects.filter(person=insured).update(cover_start=D(2025, 3, 11))     # added mid-year
+    with pytest.raises(RuleViolation, match="次日起保障"):
+        report(insured, officer_a, D(2025, 3, 5), D(2025, 3, 15))
+    assert report(insured, officer_a, D(2025, 3, 11), D(2025, 3, 15)).status == ClaimStatus.REPORTED
+
+
+@pytest.mark.django_db
+def test_payee_account_defaults_to_the_one_on_record(insured, officer_a):
+    from enrollment.models import Person
+    Person.objects.filter(pk=insured.pk).update(bank_account="6210123412341234", bank_name="北京银行")
+    insured.refresh_from_db()
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11), payee_name=insured.name)
+    assert (claim.payee_account, claim.payee_bank) == ("6210123412341234", "北京银行")
+
+
+@pytest.mark.django_db
+def test_complete_documents_start_the_acceptance_deadline_again(insured, officer_a, insurer_user):
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
+    services.claim_request_documents(claim_id=claim.pk, actor=insurer_user)
+    claim.refresh_from_db()
+    assert claim.due_on is None                                   # the family is to act
+    with_documents(claim, officer_a)
+    claim.refresh_from_db()
+    assert claim.due_step == "accept" and claim.due_on is not None
 
 
 @pytest.mark.django_db

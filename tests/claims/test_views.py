@@ -101,7 +101,9 @@ def test_insurer_walks_the_claim_to_payment_with_printouts(client_for, officer_a
     decision = pdf_text(_content(insurer.get(f"/claims/{claim.pk}/decision.pdf")))
     assert "3,000.00" in decision and "人民币叁仟元整" in decision and "10 天 × 300.00 元" in decision
     application = pdf_text(_content(insurer.get(f"/claims/{claim.pk}/application.pdf")))
-    assert "理赔申请书" in application and "申请人（签字）" in application
+    assert "理赔申请书" in application and "申请人（签字）" in application and "肺炎" in application
+    officer_copy = pdf_text(_content(client_for(officer_a).get(f"/claims/{claim.pk}/application.pdf")))
+    assert "肺炎" not in officer_copy and "13900001111" not in officer_copy     # S10 on paper too
     insurer.post(f"/claims/{claim.pk}/pay/", {"paid_on": "2025-03-20", "amount": "3000.00", "bank_reference": "ZH2025032001"})
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
@@ -146,6 +148,11 @@ def test_payment_file_is_checked_then_applied_once(client_for, officer_a, insure
         body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
     assert "2 行有错误" in body and "与核定金额 600.00 元不符" in body and "不存在" in body
     assert not Claim.objects.filter(status=ClaimStatus.PAID).exists()
+    twice = _payment_file(tmp_path, [[one.number, "3000.00", "2025-04-10", "B1"], [one.number, "3000.00", "2025-04-10", "B1"]],
+                          "twice.xlsx")
+    with twice.open("rb") as f:
+        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
+    assert "在第3行已出现" in body and not Claim.objects.filter(status=ClaimStatus.PAID).exists()
     good = _payment_file(tmp_path, [[one.number, "3,000.00", "2025-04-10", "B1"], [two.number, "600", "2025/4/10", "B2"]])
     with good.open("rb") as f:
         body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()

@@ -97,3 +97,20 @@ def test_killed_worker_job_finishes_once_in_a_new_worker(tmp_path):
     leftovers = subprocess.run(["pgrep", "-f", "manage.py run_worker"], capture_output=True, text=True)
     assert leftovers.stdout.split() == []
 
+
+
+@pytest.mark.django_db
+def test_job_that_keeps_killing_its_worker_is_failed_and_cleaned(settings, tmp_path):
+    from tongzhou_care.core.jobs import MAX_ATTEMPTS, job_folder
+
+    settings.MEDIA_ROOT = tmp_path
+    job = _batch(2)
+    (job_folder(job) / "part-00000.pdf").write_bytes(b"%PDF- partial")
+    (job_folder(job) / ".part-00001.pdf.tmp-123").write_bytes(b"half")
+    BackgroundJob.objects.filter(pk=job.pk).update(
+        status="running", attempts=MAX_ATTEMPTS, worker="dead",
+        heartbeat_at=timezone.now() - timezone.timedelta(seconds=settings.JOB_STALE_AFTER + 1))
+    assert claim_next_job("next") is None
+    job.refresh_from_db()
+    assert job.status == "failed" and "停止重试" in job.message
+    assert not (tmp_path / "jobs" / str(job.pk)).exists()

@@ -120,10 +120,10 @@ def test_issue_covers_the_roster_from_coverage_start_once(year, commission_admin
 
 @pytest.mark.django_db
 def test_one_policy_per_person_per_year_in_the_database(year, person_a):
-    Policy.objects.create(scheme_year=year, person=person_a, number="X1",
+    Policy.objects.create(scheme_year=year, person=person_a, number="X1", day_cap=90,
                           cover_start=year.coverage_start, cover_end=year.coverage_end)
     with pytest.raises(IntegrityError, match="policy_one_per_person_year"), transaction.atomic():
-        Policy.objects.create(scheme_year=year, person=person_a, number="X2",
+        Policy.objects.create(scheme_year=year, person=person_a, number="X2", day_cap=90,
                               cover_start=year.coverage_start, cover_end=year.coverage_end)
 
 

@@ -85,6 +85,10 @@ def job_defer(*, kind: str, title: str, params: dict, actor) -> BackgroundJob:
                                             created_by=actor)
 
 
+# A job whose workers died this many times (it may be what kills them) is failed, not retried.
+MAX_ATTEMPTS = 3
+
+
 def claim_next_job(worker: str) -> BackgroundJob | None:
     """The oldest job waiting, or running with a stale heartbeat, now leased to `worker`."""
     stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER)
@@ -98,6 +102,10 @@ def claim_next_job(worker: str) -> BackgroundJob | None:
         now = timezone.now()
         if job.status == BackgroundJob.Status.RUNNING:
             logger.warning("job %s: worker %s lost, taken over by %s", job.pk, job.worker, worker)
+            _remove_temporary_files(job)
+            if job.attempts >= MAX_ATTEMPTS:
+                _fail(job, f"任务执行了 {job.attempts} 次都中断了，已停止重试（任务编号 {job.pk}），请联系系统管理员。")
+                return claim_next_job(worker)
         job.status, job.worker, job.attempts = BackgroundJob.Status.RUNNING, worker, job.attempts + 1
         job.started_at = job.started_at or now
         job.heartbeat_at = now
@@ -115,11 +123,10 @@ def run_job(job: BackgroundJob, worker: str) -> None:
         logger.warning("job %s: lease lost by %s, stopping", job.pk, worker)
         return
     except RuleViolation as violation:
-        _finish(job, worker, status=BackgroundJob.Status.FAILED, message=violation.message)
+        _fail(job, violation.message, worker=worker)
     except Exception:  # noqa: BLE001 - a job must end as failed, with the detail in the log
         logger.error("job %s failed:\n%s", job.pk, traceback.format_exc())
-        _finish(job, worker, status=BackgroundJob.Status.FAILED,
-                message=f"处理时出现内部错误（任务编号 {job.pk}），已记录，请联系系统管理员。")
+        _fail(job, f"处理时出现内部错误（任务编号 {job.pk}），已记录，请联系系统管理员。", worker=worker)
     else:
         relative = path.relative_to(settings.MEDIA_ROOT)
         _finish(job, worker, status=BackgroundJob.Status.DONE, result_file=str(relative),
@@ -129,6 +136,23 @@ def run_job(job: BackgroundJob, worker: str) -> None:
 def _finish(job: BackgroundJob, worker: str, **fields) -> None:
     BackgroundJob.objects.filter(pk=job.pk, worker=worker).update(
         finished_at=timezone.now(), heartbeat_at=timezone.now(), **fields)
+
+
+def _fail(job: BackgroundJob, message: str, *, worker: str | None = None) -> None:
+    """End a job as failed and remove its parts: they may hold personal data."""
+    import shutil
+
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk), ignore_errors=True)
+    BackgroundJob.objects.filter(pk=job.pk, **({"worker": worker} if worker else {})).update(
+        status=BackgroundJob.Status.FAILED, message=message[:500], finished_at=timezone.now(),
+        heartbeat_at=timezone.now())
+
+
+def _remove_temporary_files(job: BackgroundJob) -> None:
+    """Half-written files of a worker that died (write_atomically's temporary names)."""
+    folder = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    for path in folder.glob(".*.tmp-*"):
+        path.unlink(missing_ok=True)
 
 
 class Worker:

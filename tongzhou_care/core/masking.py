@@ -28,7 +28,7 @@ def mask_phone(value: str | None) -> str:
 
 
 def mask_bank_account(value: str | None) -> str:
-    """**** **** **** 1234: only the last four digits."""
+    """**** 1234: only the last four digits."""
     if not value:
         return ""
     if len(value) <= 4:

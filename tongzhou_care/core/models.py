@@ -53,7 +53,7 @@ class Insurer(models.Model):
 
 
 class Role(models.TextChoices):
-    """The five roles of the programme (docs/roles.md); permissions per role are in roles.py."""
+    """The five roles of the programme (domain.md); permissions per role are in roles.py."""
 
     COMMISSION_ADMIN = "commission_admin", "区卫健委管理员"
     COMMISSION_STAFF = "commission_staff", "区卫健委工作人员"

@@ -15,6 +15,8 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 
 from .downloads import file_download
+from .models import AccessLog
+from .services import access_log_record
 from .forms import ChangePasswordForm, LoginForm
 from .selectors import home_figures, job_for_user_or_404, jobs_visible_to
 
@@ -53,6 +55,8 @@ def job_download(request, job_id):
         raise Http404
     path = Path(settings.MEDIA_ROOT) / job.result_file
     content_type = mimetypes.guess_type(job.result_name)[0] or "application/octet-stream"
+    access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD, target=f"后台任务结果 {job.title}",
+                      detail=job.result_name, rows=job.progress_total or None)
     return file_download(path.open("rb"), job.result_name, content_type)
 
 

@@ -15,7 +15,8 @@ from enrollment.exports import write_error_report
 from enrollment.roster_files import RosterFileError
 from enrollment.selectors import roster_import_rows, roster_import_unimported
 from enrollment.services import roster_import_apply, roster_import_preview
-from tongzhou_care.core.models import User
+from tongzhou_care.core.models import AccessLog, User
+from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.rules import RuleViolation
 
 
@@ -51,8 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  第{row.row_number}行：{'；'.join(row.messages)}")
         if report:
             with report.open("wb") as out:
-                write_error_report(out, header=ri.header, rows=roster_import_unimported(ri),
-                                   title=f"{ri.file_name} 未导入的行")
+                count = write_error_report(out, header=ri.header, rows=roster_import_unimported(ri),
+                                           title=f"{ri.file_name} 未导入的行")
+            access_log_record(actor=actor, action=AccessLog.Action.EXPORT,
+                              target=f"花名册导入 #{ri.pk} 错误报告", detail=str(report), rows=count)
             self.stdout.write(f"错误报告已写入 {report}")
         kinds = {k.strip() for k in apply.split(",") if k.strip()}
         if not kinds:
