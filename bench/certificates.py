@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -95,6 +96,11 @@ def phase_batch(n: int) -> dict:
     from tongzhou_care.core.jobs import Worker, job_defer
     from tongzhou_care.core.models import BackgroundJob
 
+    # Jobs an interrupted earlier run left behind would be taken over first and timed too.
+    leftovers = BackgroundJob.objects.exclude(status__in=["done", "failed"])
+    for job in leftovers:
+        shutil.rmtree(Path(os.environ["MEDIA_ROOT"]) / "jobs" / str(job.pk), ignore_errors=True)
+    leftovers.update(status="failed", message="基准测试中断后清理")
     year = SchemeYear.objects.get(name="基准年度")
     job = job_defer(kind="certificate_batch", title="基准", actor=admin(),
                     params={"scheme_year_id": year.pk, "street_id": None})
