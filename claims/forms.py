@@ -1,9 +1,10 @@
 from django import forms
 
+from tongzhou_care.core.forms import DatePicker
+
 from .models import DOCUMENT_MAX_BYTES, Cause, ClaimDocument
 from .rules import ADMISSION_TYPES, REFUSAL_CODES
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RELATIONS = [("本人", "本人"), ("配偶", "配偶"), ("亲属", "亲属"), ("专管员", "街道/乡镇专管员"), ("其他", "其他")]
 
 
@@ -18,9 +19,9 @@ class ClaimReportForm(forms.Form):
     admission_type = forms.ChoiceField(label="就诊类型", choices=list(ADMISSION_TYPES.items()),
                                        help_text="门诊留观、家庭病床和挂床不属于住院，不能报案。")
     hospital = forms.CharField(label="医院", max_length=100)
-    admitted_on = forms.DateField(label="入院日期（病房）", widget=DATE)
+    admitted_on = forms.DateField(label="入院日期（病房）", widget=DatePicker)
     still_in_hospital = forms.BooleanField(label="仍在住院", required=False)
-    discharged_on = forms.DateField(label="出院日期", required=False, widget=DATE)
+    discharged_on = forms.DateField(label="出院日期", required=False, widget=DatePicker)
     cause = forms.ChoiceField(label="住院原因", choices=Cause.choices)
     diagnosis = forms.CharField(label="诊断", max_length=200)
     reporter_name = forms.CharField(label="报案人", max_length=50)
@@ -48,7 +49,7 @@ class ClaimReportForm(forms.Form):
 
 class DischargeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    discharged_on = forms.DateField(label="出院日期", widget=DATE)
+    discharged_on = forms.DateField(label="出院日期", widget=DatePicker)
 
 
 class DocumentForm(forms.Form):
@@ -67,7 +68,7 @@ class ReasonForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label="支付日期", widget=DATE)
+    paid_on = forms.DateField(label="支付日期", widget=DatePicker)
     amount = forms.DecimalField(label="支付金额（元）", max_digits=12, decimal_places=2, min_value=0)
     bank_reference = forms.CharField(label="银行流水号", max_length=60)
 

@@ -1,5 +1,7 @@
 from django import forms
 
+from tongzhou_care.core.forms import DatePicker
+
 from .models import Category, Person, PersonStatus, SchemeYear, default_categories
 from .rules import PREMIUM_CEILING, SUBSIDY_FLOOR
 
@@ -46,8 +48,7 @@ class RosterApplyForm(forms.Form):
     apply_new = forms.BooleanField(label="新增参保对象", required=False)
     apply_changed = forms.BooleanField(label="更新变更的信息", required=False)
     apply_missing = forms.BooleanField(label="对名册中缺失的人员做减员", required=False)
-    removal_date = forms.DateField(label="减员日期", required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+    removal_date = forms.DateField(label="减员日期", required=False, widget=DatePicker)
     removal_reason = forms.CharField(label="减员原因", required=False, max_length=200)
     skip_errors = forms.BooleanField(label="忽略错误行，只导入其余有效行", required=False)
 
@@ -65,8 +66,7 @@ class PersonEditForm(forms.ModelForm):
         fields = ["phone", "address", "name", "id_number", "street", "community", "category",
                   "assistance_start", "status", "status_date", "removal_reason", "bank_name",
                   "bank_account"]
-        widgets = {"assistance_start": forms.DateInput(attrs={"type": "date"}),
-                   "status_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"assistance_start": DatePicker, "status_date": DatePicker}
 
     def __init__(self, *args, editable: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,8 +90,7 @@ class SchemeYearForm(forms.ModelForm):
         label="参保扶助类别", choices=Category.choices, widget=forms.CheckboxSelectMultiple,
         initial=default_categories,
         help_text="默认只含独生子女死亡特别扶助；按2022年市通知可增加伤残特扶。")
-    amendment_date = forms.DateField(label="合同变更生效日期", required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+    amendment_date = forms.DateField(label="合同变更生效日期", required=False, widget=DatePicker)
     amendment_reason = forms.CharField(label="合同变更原因", required=False, max_length=300)
 
     class Meta:
@@ -100,8 +99,7 @@ class SchemeYearForm(forms.ModelForm):
                   "premium_per_person", "daily_subsidy", "day_cap", "day_counting", "year_crossing",
                   "proration", "eligible_categories", "report_deadline_days", "claim_time_limit_years",
                   "sla_accept_days", "sla_decide_days", "sla_pay_days", "sla_refusal_notice_days"]
-        widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-                   for f in ("tender_date", "coverage_start", "coverage_end")}
+        widgets = {f: DatePicker for f in ("tender_date", "coverage_start", "coverage_end")}
         help_texts = {"coverage_end": "留空则为开始日期后一年减一天。",
                       "premium_per_person": f"中标价格，不超过{PREMIUM_CEILING:.0f}元。",
                       "daily_subsidy": f"不少于{SUBSIDY_FLOOR:.0f}元/天。"}

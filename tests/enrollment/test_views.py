@@ -11,6 +11,7 @@ from django.core.management import call_command
 from enrollment.models import Person, PersonStatus, RosterImport
 from tests import rosters
 from tests.factories import PersonFactory
+from tests.html_forms import submitted_fields
 from tongzhou_care.core.models import AccessLog
 
 
@@ -246,3 +247,19 @@ def test_person_list_filters(client_for, commission_staff, street_a, street_b):
     assert "乙二" in body and "甲一" not in body
     body = client.get("/persons/", {"q": "甲"}).content.decode()
     assert "甲一" in body and "乙二" not in body
+
+
+@pytest.mark.django_db
+def test_saving_the_edit_form_keeps_the_dates_it_shows(client_for, commission_admin, person_a):
+    """The browser's date picker only takes ISO dates; a zh-hans 2020/03/01 shows blank and
+    saving the form would erase the date."""
+    person_a.assistance_start = date(2020, 3, 1)
+    person_a.save()
+    client = client_for(commission_admin)
+    page = client.get(f"/persons/{person_a.pk}/edit/").content.decode()
+    assert 'value="2020-03-01"' in page
+    fields = submitted_fields(page)
+    fields["phone"] = "13911112222"
+    assert client.post(f"/persons/{person_a.pk}/edit/", fields).status_code == 302
+    person_a.refresh_from_db()
+    assert (person_a.phone, person_a.assistance_start) == ("13911112222", date(2020, 3, 1))

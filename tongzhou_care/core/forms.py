@@ -2,6 +2,16 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 
+class DatePicker(forms.DateInput):
+    """The browser's date picker. It only accepts ISO dates, while the zh-hans locale would
+    render 2026/01/05: without the fixed format a stored date shows blank and is lost on save."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form with Chinese messages; the same message for an unknown user and a
     wrong password (S4), so a failed login does not tell whether the account exists."""
