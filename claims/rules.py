@@ -121,9 +121,13 @@ def _runs(days: Iterable[date]) -> str:
 
 
 def calculate_benefit(*, admitted: date, discharged: date | None, terms: list[PolicyTerms],
-                      death_date: date | None = None) -> Calculation:
+                      death_date: date | None = None,
+                      charged_elsewhere: frozenset[date] = frozenset()) -> Calculation:
     """The benefit for one stay with its trace; raises RuleViolation when the person is still
-    in hospital, has no policy, or the discharge precedes the admission."""
+    in hospital, has no policy, or the discharge precedes the admission. `charged_elsewhere`
+    holds days already charged to the person's other decided stays: counted from both ends, a
+    transfer day is the discharge day of one stay and the admission day of the next, and is
+    paid once."""
     if discharged is None:
         raise RuleViolation("still_in_hospital", "被保险人仍在住院，出院后方可核定")
     if not terms:
@@ -153,6 +157,12 @@ def calculate_benefit(*, admitted: date, discharged: date | None, terms: list[Po
             trace.append(f"被保险人于 {death_date} 身故，保障至身故当日止，"
                          f"此后 {len(cut)} 天（{_runs(cut)}）不计，计 {len(days)} 天")
 
+    twice = [d for d in days if d in charged_elsewhere]
+    if twice:
+        days = [d for d in days if d not in charged_elsewhere]
+        trace.append(f"{_runs(twice)} 已在该参保对象的其他住院中计算（如转院当日），不重复计，"
+                     f"计 {len(days)} 天")
+
     # Which policy each charged day goes to.
     assigned: dict[int, list[date]] = {id(t): [] for t in ordered}
     nowhere: list[date] = []
@@ -174,8 +184,14 @@ def calculate_benefit(*, admitted: date, discharged: date | None, terms: list[Po
     portions = []
     for t in receiving:
         mine = assigned[id(t)]
-        covered = [d for d in mine if t.cover.covers(d)]
-        outside = [d for d in mine if not t.cover.covers(d)]
+        cover = t.cover
+        if crossing == "admission" and t.cover.end == t.coverage.end and mine[-1] > t.cover.end:
+            # The whole stay belongs to the admission year: cover that ran to the end of that
+            # year (not cut short by a death or a removal) carries on to the discharge.
+            cover = Cover(t.cover.start, mine[-1])
+            trace.append(f"按入院年度规则，{t.scheme_year}保障延续至出院（{mine[-1]}）")
+        covered = [d for d in mine if cover.covers(d)]
+        outside = [d for d in mine if not cover.covers(d)]
         remaining = max(t.day_cap - t.days_used, 0)
         payable = min(len(covered), remaining)
         amount = to_yuan(payable * t.daily_subsidy)
@@ -293,3 +309,16 @@ REFUSAL_CODES = {
     "not_insured": "非参保对象",
     "other": "其他（见说明）",
 }
+
+
+# --- H. Payments ----------------------------------------------------------------------------
+
+def check_payment(*, decided_amount: Decimal, amount: Decimal, paid_on: date, today: date) -> None:
+    """A payment must be the decided amount to the fen and not dated in the future; raises
+    RuleViolation (the same rule for one payment and for the insurer's file)."""
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise RuleViolation("amount", f"支付金额“{amount}”不是精确到分的金额")
+    if amount != decided_amount:
+        raise RuleViolation("amount", f"支付金额 {amount:,.2f} 元与核定金额 {decided_amount:,.2f} 元不符")
+    if paid_on > today:
+        raise RuleViolation("paid_on", "支付日期不能晚于今天")

@@ -2,7 +2,7 @@
 plan: stays, day counting, the benefit engine, documents, working days and late reports.
 No database: every rule here is a pure function."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from claims.rules import (
     PolicyTerms,
     add_working_days,
     calculate_benefit,
+    check_payment,
     check_stay,
     claim_time_limit_passed,
     missing_documents,
@@ -161,12 +162,27 @@ def test_year_crossing_admission_charges_the_whole_stay_to_the_admission_year():
     terms = [policy(2026, crossing="admission"), policy(2027, subsidy="320.00", crossing="admission")]
     result = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5), terms=terms)
     (portion,) = result.portions
-    # All 8 days are charged to 2026年度, but the 2026 policy's cover window ends on
-    # 2026-12-31: only days inside a policy's cover are ever paid, so 1–4 January are charged
-    # to 2026 and still not covered. The 2027 policy receives no day, hence no portion.
+    # All 8 days go to 2026年度 at its subsidy and allowance; its cover carries on to the
+    # discharge, so 1–4 January are paid too. The 2027 policy receives no day, hence no portion.
     assert (portion.scheme_year, portion.days_claimed, portion.days_covered,
-            portion.days_payable, portion.amount) == ("2026年度", 8, 4, 4, Decimal("1200.00"))
-    assert result.amount == Decimal("1200.00")
+            portion.days_payable, portion.amount) == ("2026年度", 8, 8, 8, Decimal("2400.00"))
+    assert "按入院年度规则，2026年度保障延续至出院（2027-01-04）" in result.trace
+    # No policy for 2027 at all (the scheme was not renewed): the stay is still whole.
+    alone = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5),
+                              terms=[policy(2026, crossing="admission")])
+    assert (alone.days_payable, alone.amount) == (8, Decimal("2400.00"))
+
+
+@pytest.mark.parametrize("cover, death, payable, amount", [
+    # removed from the roster on 30 December: cover ended before the year did
+    (Cover(D(2026, 1, 1), D(2026, 12, 30)), None, 3, "900.00"),
+    # died on 2 January: cover ran to the year end and carries on to the death day
+    (year(2026), D(2027, 1, 2), 6, "1800.00"),
+])
+def test_year_crossing_admission_still_ends_at_a_removal_or_death(cover, death, payable, amount):
+    result = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5),
+                               terms=[policy(2026, cover=cover, crossing="admission")], death_date=death)
+    assert (result.days_payable, result.amount) == (payable, Decimal(amount))
 
 
 def test_the_admission_years_settings_decide_counting_and_crossing():
@@ -257,6 +273,23 @@ def test_a_day_outside_any_scheme_year_is_traced():
     assert "2027-01-01 共 1 天不在任何保险年度内，不予给付" in result.trace
     (portion,) = result.portions
     assert (portion.days_claimed, portion.last_day) == (7, D(2026, 12, 31))
+
+
+@pytest.mark.parametrize("counting, elsewhere, claimed, amount", [
+    # transferred on 5 March: counted from both ends, 5 March was the last day of the stay
+    # before and is paid once
+    ("inclusive", {D(2026, 3, 5)}, 5, "1500.00"),
+    ("inclusive", set(), 6, "1800.00"),
+    # 算入不算出 never charges a discharge day, so a transfer day is never charged twice
+    ("exclusive", set(), 5, "1500.00"),
+])
+def test_a_day_charged_to_another_stay_is_paid_once(counting, elsewhere, claimed, amount):
+    result = calculate_benefit(admitted=D(2026, 3, 5), discharged=D(2026, 3, 10),
+                               terms=[policy(counting=counting)], charged_elsewhere=frozenset(elsewhere))
+    assert (result.days_claimed, result.amount) == (claimed, Decimal(amount))
+    if elsewhere:
+        assert ("2026-03-05 已在该参保对象的其他住院中计算（如转院当日），不重复计，计 5 天"
+                in result.trace)
 
 
 def test_no_decision_while_still_in_hospital():
@@ -357,3 +390,24 @@ def test_report_is_late(discharged, reported, late):
 ])
 def test_claim_time_limit(discharged, reported, passed):
     assert claim_time_limit_passed(discharged=discharged, reported_on=reported, years=2) is passed
+
+
+# --- H. Payments ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("amount, paid_on, code", [
+    ("3000.00", D(2026, 3, 20), None),
+    ("3000", D(2026, 3, 20), None),                  # the same amount, written without fen
+    ("2999.99", D(2026, 3, 20), "amount"),
+    ("3000.001", D(2026, 3, 20), "amount"),
+    ("Infinity", D(2026, 3, 20), "amount"),
+    ("NaN", D(2026, 3, 20), "amount"),
+    ("3000.00", TODAY + timedelta(days=1), "paid_on"),
+])
+def test_check_payment(amount, paid_on, code):
+    args = {"decided_amount": Decimal("3000.00"), "amount": Decimal(amount), "paid_on": paid_on, "today": TODAY}
+    if code is None:
+        check_payment(**args)
+    else:
+        with pytest.raises(RuleViolation) as error:
+            check_payment(**args)
+        assert error.value.code == code
