@@ -2,7 +2,7 @@
 from the working-day calendar."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Right
@@ -13,7 +13,7 @@ from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
 from tongzhou_care.core.workdays import calendar_is_estimated
 
-from .models import Claim, ClaimStatus, ClaimTally
+from .models import Claim, ClaimPortion, ClaimStatus, ClaimTally
 from .rules import SLA_STEPS
 
 
@@ -173,9 +173,22 @@ def decision_preview(claim):
     policies = Policy.objects.filter(person_id=claim.person_id).select_related("scheme_year").order_by("pk")
     try:
         return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                 terms=policy_terms(policies), death_date=death_date(claim.person))
+                                 terms=policy_terms(policies), death_date=death_date(claim.person),
+                                 charged_elsewhere=days_charged_elsewhere(claim))
     except RuleViolation:
         return None
+
+
+def days_charged_elsewhere(claim) -> frozenset[date]:
+    """The days of this stay already charged to the person's other decided claims (only a
+    transfer day, counted from both ends, can be: the database keeps stays from overlapping
+    otherwise). Call under the person's policy locks when deciding."""
+    portions = (ClaimPortion.objects.filter(claim__person_id=claim.person_id, first_day__lte=claim.discharged_on,
+                                            last_day__gte=claim.admitted_on)
+                .exclude(claim_id=claim.pk).values_list("first_day", "last_day"))
+    return frozenset(day for first, last in portions
+                     for day in (first + timedelta(days=k) for k in range((last - first).days + 1))
+                     if claim.admitted_on <= day <= claim.discharged_on)
 
 
 def current_claim_settings(today):
@@ -186,9 +199,10 @@ def current_claim_settings(today):
     return current_scheme_year(today) or SchemeYear()
 
 
-def person_cover_summary(person) -> list[dict]:
-    """The person's policies with the paid days left in each, shown while reporting."""
-    from enrollment.models import Policy
+def person_cover_summary(user, person) -> list[dict]:
+    """The person's policies the user may see (insurer staff: their company's only), with the
+    paid days left in each, shown while reporting."""
+    from enrollment.selectors import policies_visible_to
 
     return [{"policy": p, "left": max(p.day_cap - p.days_used, 0)}
-            for p in Policy.objects.filter(person=person).select_related("scheme_year").order_by("-cover_start")]
+            for p in policies_visible_to(user).filter(person=person).order_by("-cover_start")]

@@ -27,13 +27,14 @@ from .rules import (
     REFUSAL_CODES,
     add_working_days,
     calculate_benefit,
+    check_payment,
     check_stay,
     claim_time_limit_passed,
     missing_documents,
     report_is_late,
     required_documents,
 )
-from .selectors import death_date, policy_terms
+from .selectors import days_charged_elsewhere, death_date, policy_terms
 from .workflow import check_transition
 
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
@@ -93,25 +94,33 @@ def _move(claim: Claim, action: str, actor: User, *, note: str = "", **fields) -
 
 
 def _scheme_year_of(day: date) -> SchemeYear | None:
-    return SchemeYear.objects.filter(coverage_start__lte=day, coverage_end__gte=day).first()
+    """The scheme year whose settings (deadlines) a stay admitted on `day` follows: the one in
+    force that day, or for an admission before the first scheme year, the next one."""
+    return SchemeYear.objects.filter(coverage_end__gte=day).order_by("coverage_start").first()
 
 
 @transaction.atomic
 def claim_report(*, person: Person, data: dict, actor: User, today: date | None = None,
                  reported_at=None) -> Claim:
     """Record a stay for a family (报案) and return the claim. Raises RuleViolation for what is
-    not a hospital stay, impossible dates, a person without a policy for the admission day,
-    or a stay overlapping one already reported. A late report is flagged, never refused.
+    not a hospital stay, impossible dates, a stay without a single day of cover, or a stay
+    overlapping one already reported. A late report is flagged, never refused.
     `reported_at` records a report taken earlier on paper (补录); default now."""
     today = today or timezone.localdate()
     admitted, discharged = data["admitted_on"], data.get("discharged_on")
     check_stay(admission_type=data.get("admission_type", "inpatient"), admitted=admitted,
                discharged=discharged, today=today)
-    year = _scheme_year_of(admitted)
-    if year is None or not Policy.objects.filter(person=person, scheme_year=year, cover_start__lte=admitted,
-                                                 cover_end__gte=admitted).exists():
-        raise RuleViolation("not_insured", f"{person.name}在入院日（{admitted:%Y-%m-%d}）不在保障期间内，不能报案。"
+    # A stay that began before the cover did (added mid-year, or admitted in December before
+    # the first scheme year) is reported: the decision pays the days inside cover. Only a stay
+    # with no day of cover at all is refused here.
+    policy = (Policy.objects.filter(person=person, cover_start__lte=discharged or today, cover_end__gte=admitted)
+              .filter(cover_end__gte=F("cover_start"))   # an end before the start: never covered
+              .select_related("scheme_year").order_by("cover_start").first())
+    if policy is None:
+        stay_text = f"{admitted:%Y-%m-%d} 至 {discharged:%Y-%m-%d}" if discharged else f"自 {admitted:%Y-%m-%d} 起"
+        raise RuleViolation("not_insured", f"{person.name}在住院期间（{stay_text}）没有一天在保障期间内，不能报案。"
                             "年中新增对象自通知保险公司的次日起保障；已死亡或减员的对象保障已终止。")
+    year = policy.scheme_year
     late = report_is_late(discharged=discharged, reported_on=today, deadline_days=year.report_deadline_days)
     if claim_time_limit_passed(discharged=discharged, reported_on=today, years=year.claim_time_limit_years):
         raise RuleViolation("time_limit", f"出院已超过{year.claim_time_limit_years}年的理赔时效，不能报案。")
@@ -268,7 +277,8 @@ def claim_decide(*, claim_id: int, actor: User) -> Claim:
         raise RuleViolation("still_in_hospital", "被保险人仍在住院，出院后才能核定。请先录入出院日期。")
     death = death_date(claim.person)
     calculation = calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                    terms=policy_terms(policies), death_date=death)
+                                    terms=policy_terms(policies), death_date=death,
+                                    charged_elsewhere=days_charged_elsewhere(claim))
     if calculation.days_payable == 0:
         raise RuleViolation("nothing_payable", "按计算没有可给付的天数（" + "；".join(calculation.trace[-2:])
                             + "）。请以相应原因拒赔。")
@@ -359,10 +369,7 @@ def payment_record(*, claim_id: int, paid_on: date, amount: Decimal, bank_refere
     today = today or timezone.localdate()
     claim = _lock_claim(claim_id)
     check_transition("pay", claim.status)
-    if amount != claim.amount:
-        raise RuleViolation("amount", f"支付金额 {amount:,.2f} 元与核定金额 {claim.amount:,.2f} 元不符。")
-    if paid_on > today:
-        raise RuleViolation("paid_on", "支付日期不能晚于今天。")
+    check_payment(decided_amount=claim.amount, amount=amount, paid_on=paid_on, today=today)
     if not bank_reference.strip():
         raise RuleViolation("reference", "请填写银行流水号。")
     with audit_context(actor, "payment_record"):
@@ -427,10 +434,10 @@ def _check_payment_row(values: dict, claims: dict, today: date):
         raise RuleViolation("claim", f"理赔编号“{number}”不存在")
     try:
         amount = Decimal(clean_text(values["amount"]).replace(",", ""))
+        if not amount.is_finite():
+            raise ArithmeticError
     except ArithmeticError:
         raise RuleViolation("amount", f"金额“{clean_text(values['amount'])}”不是数字") from None
-    if amount != amount.quantize(Decimal("0.01")):
-        raise RuleViolation("amount", f"金额“{clean_text(values['amount'])}”超过两位小数")
     paid_on = parse_date_value(values["paid_on"], field="支付日期")
     reference = clean_text(values["reference"])
     if paid_on is None or not reference:
@@ -442,10 +449,10 @@ def _check_payment_row(values: dict, claims: dict, today: date):
         raise RuleViolation("paid", f"{number}已登记过另一笔支付（{payment.paid_on:%Y-%m-%d}，{payment.amount:,.2f} 元）")
     if claim.status != ClaimStatus.DECIDED:
         raise RuleViolation("status", f"{number}的状态为“{claim.get_status_display()}”，不能登记支付")
-    if amount != claim.amount:
-        raise RuleViolation("amount", f"{number}支付金额 {amount:,.2f} 元与核定金额 {claim.amount:,.2f} 元不符")
-    if paid_on > today:
-        raise RuleViolation("paid_on", "支付日期不能晚于今天")
+    try:
+        check_payment(decided_amount=claim.amount, amount=amount, paid_on=paid_on, today=today)
+    except RuleViolation as violation:
+        raise RuleViolation(violation.code, f"{number}：{violation.message}") from None
     return claim, paid_on, amount, reference, False
 
 

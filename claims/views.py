@@ -110,7 +110,7 @@ def claim_report(request, person_id):
                              + ("本次报案已超过出院后报案期限，仍可受理。" if claim.late_report else ""))
             return redirect("claims:claim_detail", claim_id=claim.pk)
     return render(request, "claims/report_form.html", {
-        "person": person, "form": form, "covers": person_cover_summary(person),
+        "person": person, "form": form, "covers": person_cover_summary(request.user, person),
         "report_deadline_days": current_claim_settings(timezone.localdate()).report_deadline_days,
     }, status=400 if form.errors else 200)
 

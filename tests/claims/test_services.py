@@ -45,16 +45,43 @@ def test_late_report_is_flagged_not_refused(insured, officer_a):
 @pytest.mark.django_db
 def test_person_without_policy_cannot_be_reported(officer_a, street_a, year):
     from tests.factories import PersonFactory
-    with pytest.raises(RuleViolation, match="不在保障期间内"):
+    with pytest.raises(RuleViolation, match="没有一天在保障期间内"):
         report(PersonFactory(street=street_a), officer_a, D(2025, 3, 1), D(2025, 3, 2))
 
 
 @pytest.mark.django_db
-def test_admission_outside_the_cover_window_is_refused(insured, officer_a):
+def test_a_stay_begun_before_cover_is_reported_and_pays_the_covered_days(insured, officer_a, insurer_user):
     Policy.objects.filter(person=insured).update(cover_start=D(2025, 3, 11))     # added mid-year
-    with pytest.raises(RuleViolation, match="次日起保障"):
-        report(insured, officer_a, D(2025, 3, 5), D(2025, 3, 15))
-    assert report(insured, officer_a, D(2025, 3, 11), D(2025, 3, 15)).status == ClaimStatus.REPORTED
+    with pytest.raises(RuleViolation, match="没有一天在保障期间内"):
+        report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 10))
+    claim = report(insured, officer_a, D(2025, 3, 5), D(2025, 3, 15))
+    with_documents(claim, officer_a)
+    services.claim_accept(claim_id=claim.pk, actor=insurer_user)
+    claim = services.claim_decide(claim_id=claim.pk, actor=insurer_user)
+    # 5–14 March charged (算入不算出), 11–14 March inside cover
+    assert (claim.days_claimed, claim.days_payable, claim.amount) == (10, 4, Decimal("1200.00"))
+
+
+@pytest.mark.django_db
+def test_a_stay_admitted_before_the_first_scheme_year(insured, officer_a, insurer_user, year):
+    claim = report(insured, officer_a, D(2024, 12, 28), D(2025, 1, 3))
+    assert (claim.insurer, claim.due_step) == (year.insurer, "accept")
+    with_documents(claim, officer_a)
+    services.claim_accept(claim_id=claim.pk, actor=insurer_user)
+    claim = services.claim_decide(claim_id=claim.pk, actor=insurer_user)
+    assert (claim.days_payable, claim.amount) == (2, Decimal("600.00"))   # 1 and 2 January
+
+
+@pytest.mark.django_db
+def test_a_transfer_day_counted_from_both_ends_is_paid_once(insured, officer_a, insurer_user, year):
+    year.day_counting = "inclusive"
+    year.save()
+    first = decided_claim(insured, officer_a, insurer_user, D(2025, 3, 1), D(2025, 3, 5))
+    second = decided_claim(insured, officer_a, insurer_user, D(2025, 3, 5), D(2025, 3, 10))
+    assert (first.days_payable, second.days_payable) == (5, 5)       # 1–5 and 6–10 March
+    assert second.amount == Decimal("1500.00")
+    assert Policy.objects.get(person=insured).days_used == 10
+    assert any("2025-03-05 已在该参保对象的其他住院中计算" in line for line in second.calculation)
 
 
 @pytest.mark.django_db

@@ -44,6 +44,22 @@ def test_officer_finds_the_person_and_reports(client_for, officer_a, insured):
 
 
 @pytest.mark.django_db
+def test_insurer_staff_see_only_their_companys_policies_on_the_report_form(client_for, insurer_user, insured,
+                                                                           commission_admin):
+    from enrollment.services import policies_issue
+    from tests.factories import SchemeYearFactory
+    from tongzhou_care.core.models import Insurer
+
+    other = SchemeYearFactory(name="2026年度", coverage_start=D(2026, 1, 1), coverage_end=D(2026, 12, 31),
+                              insurer=Insurer.objects.create(name="另一家保险公司", hotline="95511"))
+    policies_issue(scheme_year_id=other.pk, actor=commission_admin, today=D(2026, 1, 1))
+    theirs, ours = other.policies.get(person=insured).number, insured.policies.exclude(scheme_year=other).get().number
+    form = client_for(insurer_user).get(f"/claims/report/{insured.pk}/").content.decode()
+    assert ours in form and theirs not in form
+    assert theirs in client_for(commission_admin).get(f"/claims/report/{insured.pk}/").content.decode()
+
+
+@pytest.mark.django_db
 def test_observation_is_refused_beside_the_field(client_for, officer_a, insured):
     response = client_for(officer_a).post(f"/claims/report/{insured.pk}/", {
         "admission_type": "observation", "hospital": "潞河医院", "admitted_on": "2025-03-01",
@@ -141,12 +157,15 @@ def _payment_file(tmp_path, rows, name="支付明细.xlsx"):
 def test_payment_file_is_checked_then_applied_once(client_for, officer_a, insurer_user, insured, tmp_path):
     one = decided_claim(insured, officer_a, insurer_user, D(2025, 3, 1), D(2025, 3, 11))
     two = decided_claim(insured, officer_a, insurer_user, D(2025, 4, 1), D(2025, 4, 3))
+    three = decided_claim(insured, officer_a, insurer_user, D(2025, 5, 1), D(2025, 5, 2))
     client = client_for(insurer_user)
     bad = _payment_file(tmp_path, [[one.number, "3000.00", "2025-04-10", "B1"], [two.number, "601", "2025-04-10", "B2"],
-                                   ["LP2025999", "100", "2025-04-10", "B3"]], "bad.xlsx")
+                                   ["LP2025999", "100", "2025-04-10", "B3"], [three.number, "Infinity", "2025-05-10", "B4"]],
+                         "bad.xlsx")
     with bad.open("rb") as f:
         body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
-    assert "2 行有错误" in body and "与核定金额 600.00 元不符" in body and "不存在" in body
+    assert "3 行有错误" in body and "与核定金额 600.00 元不符" in body and "不存在" in body
+    assert "金额“Infinity”不是数字" in body
     assert not Claim.objects.filter(status=ClaimStatus.PAID).exists()
     twice = _payment_file(tmp_path, [[one.number, "3000.00", "2025-04-10", "B1"], [one.number, "3000.00", "2025-04-10", "B1"]],
                           "twice.xlsx")
@@ -157,7 +176,7 @@ def test_payment_file_is_checked_then_applied_once(client_for, officer_a, insure
     with good.open("rb") as f:
         body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
     assert "已登记 2 笔支付" in body
-    assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
+    assert set(Claim.objects.exclude(pk=three.pk).values_list("status", flat=True)) == {ClaimStatus.PAID}
     with good.open("rb") as f:
         body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
     assert "已登记 0 笔支付；此前已登记 2 笔" in body
