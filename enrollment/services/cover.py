@@ -7,7 +7,7 @@ Lock order: the scheme year row first (policy numbers are drawn under it), then 
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from tongzhou_care.core.audit import audit_context
@@ -141,22 +141,31 @@ def _add_missing(scheme_year: SchemeYear, actor, today: date) -> int:
 
 
 def _end_ended(actor, today: date) -> int:
-    """Policies still open past the death or removal date of their person."""
-    ended = (Policy.objects.select_for_update(of=("self",))
-             .filter(person__status__in=list(END_REASONS), end_reason="",
-                     cover_end__gt=F("person__status_date"))
-             .select_related("person", "scheme_year").order_by("pk"))
+    """Policies whose cover does not end on their person's death or removal date yet: newly
+    ended, or ended earlier on a date that has since been corrected (a later import or the
+    commission fixed it), in either direction. Each is a line of the change list."""
+    pending = (Policy.objects.select_for_update(of=("self",))
+               .filter(person__status__in=list(END_REASONS))
+               .filter(Q(end_reason="", cover_end__gt=F("person__status_date"))
+                       | (~Q(end_reason="") & ~Q(cover_end=F("person__status_date"))))
+               .select_related("person", "scheme_year").order_by("pk"))
     count = 0
-    for policy in ended:
+    for policy in pending:
         person = policy.person
-        cover = ended_cover(policy.cover, last_day=person.status_date)
-        policy.cover_end = cover.end
-        policy.end_reason = END_REASONS[person.status]
+        # Every policy runs to its scheme year's end until a death or removal cuts it.
+        uncut = Cover(policy.cover_start, policy.scheme_year.coverage_end)
+        cover = ended_cover(uncut, last_day=person.status_date)
+        reason = END_REASONS[person.status] if person.status_date < uncut.end else Policy.EndReason.NONE
+        if (cover.end, reason) == (policy.cover_end, policy.end_reason):
+            continue                  # ended before its cover began: already right
+        correction = f"（更正，原为 {policy.cover_end:%Y-%m-%d}）" if policy.end_reason else ""
+        policy.cover_end, policy.end_reason = cover.end, reason
         policy.save(update_fields=["cover_end", "end_reason"])
         PolicyChange.objects.create(
             scheme_year=policy.scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,
             effective_date=person.status_date, notified_on=today,
-            reason=CHANGE_REASONS[person.status] + (f"：{person.removal_reason}" if person.removal_reason else ""),
+            reason=CHANGE_REASONS[person.status] + (f"：{person.removal_reason}" if person.removal_reason else "")
+            + correction,
             created_by=actor)
         count += 1
     return count

@@ -152,6 +152,29 @@ def test_recorded_death_ends_cover_and_is_listed(year, commission_admin, person_
 
 
 @pytest.mark.django_db
+def test_a_corrected_death_date_moves_the_cover_end_both_ways(year, commission_admin, person_a):
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY)
+    died, corrected = TODAY - timedelta(days=30), TODAY - timedelta(days=10)
+    person = person_update(person_id=person_a.pk, version=person_a.version, actor=commission_admin,
+                           changes={"status": PersonStatus.DECEASED, "status_date": died})
+    person = person_update(person_id=person.pk, version=person.version, actor=commission_admin,
+                           changes={"status_date": corrected})
+    policy = Policy.objects.get(person=person_a)
+    assert (policy.cover_end, policy.end_reason) == (corrected, "death")
+    person = person_update(person_id=person.pk, version=person.version, actor=commission_admin,
+                           changes={"status_date": died})
+    policy.refresh_from_db()
+    assert policy.cover_end == died
+    lines = list(PolicyChange.objects.order_by("pk").values_list("effective_date", "reason"))
+    assert lines == [(died, "死亡"), (corrected, f"死亡（更正，原为 {died:%Y-%m-%d}）"),
+                     (died, f"死亡（更正，原为 {corrected:%Y-%m-%d}）")]
+    # Nothing to correct: a later sync leaves the policy and the change list alone.
+    person_update(person_id=person.pk, version=person.version, actor=commission_admin,
+                  changes={"phone": "13912345678"})
+    assert PolicyChange.objects.count() == 3
+
+
+@pytest.mark.django_db
 def test_roster_import_flows_into_policies(year, commission_admin, tmp_path):
     from enrollment.services import roster_import_apply, roster_import_preview
     from tests import rosters
