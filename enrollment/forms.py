@@ -1,6 +1,7 @@
 from django import forms
 
 from tongzhou_care.core.forms import DatePicker
+from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
 
 from .models import Category, Person, PersonStatus, SchemeYear, default_categories
 from .rules import PREMIUM_CEILING, SUBSIDY_FLOOR
@@ -56,6 +57,9 @@ class RosterApplyForm(forms.Form):
         return {kind for kind in ("new", "changed", "missing") if self.cleaned_data.get(f"apply_{kind}")}
 
 
+MASKED_ON_EDIT = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}
+
+
 class PersonEditForm(forms.ModelForm):
     """The fields a user may edit (services.persons.editable_fields) and the version read."""
 
@@ -74,6 +78,19 @@ class PersonEditForm(forms.ModelForm):
             if name != "version" and name not in editable:
                 del self.fields[name]
         self.fields["version"].initial = self.instance.version
+        # S10: the form never carries a stored ID number, phone or account to the browser (that
+        # would bypass the logged unmask); it shows the masked value and an empty box that
+        # changes the field only when something is typed into it.
+        for name, mask in MASKED_ON_EDIT.items():
+            if name not in self.fields:
+                continue
+            self.initial[name] = ""
+            field = self.fields[name]
+            field.required = False
+            stored = getattr(self.instance, name)
+            if stored:
+                field.widget.attrs["placeholder"] = mask(stored)
+                field.help_text = f"当前为 {mask(stored)}（不显示完整号码）；留空则不修改，填写则替换。"
 
     def _post_clean(self):
         # Validation of the whole person happens in the service, against the locked row.

@@ -263,3 +263,22 @@ def test_saving_the_edit_form_keeps_the_dates_it_shows(client_for, commission_ad
     assert client.post(f"/persons/{person_a.pk}/edit/", fields).status_code == 302
     person_a.refresh_from_db()
     assert (person_a.phone, person_a.assistance_start) == ("13911112222", date(2020, 3, 1))
+
+
+@pytest.mark.django_db
+def test_the_edit_form_shows_identity_and_contact_numbers_masked(client_for, commission_admin, officer_a,
+                                                                 person_a):
+    """S10: an edit form is no way around the logged unmask."""
+    person_a.phone, person_a.bank_account = "13812345678", "6222020200112233445"
+    person_a.save()
+    for user in (commission_admin, officer_a):
+        page = client_for(user).get(f"/persons/{person_a.pk}/edit/").content.decode()
+        assert "13812345678" not in page and "138****5678" in page
+        assert person_a.id_number not in page and "6222020200112233445" not in page
+    assert "**** 3445" in client_for(commission_admin).get(f"/persons/{person_a.pk}/edit/").content.decode()
+    # Left empty, a number stays as it was; typed, it replaces it.
+    client = client_for(commission_admin)
+    fields = submitted_fields(client.get(f"/persons/{person_a.pk}/edit/").content.decode())
+    assert client.post(f"/persons/{person_a.pk}/edit/", {**fields, "phone": "13900001111"}).status_code == 302
+    person_a.refresh_from_db()
+    assert (person_a.phone, person_a.bank_account, person_a.version) == ("13900001111", "6222020200112233445", 2)
