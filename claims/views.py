@@ -118,9 +118,25 @@ def claim_report(request, person_id):
 @require_GET
 @login_required
 def claim_detail(request, claim_id):
-    claim = claim_for_user_or_404(request.user, claim_id)
+    return _claim_page(request, claim_for_user_or_404(request.user, claim_id))
+
+
+def _action_forms(claim, today) -> dict:
+    """The claim page's forms, one per action, unbound; each reason box has its own id."""
+    return {"document": DocumentForm(), "refuse": RefuseForm(),
+            **{action: ReasonForm(auto_id=f"id_{action}_%s") for action in ("appeal", "overturn", "withdraw")},
+            "discharge": DischargeForm(initial={"version": claim.version}),
+            "pay": PaymentForm(initial={"amount": claim.amount, "paid_on": today})}
+
+
+def _claim_page(request, claim, *, bound: tuple[str, object] | None = None):
+    """The claim page; `bound` = (action, form) re-shows a refused action's form as the user
+    filled it, with its errors beside the fields, and answers 400."""
     today = timezone.localdate()
     required, missing = services.documents_status(claim)
+    forms = _action_forms(claim, today)
+    if bound:
+        forms[bound[0]] = bound[1]
     return render(request, "claims/claim_detail.html", {
         "claim": claim, "actions": dict(allowed_actions(request.user, claim)),
         "required": [(k, DOCUMENT_KINDS[k], k not in missing) for k in required], "missing": missing,
@@ -129,13 +145,22 @@ def claim_detail(request, claim_id):
         "portions": claim.portions.select_related("policy__scheme_year"),
         "deadline": claim_deadline(claim, today),
         "preview": decision_preview(claim), "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
-        "document_form": DocumentForm(), "refuse_form": RefuseForm(), "reason_form": ReasonForm(),
-        "discharge_form": DischargeForm(initial={"version": claim.version}),
-        "payment_form": PaymentForm(initial={"amount": claim.amount, "paid_on": today}),
+        "forms": forms,
         "can_upload": request.user.has_perm("claims.upload_claim_document")
         and claim.status not in (ClaimStatus.PAID, ClaimStatus.WITHDRAWN),
         "show_diagnosis": request.user.has_perm("claims.view_diagnosis"),
-    })
+    }, status=400 if bound else 200)
+
+
+def _refused(request, claim, action: str, form, violation: RuleViolation):
+    """Put a service's refusal beside the field it is about (or above the page) and re-show
+    the form with what the user typed."""
+    field = VIOLATION_FIELDS.get(violation.code)
+    if field in form.fields:
+        form.add_error(field, violation.message)
+    else:
+        messages.error(request, violation.message)
+    return _claim_page(request, claim, bound=(action, form))
 
 
 ACTIONS = {
@@ -162,6 +187,11 @@ DONE = {"request_documents": "已一次性告知需补充的材料。", "accept"
         "notice_sent": "已记录拒赔通知送达。", "discharge": "已录入出院日期。"}
 # Actions outside the workflow table and the permission each needs.
 EXTRA_PERMISSIONS = {"notice_sent": "claims.decide_claim", "discharge": "claims.report_claim"}
+# The field of the action's form a service's refusal is about.
+VIOLATION_FIELDS = {"amount": "amount", "paid_on": "paid_on", "reference": "bank_reference",
+                    "discharged_future": "discharged_on", "discharge_before_admission": "discharged_on",
+                    "overlap": "discharged_on", "refusal_code": "code", "explanation": "explanation",
+                    "reason": "reason", "file_type": "file", "too_large": "file", "empty": "file"}
 
 
 @require_POST
@@ -173,14 +203,17 @@ def claim_act(request, claim_id, action):
     if not request.user.has_perm(permission):
         raise PermissionDenied
     form_class, call = ACTIONS[action]
-    form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, "；".join(errors))
-        return redirect("claims:claim_detail", claim_id=claim.pk)
+    form_key = "refuse" if action == "uphold" else action
+    form = None
+    if form_class:
+        form = form_class(request.POST, **({"auto_id": f"id_{action}_%s"} if form_class is ReasonForm else {}))
+        if not form.is_valid():
+            return _claim_page(request, claim, bound=(form_key, form))
     try:
         call(claim, request.user, form.cleaned_data if form else {})
     except RuleViolation as violation:
+        if form is not None:
+            return _refused(request, claim, form_key, form, violation)
         messages.error(request, violation.message)
     else:
         messages.success(request, DONE[action])
@@ -197,15 +230,13 @@ def document_upload(request, claim_id):
         return redirect("claims:claim_detail", claim_id=claim.pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择材料类型和文件。")
-    else:
-        try:
-            services.claim_upload_document(claim_id=claim.pk, kind=form.cleaned_data["kind"],
-                                           uploaded=form.cleaned_data["file"], actor=request.user)
-        except RuleViolation as violation:
-            messages.error(request, violation.message)
-        else:
-            messages.success(request, "材料已上传。")
+        return _claim_page(request, claim, bound=("document", form))
+    try:
+        services.claim_upload_document(claim_id=claim.pk, kind=form.cleaned_data["kind"],
+                                       uploaded=form.cleaned_data["file"], actor=request.user)
+    except RuleViolation as violation:
+        return _refused(request, claim, "document", form, violation)
+    messages.success(request, "材料已上传。")
     return redirect("claims:claim_detail", claim_id=claim.pk)
 
 

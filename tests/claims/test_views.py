@@ -101,6 +101,26 @@ def test_documents_upload_and_scoped_download(client_for, officer_a, insured):
 
 
 @pytest.mark.django_db
+def test_a_refused_action_keeps_what_was_typed_beside_the_field(client_for, officer_a, insurer_user, insured):
+    claim = decided_claim(insured, officer_a, insurer_user)
+    insurer = client_for(insurer_user)
+    response = insurer.post(f"/claims/{claim.pk}/pay/", {"paid_on": "2025-03-20", "amount": "2999.00",
+                                                         "bank_reference": "ZH2025032001"})
+    body = response.content.decode()
+    assert response.status_code == 400 and 'value="ZH2025032001"' in body
+    assert ('<ul class="errorlist" id="id_amount_errors"><li>支付金额 2,999.00 元与核定金额 3,000.00 元不符'
+            in body)
+    other = report(insured, officer_a, D(2025, 5, 1), D(2025, 5, 11))
+    response = client_for(officer_a).post(f"/claims/{other.pk}/withdraw/", {"reason": ""})
+    body = response.content.decode()
+    assert response.status_code == 400 and "<details class=\"mb-2\" open>" in body
+    assert 'id="id_withdraw_reason_errors"' in body
+    claim.refresh_from_db()
+    other.refresh_from_db()
+    assert (claim.status, other.status) == (ClaimStatus.DECIDED, ClaimStatus.REPORTED)
+
+
+@pytest.mark.django_db
 def test_insurer_walks_the_claim_to_payment_with_printouts(client_for, officer_a, insurer_user, insured):
     claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11), proxy_filing=True)
     insurer = client_for(insurer_user)
