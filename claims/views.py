@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment.rules import parse_id_number
 from enrollment.selectors import person_for_user_or_404, person_search, persons_visible_to
 from tongzhou_care.core.access import streets_of
-from tongzhou_care.core.downloads import PDF, file_download
+from tongzhou_care.core.downloads import PDF, dated_name, file_download
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.services import access_log_record
@@ -275,7 +275,7 @@ def claim_printout(request, claim_id, kind):
                     show_diagnosis=request.user.has_perm("claims.view_diagnosis"))
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,
                       target=f"{PRINTOUTS[kind]} {claim.number}")
-    return file_download(out, f"{PRINTOUTS[kind]}_{claim.number}.pdf", PDF)
+    return file_download(out, dated_name(f"{PRINTOUTS[kind]}_{claim.number}", "pdf"), PDF)
 
 
 @require_GET

@@ -151,7 +151,7 @@ def policy_certificate(request, policy_id):
     write_certificates(out, [policy], issued_on=timezone.localdate())
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,
                       target=f"保险凭证 {policy.number}", rows=1)
-    return file_download(out, f"保险凭证_{policy.number}.pdf", PDF)
+    return file_download(out, dated_name(f"保险凭证_{policy.number}", "pdf"), PDF)
 
 
 @require_POST

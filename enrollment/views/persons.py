@@ -18,6 +18,7 @@ from tongzhou_care.core.xlsx import open_temp
 
 from ..exports import write_roster
 from ..forms import PersonEditForm, PersonFilterForm, ReasonForm, UnmaskForm
+from ..models import PersonStatus
 from ..selectors import person_export_values, person_for_user_or_404, person_search, policies_visible_to
 from ..services import person_update
 from ..services.persons import editable_fields
@@ -35,9 +36,14 @@ def _filters(request) -> tuple[PersonFilterForm, dict]:
     }
 
 
-def _describe(filters: dict) -> str:
-    parts = [f"{k}={v}" for k, v in filters.items() if v]
-    return "，".join(parts) or "全部"
+def _describe(form: PersonFilterForm) -> str:
+    """The filters of an export in the words of the filter bar, for the access log."""
+    if not form.is_bound or not form.is_valid():
+        return "全部"
+    data = form.cleaned_data
+    shown = {"q": data.get("q"), "street": data.get("street"),
+             "status": PersonStatus(data["status"]).label if data.get("status") else ""}
+    return "，".join(f"{form.fields[name].label}：{value}" for name, value in shown.items() if value) or "全部"
 
 
 @require_GET
@@ -118,7 +124,7 @@ def person_edit(request, person_id):
 def person_export(request):
     """The persons list as Excel with the list's filters: masked by GET; in full by POST, for
     holders of export_person_full who state a reason. Every export is logged (S14)."""
-    _, filters = _filters(request)
+    filter_form, filters = _filters(request)
     full = request.method == "POST"
     reason = ""
     if full:
@@ -133,6 +139,6 @@ def person_export(request):
     count = write_roster(out, person_export_values(request.user, **filters), full=full)
     access_log_record(actor=request.user, action=AccessLog.Action.EXPORT,
                       target="参保对象花名册（完整）" if full else "参保对象花名册（遮蔽）",
-                      detail=_describe(filters), rows=count, reason=reason)
+                      detail=_describe(filter_form), rows=count, reason=reason)
     stem = "参保对象花名册_完整" if full else "参保对象花名册"
     return file_download(out, dated_name(stem, "xlsx"), XLSX)

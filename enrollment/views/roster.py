@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tongzhou_care.core.downloads import XLSX, file_download
+from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.services import access_log_record
@@ -132,6 +132,6 @@ def roster_import_errors(request, import_id):
     access_log_record(actor=request.user, action=AccessLog.Action.EXPORT,
                       target=f"花名册导入 #{roster_import.pk} 错误报告", rows=count)
     stem = roster_import.file_name.rsplit(".", 1)[0][:60]
-    return file_download(out, f"{stem}_错误报告.xlsx", XLSX)
+    return file_download(out, dated_name(f"{stem}_错误报告", "xlsx"), XLSX)
 
 

@@ -2,6 +2,7 @@
 report and the yearly export — in a real browser."""
 
 import openpyxl
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from enrollment.models import Person
@@ -35,7 +36,7 @@ def test_admin_imports_a_roster(page, screenshot, tmp_path):
         page.get_by_role("link", name="下载错误和跳过行报告（Excel）").click()
     report = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(report)
-    assert report.name == "通州区2026年度特扶花名册_错误报告.xlsx"
+    assert report.name == f"通州区2026年度特扶花名册_错误报告_{timezone.localdate():%Y-%m-%d}.xlsx"
     rows = list(openpyxl.load_workbook(report).active.iter_rows(min_row=3, values_only=True))
     assert {r[0] for r in rows if r[1] == "错误"} == set(roster.bad_rows)
 

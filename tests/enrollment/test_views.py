@@ -140,8 +140,11 @@ def test_masked_export_holds_own_street_masked(client_for, officer_a, person_a, 
 def test_export_follows_the_list_filters(client_for, commission_staff, street_a, street_b):
     PersonFactory.create_batch(2, street=street_a)
     PersonFactory.create_batch(3, street=street_b)
-    _, rows = _xlsx_rows(client_for(commission_staff).get("/persons/export/", {"street": street_b.pk}))
+    _, rows = _xlsx_rows(client_for(commission_staff).get("/persons/export/", {"street": street_b.pk,
+                                                                           "status": "active"}))
     assert len(rows) == 4 and {r[4] for r in rows[1:]} == {street_b.name}
+    # The access log names the filters in the words of the filter bar.
+    assert AccessLog.objects.get().detail == f"街道/乡镇：{street_b.name}，状态：在册"
 
 
 @pytest.mark.django_db
