@@ -268,6 +268,10 @@ class PaymentBatch(models.Model):
     recorded = models.PositiveIntegerField("新登记", default=0)
     already = models.PositiveIntegerField("此前已登记", default=0)
     report = models.JSONField("核对结果", default=list)
+    # The checked rows (claim number, amount, date, reference as text), kept between the check
+    # and the user's confirmation; applying checks them again against the claims of that moment.
+    checked_rows = models.JSONField("待登记的行", default=list)
+    applied_at = models.DateTimeField("登记时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "支付批次"

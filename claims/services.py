@@ -456,18 +456,13 @@ def _check_payment_row(values: dict, claims: dict, today: date):
     return claim, paid_on, amount, reference, False
 
 
-def payment_batch_import(*, path, file_name: str, actor: User, apply: bool, today: date | None = None):
-    """Check every row of an insurer's payment file against the decided claims and, with
-    `apply` and no error row, record all payments in one transaction. Returns the PaymentBatch
-    (when applied) or None, and the per-row report. Importing the same file again records
-    nothing new: rows already paid with the same data count as "already"."""
-    from .selectors import claims_visible_to
-    from .models import PaymentBatch
-
-    today = today or timezone.localdate()
+def _check_payment_rows(rows: list[tuple[int, dict]], actor: User, today: date) -> tuple[list, list]:
+    """(report, checked) for the rows of a payment file: every row checked against the claims
+    the actor may see, a claim paid at most once per file."""
     from enrollment.rules import clean_text
 
-    rows = _read_payment_rows(path)
+    from .selectors import claims_visible_to
+
     numbers = [clean_text(v["number"]).upper() for _, v in rows]
     claims = {c.number: c for c in claims_visible_to(actor).filter(number__in=set(numbers)).select_related("payment")}
     first_row = {}
@@ -481,23 +476,58 @@ def payment_batch_import(*, path, file_name: str, actor: User, apply: bool, toda
         except RuleViolation as violation:
             report.append({"row": number, "result": "error", "message": violation.message})
             continue
-        checked.append((claim, paid_on, amount, reference, already))
+        checked.append((number, claim, paid_on, amount, reference, already))
         report.append({"row": number, "result": "already" if already else "ok", "claim": claim.number,
+                       "amount": f"{amount:.2f}",
                        "message": "此前已登记，未重复登记" if already else f"匹配，{amount:,.2f} 元"})
-    if not apply or any(r["result"] == "error" for r in report):
-        return None, report
+    return report, checked
+
+
+def payment_batch_check(*, path, file_name: str, actor: User, today: date | None = None):
+    """Check every row of an insurer's payment file against the decided claims and keep the
+    result as a PaymentBatch awaiting confirmation (nothing is paid yet). Raises RosterFileError
+    for a file that cannot be read safely."""
     from enrollment.services.roster import file_sha256
 
-    sha = file_sha256(path)
-    with transaction.atomic(), audit_context(actor, "payment_batch_import"):
-        batch = PaymentBatch.objects.create(file_name=file_name[:255], file_sha256=sha, uploaded_by=actor,
-                                            rows=len(rows), report=report)
+    from .models import PaymentBatch
+
+    today = today or timezone.localdate()
+    rows = _read_payment_rows(path)
+    report, checked = _check_payment_rows(rows, actor, today)
+    with audit_context(actor, "payment_batch_check"):
+        return PaymentBatch.objects.create(
+            file_name=file_name[:255], file_sha256=file_sha256(path), uploaded_by=actor, rows=len(rows),
+            report=report,
+            checked_rows=[] if any(r["result"] == "error" for r in report) else [
+                [number, {"number": claim.number, "amount": str(amount), "paid_on": paid_on.isoformat(),
+                          "reference": reference}]
+                for number, claim, paid_on, amount, reference, _ in checked])
+
+
+@transaction.atomic
+def payment_batch_apply(*, batch_id: int, actor: User, today: date | None = None):
+    """Record the payments of a checked batch in one transaction, after checking its rows again
+    (a claim may have been paid or changed since). Returns the batch; raises RuleViolation when
+    it has errors, was applied already, or a row no longer passes (nothing recorded then)."""
+    from .models import PaymentBatch
+
+    today = today or timezone.localdate()
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch_id, uploaded_by=actor)
+    if batch.applied_at is not None:
+        raise RuleViolation("applied", f"这份支付明细已于 {timezone.localtime(batch.applied_at):%Y-%m-%d %H:%M} 登记。")
+    if not batch.checked_rows:
+        raise RuleViolation("errors", "这份支付明细有错误行，不能登记。请更正后重新上传。")
+    report, checked = _check_payment_rows([tuple(row) for row in batch.checked_rows], actor, today)
+    if any(r["result"] == "error" for r in report):
+        raise RuleViolation("changed", "核对之后理赔状态有变化：" + "；".join(
+            r["message"] for r in report if r["result"] == "error") + "。请重新上传核对。")
+    with audit_context(actor, "payment_batch_apply"):
         recorded = 0
-        for claim, paid_on, amount, reference, already in checked:
+        for _, claim, paid_on, amount, reference, already in checked:
             if not already:
                 payment_record(claim_id=claim.pk, paid_on=paid_on, amount=amount, bank_reference=reference,
                                actor=actor, batch=batch, today=today)
                 recorded += 1
-        batch.recorded, batch.already = recorded, len(checked) - recorded
-        batch.save(update_fields=["recorded", "already"])
-    return batch, report
+        batch.recorded, batch.already, batch.applied_at = recorded, len(checked) - recorded, timezone.now()
+        batch.save(update_fields=["recorded", "already", "applied_at"])
+    return batch

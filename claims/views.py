@@ -1,6 +1,8 @@
 """Claims pages: list, report, the claim page with its actions, documents, printouts,
 payments, overdue lists."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -33,7 +35,7 @@ from .forms import (
     ReasonForm,
     RefuseForm,
 )
-from .models import ClaimStatus
+from .models import ClaimStatus, PaymentBatch
 from .rules import DOCUMENT_KINDS, REFUSAL_CODES
 from .selectors import (
     claim_deadline,
@@ -298,31 +300,52 @@ def overdue_list(request):
 @login_required
 @permission_required("claims.pay_claim", raise_exception=True)
 def payment_import(request):
-    """The insurer's payment file: check every row, then apply all or nothing."""
-    from enrollment.roster_files import LIMITS
+    """The insurer's payment file in two steps: upload → every row checked and shown with the
+    total; confirm → all payments recorded at once (checked again), or none."""
+    from enrollment.roster_files import LIMITS, RosterFileError
 
     if request.method == "POST" and request_too_large(request, LIMITS.max_bytes):
         messages.error(request, f"文件超过 {LIMITS.max_bytes // (1024 * 1024)} MB 的上限。")
         return redirect("claims:payment_import")
+    if request.method == "POST" and "batch" in request.POST:
+        return _payment_batch_confirm(request)
     form = PaymentFileForm(request.POST or None, request.FILES or None)
-    report, batch = None, None
+    batch = None
     if request.method == "POST" and form.is_valid():
-        from enrollment.roster_files import RosterFileError
         uploaded = form.cleaned_data["file"]
         try:
             with upload_on_disk(uploaded) as path:
-                batch, report = services.payment_batch_import(
-                    path=path, file_name=uploaded.name, actor=request.user, apply=bool(request.POST.get("apply")))
+                batch = services.payment_batch_check(path=path, file_name=uploaded.name, actor=request.user)
         except RosterFileError as error:
             form.add_error("file", error.message)
-        except RuleViolation as violation:       # the claims changed between check and apply
-            form.add_error("file", violation.message)
         else:
             access_log_record(actor=request.user, action=AccessLog.Action.IMPORT, target=f"支付明细 {uploaded.name}",
-                              rows=len(report), detail="已登记" if batch else "核对")
-            if batch:
-                messages.success(request, f"已登记 {batch.recorded} 笔支付；此前已登记 {batch.already} 笔，未重复登记。")
+                              rows=batch.rows, detail="核对")
+    return _payment_import_page(request, form, batch)
+
+
+def _payment_import_page(request, form, batch, status=200):
+    report = batch.report if batch else None
+    to_record = [r for r in report or [] if r["result"] == "ok"]
     return render(request, "claims/payment_import.html", {
-        "form": form, "report": report, "batch": batch,
-        "errors": sum(1 for r in report or [] if r["result"] == "error")})
+        "form": form, "batch": batch, "report": report,
+        "errors": sum(1 for r in report or [] if r["result"] == "error"),
+        "to_record": len(to_record), "total": sum((Decimal(r["amount"]) for r in to_record), Decimal("0.00")),
+    }, status=status)
+
+
+def _payment_batch_confirm(request):
+    """Apply a batch the same user checked; a second confirmation records nothing more."""
+    batch = PaymentBatch.objects.filter(pk=request.POST.get("batch", "").strip() or 0, uploaded_by=request.user).first()
+    if batch is None:
+        raise Http404
+    try:
+        batch = services.payment_batch_apply(batch_id=batch.pk, actor=request.user)
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+        return _payment_import_page(request, PaymentFileForm(), None, status=400)
+    access_log_record(actor=request.user, action=AccessLog.Action.IMPORT, target=f"支付明细 {batch.file_name}",
+                      rows=batch.rows, detail="已登记")
+    messages.success(request, f"已登记 {batch.recorded} 笔支付；此前已登记 {batch.already} 笔，未重复登记。")
+    return _payment_import_page(request, PaymentFileForm(), batch)
 

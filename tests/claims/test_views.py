@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from claims import services
-from claims.models import Claim, ClaimStatus, ClaimTally
+from claims.models import Claim, ClaimStatus, ClaimTally, Payment, PaymentBatch
 from tests.claims.conftest import decided_claim, report, with_documents
 from tests.enrollment.test_cover import pdf_text
 from tests.factories import uploaded_file
@@ -183,23 +183,31 @@ def test_payment_file_is_checked_then_applied_once(client_for, officer_a, insure
                                    ["LP2025999", "100", "2025-04-10", "B3"], [three.number, "Infinity", "2025-05-10", "B4"]],
                          "bad.xlsx")
     with bad.open("rb") as f:
-        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
+        body = client.post("/payments/import/", {"file": f}).content.decode()
     assert "3 行有错误" in body and "与核定金额 600.00 元不符" in body and "不存在" in body
-    assert "金额“Infinity”不是数字" in body
-    assert not Claim.objects.filter(status=ClaimStatus.PAID).exists()
+    assert "金额“Infinity”不是数字" in body and 'name="batch"' not in body      # nothing to confirm
     twice = _payment_file(tmp_path, [[one.number, "3000.00", "2025-04-10", "B1"], [one.number, "3000.00", "2025-04-10", "B1"]],
                           "twice.xlsx")
     with twice.open("rb") as f:
-        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
-    assert "在第3行已出现" in body and not Claim.objects.filter(status=ClaimStatus.PAID).exists()
+        body = client.post("/payments/import/", {"file": f}).content.decode()
+    assert "在第3行已出现" in body
     good = _payment_file(tmp_path, [[one.number, "3,000.00", "2025-04-10", "B1"], [two.number, "600", "2025/4/10", "B2"]])
     with good.open("rb") as f:
-        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
-    assert "已登记 2 笔支付" in body
+        body = client.post("/payments/import/", {"file": f}).content.decode()
+    # Checked, shown with the total, and nothing paid until the user confirms.
+    assert "待登记 2 笔，合计 3,600.00 元" in body and 'data-confirm="确认登记 2 笔支付，合计 3,600.00 元？"' in body
+    assert not Claim.objects.filter(status=ClaimStatus.PAID).exists()
+    batch = PaymentBatch.objects.latest("pk")
+    assert client_for(officer_a).post("/payments/import/", {"batch": batch.pk}).status_code in (403, 404)
+    body = client.post("/payments/import/", {"batch": batch.pk}).content.decode()
+    assert "已登记 2 笔支付" in body and "已登记 2 笔，合计 3,600.00 元" in body
     assert set(Claim.objects.exclude(pk=three.pk).values_list("status", flat=True)) == {ClaimStatus.PAID}
+    response = client.post("/payments/import/", {"batch": batch.pk})               # confirmed twice
+    assert response.status_code == 400 and "已于" in response.content.decode()
     with good.open("rb") as f:
-        body = client.post("/payments/import/", {"file": f, "apply": "1"}).content.decode()
-    assert "已登记 0 笔支付；此前已登记 2 笔" in body
+        body = client.post("/payments/import/", {"file": f}).content.decode()
+    assert "均已登记过" in body and 'name="batch"' not in body
+    assert Payment.objects.count() == 2
 
 
 @pytest.mark.django_db
