@@ -15,7 +15,7 @@ from tongzhou_care.core.rules import RuleViolation
 
 from .exports import certificate_data
 from .models import Policy, SchemeYear
-from .selectors import certificate_policies
+from .selectors import certificate_policies, scheme_years_visible_to
 
 # Certificates rendered per WeasyPrint document: memory stays bounded however large the
 # batch, and a restarted job redoes at most one part.
@@ -24,7 +24,12 @@ CERTIFICATES_PER_PART = int(os.environ.get("CERTIFICATES_PER_PART", 500))
 RENDER_PROCESSES = int(os.environ.get("CERTIFICATE_RENDER_PROCESSES", os.cpu_count() or 1))
 
 
-@job_runner("certificate_batch")
+def _may_download_certificates(user, params: dict) -> bool:
+    return (user.has_perm("enrollment.issue_policies")
+            and scheme_years_visible_to(user).filter(pk=params["scheme_year_id"]).exists())
+
+
+@job_runner("certificate_batch", may_download=_may_download_certificates)
 def certificate_batch(job, progress):
     """All certificates of a scheme year, or of one street, as one PDF. Resumable: the list of
     policies is fixed at the first run, parts already rendered are kept."""

@@ -35,7 +35,8 @@ def person_update(*, person_id: int, version: int, changes: dict, actor, today=N
     allowed = set(editable_fields(actor))
     refused = set(changes) - allowed
     if refused:
-        raise PermissionDenied(f"无权修改：{', '.join(sorted(refused))}")
+        labels = sorted(str(Person._meta.get_field(name).verbose_name) for name in refused)
+        raise PermissionDenied(f"无权修改：{'、'.join(labels)}。")
     # Lock the row so two saves of the same version cannot both pass the check.
     person = Person.objects.select_for_update().get(pk=person_id)
     if person.version != version:

@@ -123,3 +123,20 @@ def test_jobs_are_their_owners_only(issued, year, client_for, commission_admin, 
     job = BackgroundJob.objects.get()
     assert client_for(commission_staff).get(f"/jobs/{job.pk}/").status_code == 404
     assert client_for(commission_staff).post(f"/scheme-years/{year.pk}/certificates/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_result_is_withheld_once_its_owner_lost_the_right(issued, year, client_for, street_a):  # noqa: F811
+    """The batch was allowed when requested; an insurer user moved to another company since
+    must not take the old company's certificates with them."""
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Insurer, Role
+
+    user = make_user(Role.INSURER_STAFF, username="insurer_cert", insurer=year.insurer)
+    client = client_for(user)
+    job = _run_batch(client, year, street_a)
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 200
+    user.insurer = Insurer.objects.create(name="另一家保险公司", hotline="95511")
+    user.save()
+    response = client.get(f"/jobs/{job.pk}/download/")
+    assert response.status_code == 403 and "已变更" in response.content.decode()

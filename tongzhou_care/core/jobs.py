@@ -34,12 +34,16 @@ logger = logging.getLogger(__name__)
 
 Runner = Callable[[BackgroundJob, "Progress"], tuple[Path, str]]
 RUNNERS: dict[str, Runner] = {}
+# kind → may_download(user, params): whether the job's creator may still have its result (a
+# role, street or insurer can change between the request and the download).
+DOWNLOAD_CHECKS: dict[str, Callable[[object, dict], bool]] = {}
 
 
-def job_runner(kind: str):
+def job_runner(kind: str, *, may_download: Callable[[object, dict], bool]):
     """Register a runner: it does the work, reports progress, and returns (file, name)."""
     def register(fn: Runner) -> Runner:
         RUNNERS[kind] = fn
+        DOWNLOAD_CHECKS[kind] = may_download
         return fn
     return register
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
@@ -15,6 +16,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 
 from .downloads import file_download
+from .jobs import DOWNLOAD_CHECKS
 from .models import AccessLog
 from .services import access_log_record
 from .forms import ChangePasswordForm, LoginForm
@@ -53,6 +55,8 @@ def job_download(request, job_id):
     job = job_for_user_or_404(request.user, job_id)
     if job.status != job.Status.DONE or not job.result_file:
         raise Http404
+    if not DOWNLOAD_CHECKS[job.kind](request.user, job.params):
+        raise PermissionDenied("您的角色或管辖范围已变更，不能再下载这个结果。")
     path = Path(settings.MEDIA_ROOT) / job.result_file
     content_type = mimetypes.guess_type(job.result_name)[0] or "application/octet-stream"
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD, target=f"后台任务结果 {job.title}",
@@ -77,8 +81,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def _error(request, status: int, template: str):
-    return render(request, template, {"request_id": getattr(request, "request_id", "")},
+def _error(request, status: int, template: str, **context):
+    return render(request, template, {"request_id": getattr(request, "request_id", ""), **context},
                   status=status)
 
 
@@ -87,7 +91,8 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "403.html")
+    # The reason is shown: only this project's code raises PermissionDenied with one, in Chinese.
+    return _error(request, 403, "403.html", exception=str(exception or ""))
 
 
 def page_not_found(request, exception=None):
