@@ -125,12 +125,12 @@ class CountedQuerySet:
         return self.total
 
 
-def claim_list_page_source(user, *, text="", status="", street_id=None):
+def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None):
     """The claims of the list page, with a total that avoids counting a million rows when the
     filters are ones the tally answers (state, street)."""
-    qs = claim_search(user, text=text, status=status, street_id=street_id)
-    if text:
-        return qs          # a name or number narrows to a few rows: count them
+    qs = claim_search(user, text=text, status=status, street_id=street_id, since=since, until=until)
+    if text or since or until:
+        return qs          # narrowed by name, number or dates: count them
     counts = claim_counts(user, street_id=street_id)
     total = counts.get(status, 0) if status else sum(counts.values())
     return CountedQuerySet(qs, total)

@@ -8,6 +8,7 @@ app_name = "claims"
 urlpatterns = [
     path("claims/", views.claim_list, name="claim_list"),
     path("claims/overdue/", views.overdue_list, name="overdue_list"),
+    path("claims/export/", views.claim_export, name="claim_export"),
     path("claims/report/", views.claim_report_person, name="report_person"),
     path("claims/report/<int:person_id>/", views.claim_report, name="report"),
     path("claims/<int:claim_id>/", views.claim_detail, name="claim_detail"),

@@ -1,6 +1,7 @@
 """Claims pages: list, report, the claim page with its actions, documents, printouts,
 payments, overdue lists."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -16,15 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment.rules import parse_id_number
 from enrollment.selectors import person_for_user_or_404, person_search, persons_visible_to
 from tongzhou_care.core.access import streets_of
-from tongzhou_care.core.downloads import PDF, dated_name, file_download
-from tongzhou_care.core.models import AccessLog
+from tongzhou_care.core.downloads import PDF, XLSX, dated_name, file_download
+from tongzhou_care.core.models import AccessLog, Street
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.uploads import request_too_large, upload_on_disk
 from tongzhou_care.core.xlsx import open_temp
 
 from . import services
-from .exports import write_claim_pdf
+from .exports import CLAIM_LIST_VALUES, write_claim_list, write_claim_pdf
 from .forms import (
     ClaimReportForm,
     DischargeForm,
@@ -41,6 +42,7 @@ from .selectors import (
     claim_deadline,
     claim_for_user_or_404,
     claim_list_page_source,
+    claim_search,
     current_claim_settings,
     decision_preview,
     overdue_claims,
@@ -53,18 +55,49 @@ from .workflow import allowed_actions
 @login_required
 @permission_required("claims.view_claim", raise_exception=True)
 def claim_list(request):
-    data = request.GET
-    streets = streets_of(request.user) if not request.user.insurer_id else None
-    claims = claim_list_page_source(
-        request.user, text=data.get("q", ""),
-        status=data.get("status", "") if data.get("status") in ClaimStatus.values else "",
-        street_id=data.get("street") if data.get("street", "").isdigit() else None)
-    page = Paginator(claims, 50).get_page(data.get("page"))
-    query = data.copy()
+    filters = _claim_filters(request)
+    claims = claim_list_page_source(request.user, **filters)
+    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
     query.pop("page", None)
     return render(request, "claims/claim_list.html", {
         "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices,
-        "streets": streets, "filters": data})
+        "streets": streets_of(request.user) if not request.user.insurer_id else None, "filters": request.GET})
+
+
+def _claim_filters(request) -> dict:
+    """The claims list's filters from the URL (shared by the page and its export); what does
+    not parse is ignored rather than refused, as in any search box."""
+    data = request.GET
+
+    def day(name):
+        try:
+            return date.fromisoformat(data.get(name, ""))
+        except ValueError:
+            return None
+
+    return {"text": data.get("q", ""),
+            "status": data.get("status", "") if data.get("status") in ClaimStatus.values else "",
+            "street_id": data.get("street") if data.get("street", "").isdigit() else None,
+            "since": day("since"), "until": day("until")}
+
+
+@require_GET
+@login_required
+@permission_required("claims.export_claims", raise_exception=True)
+def claim_export(request):
+    """The claims list with its filters as Excel, scoped like the page, logged (S14)."""
+    filters = _claim_filters(request)
+    out = open_temp()
+    count = write_claim_list(out, claim_search(request.user, **filters).values_list(*CLAIM_LIST_VALUES)
+                             .iterator(chunk_size=2000))
+    described = "，".join(f"{label}：{value}" for label, value in (
+        ("查询", filters["text"]), ("状态", ClaimStatus(filters["status"]).label if filters["status"] else ""),
+        ("街道/乡镇", Street.objects.filter(pk=filters["street_id"]).first() if filters["street_id"] else ""),
+        ("报案日期自", filters["since"] or ""), ("报案日期至", filters["until"] or "")) if value) or "全部"
+    access_log_record(actor=request.user, action=AccessLog.Action.EXPORT, target="理赔清单", detail=described,
+                      rows=count)
+    return file_download(out, dated_name("理赔清单", "xlsx"), XLSX)
 
 
 @require_http_methods(["GET", "POST"])

@@ -265,3 +265,30 @@ def test_tally_follows_deletes(officer_a, insured):
         cursor.execute("DELETE FROM claims_claimaction")
         cursor.execute("DELETE FROM claims_claim")
     assert set(ClaimTally.objects.values_list("n", flat=True)) == {0}
+
+
+@pytest.mark.django_db
+def test_claims_list_exports_with_its_filters(client_for, officer_a, insurer_user, commission_staff, insured):
+    from tongzhou_care.core.models import AccessLog
+
+    decided = decided_claim(insured, officer_a, insurer_user, D(2025, 3, 1), D(2025, 3, 11))
+    reported = report(insured, officer_a, D(2025, 5, 1), D(2025, 5, 3))
+    client = client_for(commission_staff)
+    list_page = client.get("/claims/", {"status": "decided"}).content.decode()
+    assert 'href="/claims/export/?status=decided"' in list_page
+    response = client.get("/claims/export/", {"status": "decided"})
+    assert "%E7%90%86%E8%B5%94%E6%B8%85%E5%8D%95_" in response["Content-Disposition"]      # 理赔清单_<date>
+    sheet = openpyxl.load_workbook(io.BytesIO(_content(response))).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][:3] == ["理赔编号", "被保险人", "公民身份号码"] and sheet.freeze_panes == "A2"
+    assert [r[0] for r in rows[1:]] == [decided.number]
+    assert rows[1][2] == insured.id_number[:6] + "********" + insured.id_number[-4:]      # masked (S10)
+    assert (rows[1][7], rows[1][8], rows[1][9]) == ("已核定", 10, 3000)
+    assert AccessLog.objects.get(action="export").detail == "状态：已核定"
+    # Report dates filter the page and the export alike.
+    today = timezone.localdate().isoformat()
+    assert client.get("/claims/", {"since": today}).context["page"].paginator.count == 2
+    assert client.get("/claims/", {"until": "2000-01-01"}).context["page"].paginator.count == 0
+    insurer_rows = openpyxl.load_workbook(io.BytesIO(_content(client_for(insurer_user).get("/claims/export/")))).active
+    assert {r[0] for r in insurer_rows.iter_rows(min_row=2, values_only=True)} == {decided.number, reported.number}
+    assert client_for(officer_a).get("/claims/export/").status_code == 403
