@@ -1,4 +1,4 @@
-"""S8: a street officer sees only their street. Every URL pattern is discovered from the
+"""S8: a street officer sees only their street, insurer staff only their company. Every URL
 resolver, so a URL added later is crawled without anyone remembering to list it."""
 
 import io
@@ -153,3 +153,53 @@ def test_admin_is_closed_to_officers(client_for, officer_a, person_b):
         if response.status_code == 302:
             assert response["Location"].startswith("/admin/login/"), name
         assert person_b.name not in body_text(response)
+
+
+def plant_under_insurer(kwargs, street, insurer) -> dict:
+    """plant(), with every scheme year and claim it made moved to `insurer`: the same street,
+    another company."""
+    from claims.models import Claim
+    from enrollment.models import SchemeYear
+
+    years_before = set(SchemeYear.objects.values_list("pk", flat=True))
+    claims_before = set(Claim.objects.values_list("pk", flat=True))
+    planted = plant(kwargs, street)
+    SchemeYear.objects.exclude(pk__in=years_before).update(insurer=insurer)
+    Claim.objects.exclude(pk__in=claims_before).update(insurer=insurer)
+    return planted
+
+
+# Objects an insurer's staff reach through their company's contracts; the rest (persons
+# without a policy, imports, other people's jobs) they never see, of any company.
+INSURER_OWNS = {"scheme_year_id", "policy_id", "claim_id", "document_id"}
+
+
+@pytest.mark.django_db
+def test_object_urls_of_another_insurer_answer_404(client_for, street_a):
+    """S8 for the insurer side: staff of company A get nothing of company B's contracts, even
+    in the same street."""
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Insurer, Role
+
+    company_a = Insurer.objects.create(name="甲保险公司", hotline="95501")
+    company_b = Insurer.objects.create(name="乙保险公司", hotline="95502")
+    client = client_for(make_user(Role.INSURER_STAFF, username="insurer_a_staff", insurer=company_a))
+    crawled = 0
+    for regex, name, kwargs in app_patterns():
+        if not kwargs:
+            continue
+        theirs = plant_under_insurer(kwargs, street_a, company_b)
+        ours = plant_under_insurer(kwargs, street_a, company_a)
+        their_url = url_for(regex, {k: v.pk for k, v in theirs.items()})
+        secrets = [s for planted in theirs.values() for s in planted.secrets]
+        for method in ("get", "post"):
+            response = getattr(client, method)(their_url)
+            # 403: a permission the role lacks is refused before any lookup; no data either way.
+            assert response.status_code in (403, 404, 405), f"{method.upper()} {name} {their_url}"
+            assert_no_leak(body_text(response), secrets, f"{method.upper()} {name}")
+        if set(kwargs) <= INSURER_OWNS:
+            # Control: company A's own object behind the same URL is reachable.
+            our_url = url_for(regex, {k: v.pk for k, v in ours.items()})
+            assert client.get(our_url).status_code in (200, 302, 403, 405), f"GET {name} {our_url}"
+            crawled += 1
+    assert crawled >= 5
