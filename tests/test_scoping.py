@@ -1,5 +1,6 @@
 """S8: a street officer sees only their street, insurer staff only their company. Every URL
-resolver, so a URL added later is crawled without anyone remembering to list it."""
+pattern is discovered from the resolver, so a URL added later is crawled without anyone
+remembering to list it."""
 
 import io
 import re
