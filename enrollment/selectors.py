@@ -186,7 +186,8 @@ def premium_settlement_for(scheme_year: SchemeYear):
         added = cover.start != coverage.start
         if added or row[7]:
             lines.append({"number": row[1], "name": row[2], "id_number": row[3], "street": row[4],
-                          "kind": "增员" if added else "减员", "cover_start": cover.start,
+                          "kind": "、".join(k for k, on in (("增员", added), ("减员", bool(row[7]))) if on),
+                          "cover_start": cover.start,
                           "cover_end": cover.end, "days": cover.days, "amount": amount,
                           "end_reason": Policy.EndReason(row[7]).label if row[7] else ""})
     return settlement, lines

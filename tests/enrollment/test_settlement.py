@@ -121,3 +121,14 @@ def test_officers_have_no_scheme_year_pages_but_see_cover_on_the_person(year, cl
     person = Policy.objects.filter(scheme_year=year).first().person
     body = client.get(f"/persons/{person.pk}/").content.decode()
     assert 'data-testid="person-policies"' in body and "下载PDF" in body
+
+
+@pytest.mark.django_db
+def test_a_person_added_and_removed_in_one_year_is_listed_as_both(year, client_for, finance):
+    added = Policy.objects.get(person__name="年中增员")
+    added.cover_end, added.end_reason = year.coverage_end - timedelta(days=10), "removal"
+    added.save()
+    workbook = openpyxl.load_workbook(io.BytesIO(_content(client_for(finance).get(
+        f"/scheme-years/{year.pk}/premium.xlsx"))))
+    kinds = {line[2]: line[0] for line in workbook["增减员明细"].iter_rows(min_row=2, values_only=True)}
+    assert kinds["年中增员"] == "增员、减员"
