@@ -1,4 +1,5 @@
-"""Background work of the enrollment app: certificate batches (core/jobs.py runs them)."""
+"""Background work of the enrollment app: certificate batches and the check of large roster
+files (core/jobs.py runs them)."""
 
 import json
 import multiprocessing
@@ -6,7 +7,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from django.db import connection, connections
-
+from django.urls import reverse
 from django.utils import timezone
 
 from tongzhou_care.core.jobs import die_with_parent, job_folder, job_runner, write_atomically
@@ -15,7 +16,9 @@ from tongzhou_care.core.rules import RuleViolation
 
 from .exports import certificate_data
 from .models import Policy, SchemeYear
+from .roster_files import RosterFileError
 from .selectors import certificate_policies, scheme_years_visible_to
+from .services import roster_import_preview
 
 # Certificates rendered per WeasyPrint document: memory stays bounded however large the
 # batch, and a restarted job redoes at most one part.
@@ -109,3 +112,23 @@ def _render_parts(todo, issued_on):
             for future in finished:
                 future.result()
                 yield pending.pop(future)
+
+
+ROSTER_UPLOAD = "upload"      # the uploaded roster in the job's folder (services.roster_import_queue)
+
+
+@job_runner("roster_preview", may_download=lambda user, params: user.has_perm("enrollment.import_roster"))
+def roster_preview(job, progress):
+    """Check a large roster file into a preview (the same service as a small file in the
+    request); the result is the preview page. A file that cannot be read safely fails the job
+    with the reason, and the job's folder, upload included, is removed."""
+    path = job_folder(job) / ROSTER_UPLOAD
+    progress.total(1)
+    try:
+        roster_import = roster_import_preview(path=path, file_name=job.params["file_name"],
+                                              roster_year=job.params["roster_year"], actor=job.created_by)
+    except RosterFileError as error:
+        raise RuleViolation("file", error.message) from None
+    path.unlink(missing_ok=True)
+    progress.done(1)
+    return reverse("enrollment:roster_import_detail", kwargs={"import_id": roster_import.pk})

@@ -5,5 +5,6 @@ from .roster import (  # noqa: F401
     roster_import_apply,
     roster_import_discard,
     roster_import_preview,
+    roster_import_queue,
 )
 from .cover import policies_issue, policies_sync, scheme_year_save  # noqa: F401

@@ -159,6 +159,21 @@ def roster_import_preview(*, path: Path, file_name: str, roster_year: int, actor
     return ri
 
 
+@transaction.atomic
+def roster_import_queue(*, chunks, file_name: str, roster_year: int, actor):
+    """Queue the check of a large roster file as a background job and return the job. The
+    file goes into the job's folder before the job is committed, so no worker can start
+    without it."""
+    from tongzhou_care.core.jobs import job_defer, job_folder
+
+    job = job_defer(kind="roster_preview", title=f"花名册核对 {file_name}", actor=actor,
+                    params={"file_name": file_name, "roster_year": roster_year})
+    with (job_folder(job) / "upload").open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return job
+
+
 def _stage_preview(table, checks, *, actor, file_name, sha, size, roster_year) -> RosterImport:
     street_ids = dict(Street.objects.values_list("code", "pk"))
     streets = dict(Street.objects.values_list("code", "name"))

@@ -1,5 +1,6 @@
 """Roster import pages: upload, preview, apply or discard, error report, history."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -23,7 +24,7 @@ from ..selectors import (
     roster_import_unimported,
     roster_imports_visible_to,
 )
-from ..services import roster_import_apply, roster_import_discard, roster_import_preview
+from ..services import roster_import_apply, roster_import_discard, roster_import_preview, roster_import_queue
 
 ROWS_PER_PAGE = 50
 TABS = [(kind, label) for kind, label in RosterRow.Kind.choices]
@@ -53,6 +54,10 @@ def roster_import_new(request):
                             initial={"roster_year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
+        if uploaded.size > settings.ROSTER_BACKGROUND_BYTES:
+            job = roster_import_queue(chunks=uploaded.chunks(), file_name=uploaded.name,
+                                      roster_year=form.cleaned_data["roster_year"], actor=request.user)
+            return redirect("job_detail", job_id=job.pk)
         try:
             with upload_on_disk(uploaded) as path:
                 roster_import = roster_import_preview(

@@ -58,3 +58,19 @@ def test_admin_imports_a_roster(page, screenshot, tmp_path):
     sheet = openpyxl.load_workbook(export).active
     assert sheet.max_row == imported + 1
     assert all("********" in row[2] for row in sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_a_large_roster_opens_its_preview_when_the_background_check_ends(page, worker, settings, tmp_path,
+                                                                          live_server):
+    settings.ROSTER_BACKGROUND_BYTES = 0          # every file counts as large
+    make_user(Role.COMMISSION_ADMIN, username="admin_bg")
+    path = rosters.as_xlsx(rosters.sample(), tmp_path, "通州区2026年度特扶花名册.xlsx")
+    login(page, "admin_bg", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/roster/imports/new/")
+    page.get_by_label("花名册文件").set_input_files(str(path))
+    page.get_by_label("花名册年度").fill("2026")
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_test_id("job-progress")).to_be_visible()
+    # The progress block polls; when the worker is done the browser is taken to the preview.
+    expect(page.get_by_test_id("import-status")).to_have_text("待确认", timeout=30_000)
+    assert "/roster/imports/" in page.url

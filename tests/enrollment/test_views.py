@@ -52,6 +52,38 @@ def test_upload_preview_apply_through_the_pages(tmp_path, client_for, commission
 
 
 @pytest.mark.django_db
+def test_a_large_roster_is_checked_in_the_background(tmp_path, client_for, commission_admin, settings):
+    from pathlib import Path
+
+    from tongzhou_care.core.jobs import Worker
+    from tongzhou_care.core.models import BackgroundJob
+
+    settings.ROSTER_BACKGROUND_BYTES = 0          # every file counts as large
+    client = client_for(commission_admin)
+    response = _upload(client, rosters.as_xlsx(rosters.sample(), tmp_path))
+    job = BackgroundJob.objects.get(kind="roster_preview")
+    assert response["Location"] == f"/jobs/{job.pk}/" and not RosterImport.objects.exists()
+    assert "排队中" in client.get(f"/jobs/{job.pk}/").content.decode()
+    Worker().run(once=True)
+    ri = RosterImport.objects.get()
+    progress = client.get(f"/jobs/{job.pk}/progress/")
+    assert progress["HX-Redirect"] == f"/roster/imports/{ri.pk}/" and "查看结果" in progress.content.decode()
+    assert f'data-testid="count-new">{ri.new_count}<' in client.get(progress["HX-Redirect"]).content.decode()
+    folder = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    assert not (folder / "upload").exists()                       # the upload is not kept
+
+    # A file that cannot be read safely fails the job with the reason and leaves nothing behind.
+    _upload(client, rosters.zip_bomb(tmp_path))
+    failed = BackgroundJob.objects.latest("pk")
+    Worker().run(once=True)
+    failed.refresh_from_db()
+    assert failed.status == "failed" and "压缩炸弹" in failed.message
+    assert "压缩炸弹" in client.get(f"/jobs/{failed.pk}/").content.decode()
+    assert not (Path(settings.MEDIA_ROOT) / "jobs" / str(failed.pk)).exists()
+    assert RosterImport.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_error_report_lists_original_rows_and_reasons(tmp_path, client_for, commission_admin):
     roster = rosters.sample(inject_errors=True)
     client = client_for(commission_admin)

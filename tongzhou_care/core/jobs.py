@@ -32,7 +32,8 @@ from .rules import RuleViolation
 
 logger = logging.getLogger(__name__)
 
-Runner = Callable[[BackgroundJob, "Progress"], tuple[Path, str]]
+# A runner returns its result file and download name, or the path of the page showing its result.
+Runner = Callable[[BackgroundJob, "Progress"], tuple[Path, str] | str]
 RUNNERS: dict[str, Runner] = {}
 # kind → may_download(user, params): whether the job's creator may still have its result (a
 # role, street or insurer can change between the request and the download).
@@ -40,7 +41,8 @@ DOWNLOAD_CHECKS: dict[str, Callable[[object, dict], bool]] = {}
 
 
 def job_runner(kind: str, *, may_download: Callable[[object, dict], bool]):
-    """Register a runner: it does the work, reports progress, and returns (file, name)."""
+    """Register a runner: it does the work, reports progress, and returns (file, name) or the
+    path of a result page."""
     def register(fn: Runner) -> Runner:
         RUNNERS[kind] = fn
         DOWNLOAD_CHECKS[kind] = may_download
@@ -122,7 +124,7 @@ def run_job(job: BackgroundJob, worker: str) -> None:
     progress = Progress(job, worker)
     try:
         with audit_context(job.created_by, f"job:{job.kind}", job=job.pk):
-            path, name = RUNNERS[job.kind](job, progress)
+            result = RUNNERS[job.kind](job, progress)
     except JobLost:
         logger.warning("job %s: lease lost by %s, stopping", job.pk, worker)
         return
@@ -132,9 +134,12 @@ def run_job(job: BackgroundJob, worker: str) -> None:
         logger.error("job %s failed:\n%s", job.pk, traceback.format_exc())
         _fail(job, f"处理时出现内部错误（任务编号 {job.pk}），已记录，请联系系统管理员。", worker=worker)
     else:
-        relative = path.relative_to(settings.MEDIA_ROOT)
-        _finish(job, worker, status=BackgroundJob.Status.DONE, result_file=str(relative),
-                result_name=name)
+        if isinstance(result, str):
+            _finish(job, worker, status=BackgroundJob.Status.DONE, result_url=result)
+            return
+        path, name = result
+        _finish(job, worker, status=BackgroundJob.Status.DONE,
+                result_file=str(path.relative_to(settings.MEDIA_ROOT)), result_name=name)
 
 
 def _finish(job: BackgroundJob, worker: str, **fields) -> None:

@@ -164,6 +164,8 @@ class BackgroundJob(models.Model):
     message = models.CharField("说明", max_length=500, blank=True)
     result_file = models.CharField("结果文件", max_length=300, blank=True)
     result_name = models.CharField("下载文件名", max_length=200, blank=True)
+    # A job whose result is a page rather than a file (a roster preview) links to it.
+    result_url = models.CharField("结果页面", max_length=300, blank=True)
     created_by = models.ForeignKey(User, verbose_name="提交人", on_delete=models.PROTECT,
                                    related_name="jobs")
     created_at = models.DateTimeField("提交时间", auto_now_add=True)

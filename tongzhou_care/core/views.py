@@ -46,7 +46,11 @@ def job_detail(request, job_id):
 @login_required
 def job_progress(request, job_id):
     """The progress block, polled by the job page (htmx) until the job ends."""
-    return render(request, "core/_job_progress.html", {"job": job_for_user_or_404(request.user, job_id)})
+    job = job_for_user_or_404(request.user, job_id)
+    response = render(request, "core/_job_progress.html", {"job": job})
+    if job.status == job.Status.DONE and job.result_url:
+        response["HX-Redirect"] = job.result_url      # the page the user was waiting for
+    return response
 
 
 @require_GET
