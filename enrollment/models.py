@@ -13,6 +13,7 @@ from tongzhou_care.core.audit import track
 
 from .rules.cover import (
     CLAIM_TIME_LIMIT_YEARS,
+    DAY_CAP_CEILING,
     DEFAULT_DAY_CAP,
     REPORT_DEADLINE_DAYS,
     SLA_WORKING_DAYS,
@@ -306,6 +307,11 @@ class SchemeYear(models.Model):
             models.CheckConstraint(name="schemeyear_coverage_ordered",
                                    condition=Q(coverage_end__gt=F("coverage_start")),
                                    violation_error_message="保险期间的结束日期须晚于开始日期。"),
+            # 保障周期为1年: never more than 365 days after the start (the exact year end,
+            # leap days included, is rules.default_coverage_end, checked by the service).
+            models.CheckConstraint(name="schemeyear_coverage_one_year",
+                                   condition=Q(coverage_end__lte=F("coverage_start") + timedelta(days=365)),
+                                   violation_error_message="保障周期为1年。"),
             models.CheckConstraint(name="schemeyear_premium_within_ceiling",
                                    condition=Q(premium_per_person__gt=0, premium_per_person__lte=300),
                                    violation_error_message="每人每年保费须大于0且不超过300元。"),
@@ -313,7 +319,7 @@ class SchemeYear(models.Model):
                                    condition=Q(daily_subsidy__gte=300),
                                    violation_error_message="住院护理补贴每天不得少于300元。"),
             models.CheckConstraint(name="schemeyear_day_cap_range",
-                                   condition=Q(day_cap__gte=1, day_cap__lte=366)),
+                                   condition=Q(day_cap__gte=1, day_cap__lte=DAY_CAP_CEILING)),
             models.CheckConstraint(name="schemeyear_settings_valid", condition=Q(
                 day_counting__in=DayCounting.values, year_crossing__in=YearCrossing.values,
                 proration__in=Proration.values)),

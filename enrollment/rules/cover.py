@@ -11,13 +11,14 @@ from tongzhou_care.core.rules import RuleViolation
 
 PREMIUM_CEILING = Decimal("300.00")    # 保费标准不超过300元/人/年 (plan 五(二))
 SUBSIDY_FLOOR = Decimal("300.00")      # 不少于300元/天 (plan 四(一))
-DEFAULT_DAY_CAP = 90                   # 一年累计理赔天数不超过90天 (plan 四(一))
+DAY_CAP_CEILING = 90                   # 一年累计理赔天数不超过90天 (plan 四(一))
+DEFAULT_DAY_CAP = DAY_CAP_CEILING
 # The scheme year's defaults for claims (domain.md); each year may set its own.
 REPORT_DEADLINE_DAYS = 30              # report within 30 days of discharge (late: flagged only)
 CLAIM_TIME_LIMIT_YEARS = 2             # claim time limit after discharge
 SLA_WORKING_DAYS = {"accept": 2, "decide": 5, "pay": 10, "refusal_notice": 3}
 
-__all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DEFAULT_DAY_CAP", "REPORT_DEADLINE_DAYS",
+__all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DAY_CAP_CEILING", "DEFAULT_DAY_CAP", "REPORT_DEADLINE_DAYS",
            "CLAIM_TIME_LIMIT_YEARS", "SLA_WORKING_DAYS", "Cover", "add_years",
            "default_coverage_end", "check_scheme_year_money", "addition_cover_start",
            "ended_cover", "scheme_periods", "months_charged", "policy_premium", "budget_cap",
@@ -56,15 +57,18 @@ def default_coverage_end(start: date) -> date:
 def check_scheme_year_money(*, premium: Decimal, daily_subsidy: Decimal, day_cap: int,
                             coverage_start: date, coverage_end: date) -> None:
     """Raises RuleViolation when a setting breaks the plan: premium over 300 元, daily subsidy
-    under 300 元, a day cap outside 1..366, or a coverage end not after its start."""
+    under 300 元, a day cap outside 1..90 (一年累计不超过90天), or a coverage period that is not
+    at most one year (保障周期为1年) ending after its start."""
     if premium <= 0 or premium > PREMIUM_CEILING:
         raise RuleViolation("premium", f"每人每年保费须大于0且不超过{PREMIUM_CEILING:.0f}元（实施方案五(二)）")
     if daily_subsidy < SUBSIDY_FLOOR:
         raise RuleViolation("subsidy", f"住院护理补贴每天不得少于{SUBSIDY_FLOOR:.0f}元（实施方案四(一)）")
-    if not 1 <= day_cap <= 366:
-        raise RuleViolation("day_cap", "每年累计理赔天数须在1至366天之间")
+    if not 1 <= day_cap <= DAY_CAP_CEILING:
+        raise RuleViolation("day_cap", f"每年累计理赔天数须在1至{DAY_CAP_CEILING}天之间（实施方案四(一)）")
     if coverage_end <= coverage_start:
         raise RuleViolation("coverage", "保险期间的结束日期须晚于开始日期")
+    if coverage_end > default_coverage_end(coverage_start):
+        raise RuleViolation("coverage", f"保障周期为1年：结束日期不能晚于 {default_coverage_end(coverage_start):%Y-%m-%d}")
 
 
 def addition_cover_start(*, notified_on: date, coverage: Cover) -> date:
@@ -80,11 +84,13 @@ def ended_cover(cover: Cover, *, last_day: date) -> Cover:
 
 
 def scheme_periods(coverage: Cover) -> list[Cover]:
-    """The twelve monthly periods of a scheme year, from its start day (a year starting on the
-    15th has periods 15th to 14th)."""
+    """The monthly periods of a scheme year, from its start day (a year starting on the 15th
+    has periods 15th to 14th): twelve for a full year, fewer for a shorter contract."""
     periods = []
     for k in range(12):
         start = _add_months(coverage.start, k)
+        if start > coverage.end:
+            break
         end = _add_months(coverage.start, k + 1) - timedelta(days=1)
         periods.append(Cover(start, min(end, coverage.end)))
     return periods
@@ -125,7 +131,7 @@ class Settlement:
     """What the government owes the insurer for a scheme year (保费结算)."""
 
     start_headcount: int            # covered from the coverage start
-    monthly_headcount: list[int]    # covered on the first day of each of the 12 periods
+    monthly_headcount: list[int]    # covered on the first day of each monthly period
     amounts: list[Decimal]          # per policy, in the order given
     total: Decimal                  # the sum of the per-policy amounts
     persons: int                    # persons insured at any time in the year

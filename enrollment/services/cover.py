@@ -31,6 +31,7 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
                             coverage_start=scheme_year.coverage_start,
                             coverage_end=scheme_year.coverage_end)
     changes = {}
+    categories_widened = False
     if scheme_year.pk:
         # The form's copy was read before this lock: its money_locked_at and policies_issued_at
         # may be stale. Those two are written only by their own services, never from here.
@@ -39,6 +40,7 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
         scheme_year.policies_issued_at = current.policies_issued_at
         changes = {f: [str(getattr(current, f)), str(getattr(scheme_year, f))] for f in MONEY_SETTINGS
                    if getattr(current, f) != getattr(scheme_year, f)}
+        categories_widened = bool(set(scheme_year.eligible_categories) - set(current.eligible_categories))
         if current.policies_issued_at and (current.coverage_start, current.coverage_end) != (
                 scheme_year.coverage_start, scheme_year.coverage_end):
             raise RuleViolation("coverage_fixed", "保单已生成，保险期间不能再修改。")
@@ -60,6 +62,9 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
             # The allowance lives on each policy (the counter's CHECK needs it on the row).
             # A cap lowered below days already paid is refused by policy_allowance_within_cap.
             Policy.objects.filter(scheme_year=scheme_year).update(day_cap=scheme_year.day_cap)
+    if categories_widened and scheme_year.policies_issued_at:
+        # The newly eligible persons are mid-year additions, notified to the insurer today.
+        policies_sync(actor=actor, scheme_year_ids=[scheme_year.pk])
     return scheme_year
 
 
@@ -89,16 +94,32 @@ def policies_issue(*, scheme_year_id: int, actor, today: date | None = None) -> 
     if scheme_year.policies_issued_at is not None:
         return policies_sync(actor=actor, today=today, scheme_year_ids=[scheme_year.pk])
     persons = list(_eligible_without_policy(scheme_year).values_list("pk", flat=True))
-    numbers = _next_numbers(scheme_year, len(persons))
+    # Issued after the year began: who was on the roster at its start and has died or been
+    # removed since was insured until then, and is billed and paid for those days.
+    ended = list(Person.objects.filter(status__in=list(END_REASONS), status_date__gte=scheme_year.coverage_start,
+                                       category__in=scheme_year.eligible_categories)
+                 .exclude(Exists(Policy.objects.filter(scheme_year=scheme_year, person=OuterRef("pk"))))
+                 .order_by("street__code", "pk").values_list("pk", "status", "status_date"))
+    numbers = iter(_next_numbers(scheme_year, len(persons) + len(ended)))
+    coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
     with audit_context(actor, "policies_issue"):
         Policy.objects.bulk_create([
-            Policy(scheme_year=scheme_year, person_id=pk, number=number, day_cap=scheme_year.day_cap,
-                   cover_start=scheme_year.coverage_start, cover_end=scheme_year.coverage_end)
-            for pk, number in zip(persons, numbers)
+            Policy(scheme_year=scheme_year, person_id=pk, number=next(numbers), day_cap=scheme_year.day_cap,
+                   cover_start=coverage.start, cover_end=coverage.end)
+            for pk in persons
         ], batch_size=5000)
+        for pk, status, last_day in ended:
+            policy = Policy.objects.create(
+                scheme_year=scheme_year, person_id=pk, number=next(numbers), day_cap=scheme_year.day_cap,
+                cover_start=coverage.start, cover_end=ended_cover(coverage, last_day=last_day).end,
+                end_reason=END_REASONS[status] if last_day < coverage.end else Policy.EndReason.NONE)
+            if policy.end_reason:
+                PolicyChange.objects.create(scheme_year=scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,
+                                            effective_date=last_day, notified_on=today,
+                                            reason=CHANGE_REASONS[status], created_by=actor)
         scheme_year.policies_issued_at = timezone.now()
         scheme_year.save(update_fields=["policies_issued_at", "updated_at"])
-    return len(persons)
+    return len(persons) + len(ended)
 
 
 @transaction.atomic

@@ -147,6 +147,10 @@ def policy_list(request, scheme_year_id):
 def policy_certificate(request, policy_id):
     """One person's certificate (保险凭证) as an A4 PDF."""
     policy = policy_for_user_or_404(request.user, policy_id)
+    if not policy.cover.days:
+        # Ended before its cover began (added, then died or removed before the start day).
+        messages.error(request, f"保单 {policy.number} 没有保障期间，不出具保险凭证。")
+        return redirect("enrollment:person_detail", person_id=policy.person_id)
     out = open_temp()
     write_certificates(out, [policy], issued_on=timezone.localdate())
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,

@@ -1,6 +1,7 @@
 """保险凭证: the PDF text a person would read, one by one and as a batch job."""
 
 import re
+from datetime import timedelta
 import subprocess
 
 import pytest
@@ -140,3 +141,13 @@ def test_a_result_is_withheld_once_its_owner_lost_the_right(issued, year, client
     user.save()
     response = client.get(f"/jobs/{job.pk}/download/")
     assert response.status_code == 403 and "已变更" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_no_certificate_for_a_policy_without_cover(issued, client_for, officer_a):  # noqa: F811
+    policy = Policy.objects.filter(person__street=officer_a.street).first()
+    policy.cover_end = policy.cover_start - timedelta(days=1)                # ended before it began
+    policy.save()
+    response = client_for(officer_a).get(f"/policies/{policy.pk}/certificate.pdf", follow=True)
+    assert response.redirect_chain[0][0] == f"/persons/{policy.person_id}/"
+    assert "没有保障期间，不出具保险凭证" in response.content.decode()

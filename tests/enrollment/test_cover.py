@@ -47,11 +47,14 @@ def pdf_pages(content: bytes) -> int:
 @pytest.mark.parametrize("field, value, message", [
     ("premium_per_person", Decimal("300.01"), "不超过300元"),
     ("daily_subsidy", Decimal("299.00"), "不得少于300元"),
-    ("day_cap", 0, "1至366天"),
+    ("day_cap", 0, "1至90天"),
+    ("day_cap", 91, "1至90天"),                      # 一年累计理赔天数不超过90天
+    # 保障周期为1年: a year from 1 January ends on 31 December, not on 1 January
+    ("coverage_end", lambda year: year.coverage_start.replace(year=year.coverage_start.year + 1), "保障周期为1年"),
 ])
 def test_scheme_year_settings_refused_with_reason(commission_admin, field, value, message):
     year = SchemeYearFactory.build()
-    setattr(year, field, value)
+    setattr(year, field, value(year) if callable(value) else value)
     with pytest.raises(RuleViolation, match=message):
         scheme_year_save(scheme_year=year, actor=commission_admin)
 
@@ -61,6 +64,8 @@ def test_scheme_year_settings_refused_with_reason(commission_admin, field, value
     ("UPDATE enrollment_schemeyear SET premium_per_person = 300.01", "schemeyear_premium_within_ceiling"),
     ("UPDATE enrollment_schemeyear SET daily_subsidy = 200", "schemeyear_subsidy_floor"),
     ("UPDATE enrollment_schemeyear SET coverage_end = coverage_start", "schemeyear_coverage_ordered"),
+    ("UPDATE enrollment_schemeyear SET coverage_end = coverage_start + 366", "schemeyear_coverage_one_year"),
+    ("UPDATE enrollment_schemeyear SET day_cap = 91", "schemeyear_day_cap_range"),
     ("UPDATE enrollment_schemeyear SET eligible_categories = '{poverty}'", "schemeyear_categories_valid"),
 ])
 def test_database_refuses_bad_settings_whatever_the_path(year, sql, constraint):
@@ -106,16 +111,24 @@ def test_money_settings_change_only_by_amendment_once_claims_are_decided(year, c
 def test_issue_covers_the_roster_from_coverage_start_once(year, commission_admin, street_a):
     persons = PersonFactory.create_batch(3, street=street_a)
     PersonFactory(street=street_a, category="reward")                          # not insured
-    PersonFactory(street=street_a, status=PersonStatus.DECEASED, status_date=TODAY)
-    assert policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY) == 3
-    policies = Policy.objects.filter(scheme_year=year).order_by("number")
+    PersonFactory(street=street_a, status=PersonStatus.DECEASED,              # died before the year
+                  status_date=year.coverage_start - timedelta(days=1))
+    # On the roster at the start, died since, before the policies were issued: insured until then.
+    died = PersonFactory(street=street_a, status=PersonStatus.DECEASED, status_date=TODAY - timedelta(days=5))
+    assert policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY) == 4
+    policies = Policy.objects.filter(scheme_year=year).exclude(person=died).order_by("number")
     assert [p.person for p in policies] == sorted(persons, key=lambda p: p.pk)
     assert {(p.cover_start, p.cover_end) for p in policies} == {(year.coverage_start, year.coverage_end)}
     assert [p.number for p in policies] == [f"TZ{year.coverage_start:%Y}-00000{i}" for i in (1, 2, 3)]
-    assert not PolicyChange.objects.exists()      # the roster at the start is not a change
+    ended = Policy.objects.get(person=died)
+    assert (ended.number, ended.cover_start, ended.cover_end, ended.end_reason) == (
+        f"TZ{year.coverage_start:%Y}-000004", year.coverage_start, died.status_date, "death")
+    # The roster at the start is not a change; the death since is.
+    change = PolicyChange.objects.get()
+    assert (change.policy, change.kind, change.effective_date) == (ended, "removal", died.status_date)
     # Issuing again creates nothing new.
     assert policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY) == 0
-    assert Policy.objects.count() == 3
+    assert Policy.objects.count() == 4
 
 
 @pytest.mark.django_db
@@ -219,3 +232,15 @@ def test_change_list_export(year, commission_admin, client_for, street_a):
     assert rows[1][0] == "增员" and rows[1][2] == "增员甲"
     assert rows[1][3] == newcomer.id_number[:6] + "********" + newcomer.id_number[-4:]
     assert rows[1][5].date() == TODAY + timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_a_category_added_after_issue_adds_its_persons_mid_year(year, commission_admin, street_a):
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY)
+    disabled = PersonFactory(street=street_a, category="disability")
+    assert not Policy.objects.filter(person=disabled).exists()
+    year.eligible_categories = [*year.eligible_categories, "disability"]
+    scheme_year_save(scheme_year=year, actor=commission_admin)
+    policy = Policy.objects.get(person=disabled)
+    assert policy.cover_start == timezone.localdate() + timedelta(days=1)
+    assert PolicyChange.objects.get(policy=policy).kind == "addition"

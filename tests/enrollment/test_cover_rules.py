@@ -14,6 +14,7 @@ from enrollment.rules import (
     ended_cover,
     months_charged,
     policy_premium,
+    premium_settlement,
     scheme_periods,
 )
 from tongzhou_care.core.rules import RuleViolation
@@ -39,6 +40,7 @@ def test_default_coverage_end_is_one_year_minus_a_day(start, end):
     ("0", "300.00", 90, "premium"),
     ("280.00", "299.99", 90, "subsidy"),      # below 300 元 a day, plan 四(一)
     ("280.00", "300.00", 0, "day_cap"),
+    ("280.00", "300.00", 91, "day_cap"),      # 一年累计理赔天数不超过90天, plan 四(一)
 ])
 def test_scheme_year_money_bounds(premium, subsidy, cap, code):
     def check():
@@ -128,3 +130,31 @@ def test_premium_settlement_by_day():
     assert result.monthly_headcount[3] == 4                 # the addition counts from 1 April
     assert result.monthly_headcount[5] == 3                 # 1 June: the death in May is gone
     assert (result.persons, result.cap) == (4, Decimal("1200.00"))
+
+
+@pytest.mark.parametrize("start, end, code", [
+    (D(2026, 1, 1), D(2026, 12, 31), None),
+    (D(2026, 1, 1), D(2026, 6, 30), None),        # a shorter contract is allowed
+    (D(2027, 3, 1), D(2028, 2, 29), None),        # a year ending on a leap day
+    (D(2026, 1, 1), D(2027, 1, 1), "coverage"),   # 保障周期为1年: one day too long
+    (D(2026, 1, 1), D(2026, 1, 1), "coverage"),
+])
+def test_coverage_is_at_most_one_year(start, end, code):
+    def check():
+        check_scheme_year_money(premium=Decimal("280"), daily_subsidy=Decimal("300"), day_cap=90,
+                                coverage_start=start, coverage_end=end)
+    if code is None:
+        check()
+    else:
+        with pytest.raises(RuleViolation) as error:
+            check()
+        assert error.value.code == code
+
+
+def test_a_shorter_contract_has_only_its_months():
+    periods = scheme_periods(Cover(D(2026, 1, 1), D(2026, 6, 30)))
+    assert [(p.start, p.end) for p in periods][-1] == (D(2026, 6, 1), D(2026, 6, 30)) and len(periods) == 6
+    settlement = premium_settlement(premium=Decimal("280.00"), proration="month",
+                                    coverage=Cover(D(2026, 1, 1), D(2026, 6, 30)),
+                                    covers=[Cover(D(2026, 1, 1), D(2026, 6, 30))])
+    assert len(settlement.monthly_headcount) == 6
