@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .rules import clean_text
+from .rules import clean_name, clean_text
 
 
 class RosterFileError(Exception):
@@ -176,10 +176,10 @@ def _iter_workbook(path: Path):
             sheet = workbook.get_sheet_by_name(name)
             if sheet.height == 0:
                 continue
-            # calamine's rows start at the sheet's first used row; keep Excel's numbering.
-            first = sheet.start[0] + 1 if sheet.start else 1
-            for offset, cells in enumerate(sheet.iter_rows()):
-                yield first + offset, cells
+            # calamine (0.9) yields the leading empty rows too: the n-th row is Excel's row n,
+            # for .xlsx and .xls alike (tested), whatever sheet.start says.
+            for number, cells in enumerate(sheet.iter_rows(), start=1):
+                yield number, cells
             return
     except PasswordError:
         raise RosterFileError("文件设有密码，系统无法读取。请取消密码后重新上传。") from None
@@ -214,8 +214,11 @@ FIELD_LABELS = {"name": "姓名", "id_number": "公民身份号码", "sex": "性
                 "spouse_id_number": "配偶身份证号"}
 REQUIRED = ("name", "id_number", "street")
 HEADER_SEARCH_ROWS = 30
-_END_MARKERS = ("合计", "总计", "共计", "小计", "填表人", "填报人", "审核人", "制表人", "单位负责人",
+# Lines that end the table: the grand total and the signature block. A 小计 (subtotal per
+# street) is not an end: the rows after it belong to the next street (_SUBTOTAL, skipped).
+_END_MARKERS = ("合计", "总计", "共计", "填表人", "填报人", "审核人", "制表人", "单位负责人",
                 "填报日期", "制表日期")
+_SUBTOTAL = "小计"
 
 
 def normalise_header(value) -> str:
@@ -310,10 +313,13 @@ def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits):
         # A row with an 18-character ID is data; anything else may be the total or signature
         # line that ends the table (it starts in one of the first cells).
         if not (isinstance(id_cell, str) and len(id_cell.strip()) == 18):
-            leading = "".join(clean_text(c) for c in cells[:3])
-            if leading.startswith(_END_MARKERS) or any(
-                    isinstance(c, str) and clean_text(c).startswith(_END_MARKERS[:4]) for c in cells[1:3]):
+            # Compared without any space: "合    计" and "合　计" are totals too.
+            leading = "".join(clean_name(c) for c in cells[:3])
+            later = [clean_name(c) for c in cells[1:3] if isinstance(c, str)]
+            if leading.startswith(_END_MARKERS) or any(c.startswith(_END_MARKERS[:3]) for c in later):
                 return
+            if leading.startswith(_SUBTOTAL) or any(c.startswith(_SUBTOTAL) for c in later):
+                continue
         if kind == "csv":
             formula = next((i for i, c in enumerate(cells) if c.startswith("=")), None)
             if formula is not None:

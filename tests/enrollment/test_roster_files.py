@@ -2,6 +2,7 @@
 nothing and leaves no temporary file — through the service and through the upload page."""
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,47 @@ def test_oversized_upload_refused_before_reading(tmp_path, commission_admin, cli
     response = _upload(client_for(commission_admin), path)
     assert response.status_code == 400 and "50 MB 的上限" in response.content.decode()
     assert os.listdir(upload_dir) == []
+
+
+def _sheet(tmp_path, rows_by_number: dict[int, list]) -> Path:
+    """A workbook with rows at the given Excel row numbers (others left empty)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for number, cells in rows_by_number.items():
+        for column, value in enumerate(cells, start=1):
+            workbook.active.cell(row=number, column=column, value=value)
+    path = tmp_path / "花名册.xlsx"
+    workbook.save(path)
+    return path
+
+
+HEADER = ["姓名", "公民身份号码", "所属乡镇（街道）", "扶助类别"]
+DEATH = "独生子女死亡特别扶助"
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xls"])
+def test_row_numbers_are_excels_even_below_empty_rows(tmp_path, suffix):
+    path = _sheet(tmp_path, {3: ["通州区2026年度花名册"], 5: HEADER, 6: ["张三", "110112195001150010", "中仓", DEATH],
+                             7: ["李四", "110112195001150029", "中仓", DEATH]})
+    if suffix == "xls":
+        subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(path)],
+                       check=True, capture_output=True)
+        path = path.with_suffix(".xls")
+    table = open_roster(path)
+    assert table.header_row == 5
+    assert [number for number, _, _ in table.rows] == [6, 7]
+
+
+@pytest.mark.parametrize("total", ["合计", "合    计", "合　计", "总 计：2人"])
+def test_a_total_line_ends_the_table_whatever_its_spaces(tmp_path, total):
+    path = _sheet(tmp_path, {1: HEADER, 2: ["张三", "110112195001150010", "中仓", DEATH], 3: [total, "", ""],
+                             4: ["填表人：王", "", ""]})
+    assert [number for number, _, _ in open_roster(path).rows] == [2]
+
+
+def test_a_subtotal_per_street_does_not_end_the_table(tmp_path):
+    path = _sheet(tmp_path, {1: HEADER, 2: ["张三", "110112195001150010", "中仓", DEATH], 3: ["小计", "1人", ""],
+                             4: ["李四", "110112195001150029", "永顺", DEATH], 5: ["小 计", "1人", ""],
+                             6: ["合计", "2人", ""]})
+    assert [values["name"] for _, values, _ in open_roster(path).rows] == ["张三", "李四"]
