@@ -2,6 +2,7 @@
 
 import functools
 import operator
+import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 from datetime import date, datetime, timedelta
@@ -20,6 +21,9 @@ class IdNumber:
     area_code: str      # where the person was first registered; any area is valid
     birth_date: date
     sex: str            # "M" or "F": parity of the sequence number
+
+
+_DIGITS = "0123456789"
 
 
 def id_check_character(first17: str) -> str:
@@ -42,12 +46,14 @@ def make_id_number(area_code: str, birth_date: date, sequence: int) -> str:
 def parse_id_number(raw: str, *, today: date) -> IdNumber:
     """The ID number's parts; raises RuleViolation for a wrong length or character, an
     impossible or future birth date, or a wrong check character. Lower-case x means X."""
-    value = (raw or "").strip().upper()
+    # Full-width digits (１１０１…) and Ｘ are the same number typed in a Chinese input mode.
+    value = unicodedata.normalize("NFKC", raw or "").strip().upper()
     if not value:
         raise RuleViolation("id_missing", "身份证号为空")
     if len(value) != 18:
         raise RuleViolation("id_length", f"身份证号应为18位，实际为{len(value)}位")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII digits only: str.isdigit() also accepts ① or ² and the like, which int() refuses.
+    if any(c not in _DIGITS for c in value[:17]) or value[17] not in _DIGITS + "X":
         raise RuleViolation("id_characters", "身份证号前17位应为数字，末位应为数字或X")
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -118,6 +124,12 @@ def parse_date_value(value, *, field: str) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1900 <= value < 2101:
+            # Not a serial (that would be a day in 1905) but a year typed as a number, or
+            # 1950.01 / 2020.3 that Excel stored as a decimal: 2020.1 and 2020.10 are then
+            # the same number, so the month cannot be told.
+            raise RuleViolation("date_numeric", f"{field}“{clean_text(value)}”被Excel存成了数字，"
+                                "无法确定年月日；请将该列设为文本或日期格式后重新导出")
         if 1 <= value < 80000:  # Excel serial day numbers, 1900-01-01 .. 2119
             return _EXCEL_EPOCH + timedelta(days=int(value))
         value = clean_text(value)
@@ -136,6 +148,16 @@ def parse_date_value(value, *, field: str) -> date | None:
         raise RuleViolation("date_invalid", f"{field}“{clean_text(value)}”不是有效日期") from None
     raise RuleViolation("date_format", f"{field}“{clean_text(value)}”无法识别为日期，"
                         "请使用 2020-01-05 这样的格式")
+
+
+def is_month_only(value) -> bool:
+    """True for a text date that names a month but no day (1950-01, 195001, 1950年1月): such a
+    出生年月 agrees with any day of that month."""
+    if not isinstance(value, str):
+        return False
+    text = clean_text(value).translate(_DATE_SEPARATORS).strip("-")
+    return (text.isdigit() and len(text) == 6) or (
+        len(parts := text.split("-")) == 2 and all(p.isdigit() for p in parts))
 
 
 _SEX_TEXTS = {"男": "M", "M": "M", "1": "M", "男性": "M", "女": "F", "F": "F", "2": "F", "女性": "F"}
@@ -282,8 +304,11 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
         if sex is not None and sex != parsed.sex:
             errors.append(f"性别“{'男' if sex == 'M' else '女'}”与身份证号"
                           f"（{'男' if parsed.sex == 'M' else '女'}）不符")
-        if birth is not None and birth != parsed.birth_date:
-            errors.append(f"出生日期{birth:%Y-%m-%d}与身份证号中的{parsed.birth_date:%Y-%m-%d}不符")
+        month_only = is_month_only(raw.get("birth_date"))
+        if birth is not None and (birth.replace(day=1) != parsed.birth_date.replace(day=1) if month_only
+                                  else birth != parsed.birth_date):
+            given = f"{birth:%Y-%m}" if month_only else f"{birth:%Y-%m-%d}"
+            errors.append(f"出生日期{given}与身份证号中的{parsed.birth_date:%Y-%m-%d}不符")
     street_code = attempt(match_street, raw.get("street"), streets)
     if clean_text(raw.get("category")) or default_category is None:
         category = attempt(category_from_text, raw.get("category"))
@@ -297,7 +322,10 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
         errors.append("联系电话过长")
     spouse = clean_text(raw.get("spouse_id_number")).upper()
     if spouse:
-        attempt(parse_id_number, spouse, today=today)
+        try:
+            spouse = parse_id_number(spouse, today=today).value
+        except RuleViolation as violation:
+            errors.append(f"配偶{violation.message}")
         if parsed is not None and spouse == parsed.value:
             errors.append("配偶身份证号与本人相同")
 

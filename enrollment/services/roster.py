@@ -178,11 +178,12 @@ def _stage_preview(table, checks, *, actor, file_name, sha, size, roster_year) -
     street_ids = dict(Street.objects.values_list("code", "pk"))
     streets = dict(Street.objects.values_list("code", "name"))
     # Every row's ID text counts, valid or not: a copy of a row is a duplicate even if the
-    # copy has other errors too.
+    # copy has other errors too. A skipped row does not: a person listed once under an
+    # insured category and once under another (奖励扶助 and 特扶) is imported from the first.
     duplicates = duplicate_id_errors({
         number: check.record.id_number if check.record else clean_text(values.get("id_number")).upper()
         for number, check, _, values in checks
-        if check.record or clean_text(values.get("id_number"))
+        if not check.skip_reason and (check.record or clean_text(values.get("id_number")))
     })
     current = _current_persons()
     ri = RosterImport.objects.create(

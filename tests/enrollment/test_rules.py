@@ -1,5 +1,6 @@
 """GB 11643-1999 ID numbers, as the roster delivers them."""
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -24,11 +25,12 @@ def test_check_character(first17, check):
     ("11010519491231002x", "F", date(1949, 12, 31), "110105"),      # lower-case x means X
     (" 110112195001010016 ", "M", date(1950, 1, 1), "110112"),      # spaces trimmed
     ("130682195602290017", "M", date(1956, 2, 29), "130682"),       # leap day; not Tongzhou: fine
+    ("１１０１０５１９４９１２３１００２Ｘ", "F", date(1949, 12, 31), "110105"),  # typed full-width
 ])
 def test_valid_numbers(raw, sex, birth, area):
     parsed = parse_id_number(raw, today=TODAY)
     assert (parsed.sex, parsed.birth_date, parsed.area_code) == (sex, birth, area)
-    assert parsed.value == raw.strip().upper()
+    assert parsed.value == unicodedata.normalize("NFKC", raw).strip().upper()
 
 
 @pytest.mark.parametrize("raw, code", [
@@ -39,6 +41,8 @@ def test_valid_numbers(raw, sex, birth, area):
     ("110105194912310021", "id_check"),
     (make_id_number("110112", date(1955, 2, 28), 11)[:10] + "0229" + "0110", "id_birth_date"),
     ("110112195502300014", "id_birth_date"),                         # 30 February
+    ("11010519491231002①", "id_check"),        # ① reads as 1: a plain check-character error, no crash
+    ("11010519491231٣02X", "id_characters"),   # a digit to str.isdigit(), not an ID digit
     (make_id_number("110112", date(2027, 1, 1), 11), "id_birth_date"),  # in the future
     (make_id_number("110112", date(1899, 12, 31), 11), "id_birth_date"),
 ])
@@ -105,6 +109,7 @@ def test_parse_date_value(raw, value):
 @pytest.mark.parametrize("raw, code", [
     ("2020-02-30", "date_invalid"), ("20201301", "date_invalid"), ("去年", "date_format"),
     ("1/5/2020", "date_invalid"),
+    (1950, "date_numeric"), (1950.01, "date_numeric"), (2020.3, "date_numeric"),   # not serials
 ])
 def test_parse_date_value_refuses(raw, code):
     with pytest.raises(RuleViolation) as error:
@@ -185,11 +190,18 @@ def test_valid_row_is_normalised():
     ({"category": "低保"}, "扶助类别“低保”无法识别"),
     ({"assistance_start": "2030-01-01"}, "晚于今天"),
     ({"spouse_id_number": "11010519491231002X"}, "配偶身份证号与本人相同"),
+    ({"spouse_id_number": "110105194912310021"}, "配偶身份证号校验位错误"),       # says whose number
+    ({"birth_date": "1950-01"}, "出生日期1950-01与身份证号中的1949-12-31不符"),
 ])
 def test_row_errors(changes, message):
     result = check(**changes)
     assert result.record is None
     assert any(message in e for e in result.errors), result.errors
+
+
+@pytest.mark.parametrize("birth", ["1949-12", "194912", "1949年12月", "1949-12-31", date(1949, 12, 31)])
+def test_a_birth_month_agrees_with_any_day_of_it(birth):
+    assert check(birth_date=birth).errors == ()
 
 
 def test_all_errors_of_a_row_are_reported_at_once():

@@ -107,6 +107,34 @@ def test_error_report_lists_original_rows_and_reasons(tmp_path, client_for, comm
 
 
 @pytest.mark.django_db
+def test_error_report_keeps_a_row_wider_than_the_header(tmp_path, client_for, commission_admin):
+    """A CSV line with an unquoted comma in the address has one cell more than the header."""
+    path = tmp_path / "花名册.csv"
+    path.write_text("姓名,公民身份号码,所属乡镇（街道）,扶助类别,家庭住址\n"
+                    "张三,11010519491231002X,中仓,独生子女死亡特别扶助,新华大街1号\n"
+                    "李四,110105194912310021,中仓,独生子女死亡特别扶助,运河东大街,3号楼\n", encoding="utf-8")
+    client = client_for(commission_admin)
+    _upload(client, path)
+    ri = RosterImport.objects.get()
+    _, rows = _xlsx_rows(client.get(f"/roster/imports/{ri.pk}/errors.xlsx"))
+    (bad,) = [r for r in rows[2:] if r[0] == 3]
+    assert "校验位错误" in bad[2] and bad[3:] == ["李四", "110105194912310021", "中仓", "独生子女死亡特别扶助",
+                                                 "运河东大街", "3号楼"]
+
+
+@pytest.mark.django_db
+def test_a_person_listed_again_under_another_category_is_not_a_duplicate(tmp_path, client_for,
+                                                                          commission_admin):
+    path = tmp_path / "花名册.csv"
+    path.write_text("姓名,公民身份号码,所属乡镇（街道）,扶助类别\n"
+                    "张三,11010519491231002X,中仓,独生子女死亡特别扶助\n"
+                    "张三,11010519491231002X,中仓,奖励扶助\n", encoding="utf-8")
+    _upload(client_for(commission_admin), path)
+    ri = RosterImport.objects.get()
+    assert (ri.new_count, ri.skipped_count, ri.error_count) == (1, 1, 0)
+
+
+@pytest.mark.django_db
 def test_discard_writes_nothing(tmp_path, client_for, commission_admin):
     client = client_for(commission_admin)
     _upload(client, rosters.as_xlsx(rosters.sample(), tmp_path))

@@ -83,9 +83,10 @@ def add_table(workbook, columns: list[Column], rows: Iterable[Iterable], *, shee
         sheet.write_string(first, c, column.header, formats["header"])
     sheet.freeze_panes(first + 1, 0)
     count = 0
+    extra = Column("")      # a row wider than the header (a CSV line with a stray comma) keeps its cells
     for r, row in enumerate(rows, start=first + 1):
         for c, value in enumerate(row):
-            _write_value(sheet, r, c, value, columns[c], formats)
+            _write_value(sheet, r, c, value, columns[c] if c < len(columns) else extra, formats)
         count += 1
     if count:
         sheet.autofilter(first, 0, first + count, len(columns) - 1)
