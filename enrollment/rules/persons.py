@@ -377,11 +377,16 @@ class PersonSnapshot(NamedTuple):
     address: str
     phone: str
     status: str
+    spouse_id_number: str = ""      # of the linked spouse, if any
 
 
-def roster_changes(current: PersonSnapshot, record: RosterRecord) -> dict[str, tuple]:
+def roster_changes(current: PersonSnapshot, record: RosterRecord, *, spouse_linkable: bool = False
+                   ) -> dict[str, tuple]:
     """Field → (old, new) for what importing the record would change. A person marked removed
-    who is back on the roster becomes active again; a deceased person is never revived."""
+    who is back on the roster becomes active again; a deceased person is never revived. The
+    spouse the row names is a change only when applying would link the couple
+    (`spouse_linkable`: both on record or arriving, neither linked elsewhere, the file
+    unambiguous), so a spouse who cannot be linked is not proposed on every import."""
     changes = {}
     for field in ROSTER_OWNED:
         old, new = getattr(current, field), getattr(record, field)
@@ -393,6 +398,8 @@ def roster_changes(current: PersonSnapshot, record: RosterRecord) -> dict[str, t
             changes[field] = (old, new)
     if current.status == "removed":
         changes["status"] = ("removed", "active")
+    if spouse_linkable and record.spouse_id_number and record.spouse_id_number != current.spouse_id_number:
+        changes["spouse_id_number"] = (current.spouse_id_number, record.spouse_id_number)
     return changes
 
 

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tongzhou_care.core.audit import audit_context
-from tongzhou_care.core.masking import mask_phone
+from tongzhou_care.core.masking import mask_id_number, mask_phone
 from tongzhou_care.core.models import AccessLog, Street
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.services import access_log_record
@@ -81,6 +81,8 @@ def _display_changes(changes: dict, streets: dict[str, str]) -> str:
             return {"M": "男", "F": "女"}.get(value, value)
         if field == "phone":
             return mask_phone(value)     # the preview is a page: masked like every page (S10)
+        if field == "spouse_id_number":
+            return mask_id_number(value)
         return value.isoformat() if isinstance(value, date) else value
 
     return json.dumps({f: [show(f, old), show(f, new)] for f, (old, new) in changes.items()},
@@ -96,12 +98,13 @@ def _current_persons() -> dict[str, tuple]:
     """ID number → (pk, version, snapshot) of every person, read in one query."""
     rows = Person.objects.values_list(
         "id_number", "pk", "version", "name", "sex", "birth_date", "street__code", "community",
-        "category", "assistance_start", "address", "phone", "status",
+        "category", "assistance_start", "address", "phone", "status", "spouse__id_number",
     )
     return {
         r[0]: (r[1], r[2], PersonSnapshot(name=r[3], sex=r[4], birth_date=r[5], street_code=r[6],
                                           community=r[7], category=r[8], assistance_start=r[9],
-                                          address=r[10], phone=r[11], status=r[12]))
+                                          address=r[10], phone=r[11], status=r[12],
+                                          spouse_id_number=r[13] or ""))
         for r in rows.iterator(chunk_size=20_000)
     }
 
@@ -174,6 +177,21 @@ def roster_import_queue(*, chunks, file_name: str, roster_year: int, actor):
     return job
 
 
+def _linkable_spouses(checks, duplicates: dict, current: dict) -> dict[str, str]:
+    """ID number → spouse ID number for the couples applying this file would link (the rule
+    of _apply_new_and_couples, on ID numbers): both on record or valid rows of the file,
+    neither linked to someone else, the file unambiguous about them."""
+    valid = {check.record.id_number: check.record for number, check, _, _ in checks
+             if check.record and not check.skip_reason and number not in duplicates}
+    linked = {number: snapshot.spouse_id_number for number, (_, _, snapshot) in current.items()}
+    named = [(a, r.spouse_id_number) for a, r in valid.items()
+             if r.spouse_id_number and r.spouse_id_number != a
+             and (r.spouse_id_number in valid or r.spouse_id_number in current)
+             and linked.get(a, "") in ("", r.spouse_id_number)
+             and linked.get(r.spouse_id_number, "") in ("", a)]
+    return spouse_links(named)
+
+
 def _stage_preview(table, checks, *, actor, file_name, sha, size, roster_year) -> RosterImport:
     street_ids = dict(Street.objects.values_list("code", "pk"))
     streets = dict(Street.objects.values_list("code", "name"))
@@ -186,6 +204,7 @@ def _stage_preview(table, checks, *, actor, file_name, sha, size, roster_year) -
         if not check.skip_reason and (check.record or clean_text(values.get("id_number")))
     })
     current = _current_persons()
+    linkable = _linkable_spouses(checks, duplicates, current)
     ri = RosterImport.objects.create(
         created_by=actor, file_name=file_name[:255], file_sha256=sha,
         file_size=size, file_kind=table.kind, roster_year=roster_year,
@@ -237,7 +256,8 @@ def _stage_preview(table, checks, *, actor, file_name, sha, size, roster_year) -
             stage("skipped", number, record, person, cells=cells,
                   messages=["本系统已登记该对象死亡，名册仍列出此人；如登记有误请联系管理员更正"])
         else:
-            changes = roster_changes(person[2], record)
+            changes = roster_changes(person[2], record,
+                                     spouse_linkable=linkable.get(record.id_number) == record.spouse_id_number)
             if changes:
                 stage("changed", number, record, person, changes=changes)
             else:

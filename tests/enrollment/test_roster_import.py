@@ -267,3 +267,26 @@ def test_backslashes_tabs_and_null_markers_survive_staging(tmp_path, commission_
     apply(preview(path, commission_admin), commission_admin)
     person = Person.objects.get()
     assert (person.community, person.address) == ("\\N", "C:\\路径\t一号")
+
+
+@pytest.mark.django_db
+def test_a_couple_already_on_record_is_linked_when_the_roster_names_them(tmp_path, commission_admin,
+                                                                         street_a, client_for):
+    husband = PersonFactory(street=street_a, name="王建国", sex="M")
+    wife = PersonFactory(street=street_a, name="李秀英", sex="F")
+    path = tmp_path / "花名册.csv"
+    header = "姓名,公民身份号码,所属乡镇（街道）,扶助类别,配偶身份证号\n"
+    lines = [f"{p.name},{p.id_number},{street_a.name},独生子女死亡特别扶助,{spouse.id_number}\n"
+             for p, spouse in ((husband, wife), (wife, husband))]
+    path.write_text(header + "".join(lines), encoding="utf-8")
+    ri = preview(path, commission_admin)
+    assert ri.changed_count == 2
+    row = RosterRow.objects.get(roster_import=ri, id_number=husband.id_number)
+    assert row.changes["spouse_id_number"] == ["", wife.id_number[:6] + "********" + wife.id_number[-4:]]
+    apply(ri, commission_admin)
+    husband.refresh_from_db()
+    assert husband.spouse == wife
+    again = preview(path, commission_admin)
+    assert (again.changed_count, again.unchanged_count) == (0, 2)          # idempotent
+    page = client_for(commission_admin).get(f"/persons/{husband.pk}/").content.decode()
+    assert "李秀英（" in page and wife.id_number not in page

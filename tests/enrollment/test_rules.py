@@ -257,9 +257,17 @@ def record(**changes):
     # Back on the roster after a removal: active again.
     (SNAPSHOT._replace(status="removed"), record(),
      {"status": ("removed", "active")}),
+    # A spouse named by the roster and not linked yet; one already linked is no change.
+    (SNAPSHOT, record(spouse_id_number="110112195001150010"), {"spouse_id_number": ("", "110112195001150010")}),
+    (SNAPSHOT._replace(spouse_id_number="110112195001150010"), record(spouse_id_number="110112195001150010"), {}),
+    (SNAPSHOT._replace(spouse_id_number="110112195001150010"), record(), {}),    # not named: kept
 ])
-def test_roster_changes(current, incoming, expected):
-    assert roster_changes(current, incoming) == expected
+def test_roster_changes_with_a_linkable_spouse(current, incoming, expected):
+    assert roster_changes(current, incoming, spouse_linkable=True) == expected
+
+
+def test_a_spouse_who_cannot_be_linked_is_no_change():
+    assert roster_changes(SNAPSHOT, record(spouse_id_number="110112195001150010"), spouse_linkable=False) == {}
 
 
 from enrollment.rules import spouse_links  # noqa: E402
