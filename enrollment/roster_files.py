@@ -207,11 +207,12 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "assistance_start": ("开始享受扶助时间", "享受扶助起始时间", "起始享受时间", "开始扶助时间",
                          "扶助起始年月", "开始享受时间", "纳入时间", "享受起始时间"),
     "spouse_id_number": ("配偶身份证号", "配偶公民身份号码", "配偶身份证号码"),
+    "status": ("状态", "人员状态", "对象状态"),
 }
 FIELD_LABELS = {"name": "姓名", "id_number": "公民身份号码", "sex": "性别", "birth_date": "出生日期",
                 "street": "所属乡镇（街道）", "community": "村（居）委会", "address": "家庭住址",
                 "phone": "联系电话", "category": "扶助类别", "assistance_start": "开始享受扶助时间",
-                "spouse_id_number": "配偶身份证号"}
+                "spouse_id_number": "配偶身份证号", "status": "状态"}
 REQUIRED = ("name", "id_number", "street")
 HEADER_SEARCH_ROWS = 30
 # Lines that end the table: the grand total and the signature block. A 小计 (subtotal per

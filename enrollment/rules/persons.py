@@ -97,7 +97,8 @@ def id_number_from_cell(value) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise RuleViolation("id_numeric", "身份证号被Excel存成了数字，末几位已丢失；"
                             "请在原系统中将该列设为文本后重新导出")
-    text = clean_text(value)
+    # Forced-text marks and spaces typed into the number: '110112… and 110112 1950… are the number.
+    text = clean_name(value).lstrip("'‘’`")
     if "E+" in text.upper() and text.replace(".", "").upper().replace("E+", "").isdigit():
         raise RuleViolation("id_numeric", f"身份证号“{text}”是被Excel截断的科学计数法，"
                             "末几位已丢失；请将该列设为文本后重新导出")
@@ -250,7 +251,12 @@ def match_street(value, index: StreetIndex) -> str:
 # --- One roster row -----------------------------------------------------------------------
 
 ROSTER_FIELDS = ("name", "id_number", "sex", "birth_date", "street", "community", "address",
-                 "phone", "category", "assistance_start", "spouse_id_number")
+                 "phone", "category", "assistance_start", "spouse_id_number", "status")
+# A 状态 column (this system's own export has one) other than these marks a row not to import as
+# on the roster: re-importing a full export must not bring removed persons back.
+ACTIVE_STATUS_TEXTS = ("", "在册", "正常", "有效")
+
+NAME_MAX_LENGTH = 50                # Person.name
 
 CATEGORY_LABELS = {"death": "独生子女死亡特别扶助", "disability": "独生子女伤残特别扶助",
                    "reward": "奖励扶助"}
@@ -296,6 +302,8 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
     name = clean_name(raw.get("name"))
     if not name:
         errors.append("姓名为空")
+    elif len(name) > NAME_MAX_LENGTH:
+        errors.append(f"姓名超过{NAME_MAX_LENGTH}个字")
     id_text = attempt(id_number_from_cell, raw.get("id_number"))
     parsed = attempt(parse_id_number, id_text, today=today) if id_text is not None else None
     sex = attempt(parse_sex, raw.get("sex"))
@@ -337,6 +345,9 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
         address=clean_text(raw.get("address"))[:200], phone=phone, category=category,
         assistance_start=start, spouse_id_number=spouse,
     )
+    status = clean_name(raw.get("status"))
+    if status not in ACTIVE_STATUS_TEXTS:
+        return RowCheck(record=record, skip_reason=f"名册中的状态为“{status}”，不作为在册对象导入")
     if category not in eligible:
         return RowCheck(record=record, skip_reason=f"扶助类别为{CATEGORY_LABELS[category]}，"
                         "不在本保险年度的参保范围内")

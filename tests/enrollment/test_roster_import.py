@@ -290,3 +290,24 @@ def test_a_couple_already_on_record_is_linked_when_the_roster_names_them(tmp_pat
     assert (again.changed_count, again.unchanged_count) == (0, 2)          # idempotent
     page = client_for(commission_admin).get(f"/persons/{husband.pk}/").content.decode()
     assert "李秀英（" in page and wife.id_number not in page
+
+
+@pytest.mark.django_db
+def test_re_importing_the_full_export_does_not_revive_removed_persons(tmp_path, commission_admin, street_a,
+                                                                      client_for):
+    import io
+
+    on_roster = PersonFactory(street=street_a)
+    removed = PersonFactory(street=street_a, status=PersonStatus.REMOVED, status_date=date(2026, 3, 1),
+                            removal_reason="迁出")
+    response = client_for(commission_admin).post("/persons/export/", {"reason": "年度核对"})
+    path = tmp_path / "参保对象花名册_完整.xlsx"
+    path.write_bytes(io.BytesIO(b"".join(response.streaming_content)).getvalue())
+    ri = preview(path, commission_admin)
+    assert (ri.error_count, ri.changed_count, ri.unchanged_count, ri.skipped_count) == (0, 0, 1, 1)
+    assert "已减员" in RosterRow.objects.get(roster_import=ri, kind="skipped").messages[0]
+    apply(ri, commission_admin, kinds=("new", "changed", "missing"), removal_date=date(2026, 11, 28),
+          removal_reason="测试")
+    removed.refresh_from_db()
+    on_roster.refresh_from_db()
+    assert (removed.status, on_roster.status) == (PersonStatus.REMOVED, PersonStatus.ACTIVE)

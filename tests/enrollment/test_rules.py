@@ -192,6 +192,7 @@ def test_valid_row_is_normalised():
     ({"spouse_id_number": "11010519491231002X"}, "配偶身份证号与本人相同"),
     ({"spouse_id_number": "110105194912310021"}, "配偶身份证号校验位错误"),       # says whose number
     ({"birth_date": "1950-01"}, "出生日期1950-01与身份证号中的1949-12-31不符"),
+    ({"name": "张" * 51}, "姓名超过50个字"),
 ])
 def test_row_errors(changes, message):
     result = check(**changes)
@@ -202,6 +203,19 @@ def test_row_errors(changes, message):
 @pytest.mark.parametrize("birth", ["1949-12", "194912", "1949年12月", "1949-12-31", date(1949, 12, 31)])
 def test_a_birth_month_agrees_with_any_day_of_it(birth):
     assert check(birth_date=birth).errors == ()
+
+
+@pytest.mark.parametrize("raw", ["'11010519491231002X", "110105 19491231 002X", "‘11010519491231002x"])
+def test_id_numbers_with_a_text_mark_or_spaces_are_read(raw):
+    assert check(id_number=raw).record.id_number == "11010519491231002X"
+
+
+@pytest.mark.parametrize("status, skipped", [("在册", False), ("", False), ("已减员", True), ("已死亡", True)])
+def test_a_row_marked_removed_or_dead_is_not_imported_as_on_the_roster(status, skipped):
+    result = check(status=status)
+    assert result.errors == () and bool(result.skip_reason) == skipped
+    if skipped:
+        assert f"名册中的状态为“{status}”" in result.skip_reason
 
 
 def test_all_errors_of_a_row_are_reported_at_once():
