@@ -23,9 +23,6 @@ class IdNumber:
     sex: str            # "M" or "F": parity of the sequence number
 
 
-_DIGITS = "0123456789"
-
-
 def id_check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
     return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
@@ -46,14 +43,16 @@ def make_id_number(area_code: str, birth_date: date, sequence: int) -> str:
 def parse_id_number(raw: str, *, today: date) -> IdNumber:
     """The ID number's parts; raises RuleViolation for a wrong length or character, an
     impossible or future birth date, or a wrong check character. Lower-case x means X."""
-    # Full-width digits (１１０１…) and Ｘ are the same number typed in a Chinese input mode.
-    value = unicodedata.normalize("NFKC", raw or "").strip().upper()
+    value = (raw or "").strip().upper()
+    if not value.isascii():
+        # Full-width digits (１１０１…) and Ｘ are the same number typed in a Chinese input mode.
+        value = unicodedata.normalize("NFKC", value).strip().upper()
     if not value:
         raise RuleViolation("id_missing", "身份证号为空")
     if len(value) != 18:
         raise RuleViolation("id_length", f"身份证号应为18位，实际为{len(value)}位")
-    # ASCII digits only: str.isdigit() also accepts ① or ² and the like, which int() refuses.
-    if any(c not in _DIGITS for c in value[:17]) or value[17] not in _DIGITS + "X":
+    # ASCII digits only: str.isdigit() alone also accepts ٣ and the like.
+    if not (value.isascii() and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
         raise RuleViolation("id_characters", "身份证号前17位应为数字，末位应为数字或X")
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -97,8 +96,11 @@ def id_number_from_cell(value) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise RuleViolation("id_numeric", "身份证号被Excel存成了数字，末几位已丢失；"
                             "请在原系统中将该列设为文本后重新导出")
-    # Forced-text marks and spaces typed into the number: '110112… and 110112 1950… are the number.
-    text = clean_name(value).lstrip("'‘’`")
+    text = clean_text(value)
+    if len(text) != 18:
+        # Forced-text marks and spaces typed into the number: '110112… and 110112 1950… are
+        # the number (the usual 18 characters skip this: it runs for every row).
+        text = clean_name(text).lstrip("'‘’`")
     if "E+" in text.upper() and text.replace(".", "").upper().replace("E+", "").isdigit():
         raise RuleViolation("id_numeric", f"身份证号“{text}”是被Excel截断的科学计数法，"
                             "末几位已丢失；请将该列设为文本后重新导出")
@@ -312,11 +314,12 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
         if sex is not None and sex != parsed.sex:
             errors.append(f"性别“{'男' if sex == 'M' else '女'}”与身份证号"
                           f"（{'男' if parsed.sex == 'M' else '女'}）不符")
-        month_only = is_month_only(raw.get("birth_date"))
-        if birth is not None and (birth.replace(day=1) != parsed.birth_date.replace(day=1) if month_only
-                                  else birth != parsed.birth_date):
-            given = f"{birth:%Y-%m}" if month_only else f"{birth:%Y-%m-%d}"
-            errors.append(f"出生日期{given}与身份证号中的{parsed.birth_date:%Y-%m-%d}不符")
+        if birth is not None and birth != parsed.birth_date:
+            # Checked only on a mismatch (rare, and this runs for every row of a roster).
+            month_only = is_month_only(raw.get("birth_date"))
+            if not (month_only and birth.replace(day=1) == parsed.birth_date.replace(day=1)):
+                given = f"{birth:%Y-%m}" if month_only else f"{birth:%Y-%m-%d}"
+                errors.append(f"出生日期{given}与身份证号中的{parsed.birth_date:%Y-%m-%d}不符")
     street_code = attempt(match_street, raw.get("street"), streets)
     if clean_text(raw.get("category")) or default_category is None:
         category = attempt(category_from_text, raw.get("category"))

@@ -96,15 +96,18 @@ def _original_cells(cells: list) -> list[str]:
 
 def _current_persons() -> dict[str, tuple]:
     """ID number → (pk, version, snapshot) of every person, read in one query."""
+    # The linked couples' spouse ID numbers in a small query of their own, so the main one
+    # streams without a self-join over every person.
+    spouse_of = dict(Person.objects.filter(spouse__isnull=False).values_list("pk", "spouse__id_number"))
     rows = Person.objects.values_list(
         "id_number", "pk", "version", "name", "sex", "birth_date", "street__code", "community",
-        "category", "assistance_start", "address", "phone", "status", "spouse__id_number",
+        "category", "assistance_start", "address", "phone", "status",
     )
     return {
         r[0]: (r[1], r[2], PersonSnapshot(name=r[3], sex=r[4], birth_date=r[5], street_code=r[6],
                                           community=r[7], category=r[8], assistance_start=r[9],
                                           address=r[10], phone=r[11], status=r[12],
-                                          spouse_id_number=r[13] or ""))
+                                          spouse_id_number=spouse_of.get(r[1], "")))
         for r in rows.iterator(chunk_size=20_000)
     }
 
@@ -181,14 +184,21 @@ def _linkable_spouses(checks, duplicates: dict, current: dict) -> dict[str, str]
     """ID number → spouse ID number for the couples applying this file would link (the rule
     of _apply_new_and_couples, on ID numbers): both on record or valid rows of the file,
     neither linked to someone else, the file unambiguous about them."""
-    valid = {check.record.id_number: check.record for number, check, _, _ in checks
-             if check.record and not check.skip_reason and number not in duplicates}
-    linked = {number: snapshot.spouse_id_number for number, (_, _, snapshot) in current.items()}
-    named = [(a, r.spouse_id_number) for a, r in valid.items()
-             if r.spouse_id_number and r.spouse_id_number != a
-             and (r.spouse_id_number in valid or r.spouse_id_number in current)
-             and linked.get(a, "") in ("", r.spouse_id_number)
-             and linked.get(r.spouse_id_number, "") in ("", a)]
+    valid = [check.record for number, check, _, _ in checks
+             if check.record and not check.skip_reason and number not in duplicates]
+    naming = [r for r in valid if r.spouse_id_number and r.spouse_id_number != r.id_number]
+    if not naming:
+        return {}
+    in_file = {r.id_number for r in valid}
+
+    def linked(number):
+        person = current.get(number)
+        return person[2].spouse_id_number if person else ""
+
+    named = [(r.id_number, r.spouse_id_number) for r in naming
+             if (r.spouse_id_number in in_file or r.spouse_id_number in current)
+             and linked(r.id_number) in ("", r.spouse_id_number)
+             and linked(r.spouse_id_number) in ("", r.id_number)]
     return spouse_links(named)
 
 
