@@ -51,6 +51,9 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
             if amendment_date is None or not amendment_reason.strip():
                 raise RuleViolation("amendment", "本年度已有核定的理赔，修改保费、补贴标准、天数上限或计算规则"
                                     "须作为合同变更记录，请填写变更生效日期和原因。")
+            if not current.coverage_start <= amendment_date <= current.coverage_end:
+                raise RuleViolation("amendment_date", f"合同变更生效日期须在本保险年度内（{current.coverage_start:%Y-%m-%d}"
+                                    f" 至 {current.coverage_end:%Y-%m-%d}）。")
     with audit_context(actor, "scheme_year_save"):
         scheme_year.full_clean()
         scheme_year.save()

@@ -42,7 +42,8 @@ from ..services import policies_issue, scheme_year_save
 
 
 RULE_FIELDS = {"premium": "premium_per_person", "subsidy": "daily_subsidy", "day_cap": "day_cap",
-               "coverage": "coverage_end", "coverage_fixed": "coverage_start"}
+               "coverage": "coverage_end", "coverage_fixed": "coverage_start",
+               "amendment": "amendment_reason", "amendment_date": "amendment_date"}
 
 
 @require_GET

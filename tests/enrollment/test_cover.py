@@ -94,6 +94,9 @@ def test_money_settings_change_only_by_amendment_once_claims_are_decided(year, c
     with pytest.raises(RuleViolation, match="合同变更"):
         scheme_year_save(scheme_year=year, actor=commission_admin)
     assert SchemeYear.objects.get(pk=year.pk).daily_subsidy == Decimal("320.00")
+    with pytest.raises(RuleViolation, match="生效日期须在本保险年度内"):
+        scheme_year_save(scheme_year=year, actor=commission_admin, amendment_reason="补充协议第1号",
+                         amendment_date=year.coverage_end + timedelta(days=1))
     scheme_year_save(scheme_year=year, actor=commission_admin, amendment_date=TODAY,
                      amendment_reason="补充协议第1号")
     amendment = ContractAmendment.objects.get()
