@@ -121,13 +121,14 @@ def _runs(days: Iterable[date]) -> str:
 
 
 def calculate_benefit(*, admitted: date, discharged: date | None, terms: list[PolicyTerms],
-                      death_date: date | None = None,
+                      death_date: date | None = None, removal_date: date | None = None,
                       charged_elsewhere: frozenset[date] = frozenset()) -> Calculation:
     """The benefit for one stay with its trace; raises RuleViolation when the person is still
     in hospital, has no policy, or the discharge precedes the admission. `charged_elsewhere`
     holds days already charged to the person's other decided stays: counted from both ends, a
     transfer day is the discharge day of one stay and the admission day of the next, and is
-    paid once."""
+    paid once. `removal_date` (the person's removal from the roster, if removed) ends the cover
+    a stay carries past the end of its admission year."""
     if discharged is None:
         raise RuleViolation("still_in_hospital", "被保险人仍在住院，出院后方可核定")
     if not terms:
@@ -184,14 +185,24 @@ def calculate_benefit(*, admitted: date, discharged: date | None, terms: list[Po
     portions = []
     for t in receiving:
         mine = assigned[id(t)]
-        cover = t.cover
-        if crossing == "admission" and t.cover.end == t.coverage.end and mine[-1] > t.cover.end:
+
+        def carried(day: date) -> bool:
+            """A day after the admission year, under the admission-year rule: still insured
+            then (the person's policy of that year covers it, or there is none and no removal
+            came before it)."""
+            own = next((p for p in ordered if p.coverage.covers(day)), None)
+            if own is not None:
+                return own.cover.covers(day)
+            return removal_date is None or day <= removal_date
+
+        extends = crossing == "admission" and t.cover.end == t.coverage.end and mine[-1] > t.cover.end
+        if extends:
             # The whole stay belongs to the admission year: cover that ran to the end of that
-            # year (not cut short by a death or a removal) carries on to the discharge.
-            cover = Cover(t.cover.start, mine[-1])
-            trace.append(f"按入院年度规则，{t.scheme_year}保障延续至出院（{mine[-1]}）")
-        covered = [d for d in mine if cover.covers(d)]
-        outside = [d for d in mine if not cover.covers(d)]
+            # year (not cut short by a death or a removal) carries on while the person is insured.
+            trace.append(f"按入院年度规则，{t.scheme_year}的保障延续至出院（仍在参保期间的天数）")
+        covered = [d for d in mine if t.cover.covers(d) or (extends and d > t.cover.end and carried(d))]
+        covered_set = set(covered)
+        outside = [d for d in mine if d not in covered_set]
         remaining = max(t.day_cap - t.days_used, 0)
         payable = min(len(covered), remaining)
         amount = to_yuan(payable * t.daily_subsidy)
@@ -316,7 +327,11 @@ REFUSAL_CODES = {
 def check_payment(*, decided_amount: Decimal, amount: Decimal, paid_on: date, today: date) -> None:
     """A payment must be the decided amount to the fen and not dated in the future; raises
     RuleViolation (the same rule for one payment and for the insurer's file)."""
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    try:
+        exact = amount.is_finite() and amount == amount.quantize(Decimal("0.01"))
+    except ArithmeticError:          # 1E+30: too many digits to quantize
+        exact = False
+    if not exact:
         raise RuleViolation("amount", f"支付金额“{amount}”不是精确到分的金额")
     if amount != decided_amount:
         raise RuleViolation("amount", f"支付金额 {amount:,.2f} 元与核定金额 {decided_amount:,.2f} 元不符")

@@ -138,11 +138,13 @@ def claim_list_page_source(user, *, text="", status="", street_id=None, since=No
 
 # --- The decision as it stands --------------------------------------------------------------
 
-def death_date(person):
-    """The date cover ended by death, if the person has died."""
+def person_end_dates(person) -> dict:
+    """The benefit engine's death_date and removal_date for the person (None unless they died
+    or were removed from the roster)."""
     from enrollment.models import PersonStatus
 
-    return person.status_date if person.status == PersonStatus.DECEASED else None
+    return {"death_date": person.status_date if person.status == PersonStatus.DECEASED else None,
+            "removal_date": person.status_date if person.status == PersonStatus.REMOVED else None}
 
 
 def policy_terms(policies) -> list:
@@ -173,7 +175,7 @@ def decision_preview(claim):
     policies = Policy.objects.filter(person_id=claim.person_id).select_related("scheme_year").order_by("pk")
     try:
         return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                 terms=policy_terms(policies), death_date=death_date(claim.person),
+                                 terms=policy_terms(policies), **person_end_dates(claim.person),
                                  charged_elsewhere=days_charged_elsewhere(claim))
     except RuleViolation:
         return None

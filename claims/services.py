@@ -34,7 +34,7 @@ from .rules import (
     report_is_late,
     required_documents,
 )
-from .selectors import days_charged_elsewhere, death_date, policy_terms
+from .selectors import days_charged_elsewhere, person_end_dates, policy_terms
 from .workflow import check_transition
 
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
@@ -275,9 +275,8 @@ def claim_decide(*, claim_id: int, actor: User) -> Claim:
     check_transition("decide", claim.status)
     if claim.discharged_on is None:
         raise RuleViolation("still_in_hospital", "被保险人仍在住院，出院后才能核定。请先录入出院日期。")
-    death = death_date(claim.person)
     calculation = calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                    terms=policy_terms(policies), death_date=death,
+                                    terms=policy_terms(policies), **person_end_dates(claim.person),
                                     charged_elsewhere=days_charged_elsewhere(claim))
     if calculation.days_payable == 0:
         raise RuleViolation("nothing_payable", "按计算没有可给付的天数（" + "；".join(calculation.trace[-2:])

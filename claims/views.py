@@ -369,7 +369,9 @@ def _payment_import_page(request, form, batch, status=200):
 
 def _payment_batch_confirm(request):
     """Apply a batch the same user checked; a second confirmation records nothing more."""
-    batch = PaymentBatch.objects.filter(pk=request.POST.get("batch", "").strip() or 0, uploaded_by=request.user).first()
+    batch_id = request.POST.get("batch", "").strip()
+    batch = (PaymentBatch.objects.filter(pk=batch_id, uploaded_by=request.user).first()
+             if batch_id.isdigit() else None)
     if batch is None:
         raise Http404
     try:

@@ -58,6 +58,7 @@ class RosterApplyForm(forms.Form):
 
 
 MASKED_ON_EDIT = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}
+CLEARABLE = ("phone", "bank_account")       # optional numbers; an ID number is never empty
 
 
 class PersonEditForm(forms.ModelForm):
@@ -91,13 +92,27 @@ class PersonEditForm(forms.ModelForm):
             if stored:
                 field.widget.attrs["placeholder"] = mask(stored)
                 field.help_text = f"当前为 {mask(stored)}（不显示完整号码）；留空则不修改，填写则替换。"
+                if name in CLEARABLE:
+                    # An empty box keeps the number, so removing a wrong one needs its own tick.
+                    self.fields[f"clear_{name}"] = forms.BooleanField(
+                        label=f"清空{field.label}（号码有误且无正确号码时）", required=False)
+        for name in [n for n in self.fields if n.startswith("clear_")]:
+            # Each tick right after the box it clears.
+            order = [n for n in self.fields if n != name]
+            order.insert(order.index(name.removeprefix("clear_")) + 1, name)
+            self.order_fields(order)
 
     def _post_clean(self):
         # Validation of the whole person happens in the service, against the locked row.
         pass
 
     def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+        changes = {name: self.cleaned_data[name] for name in self.changed_data
+                   if name != "version" and not name.startswith("clear_")}
+        for name in CLEARABLE:
+            if self.cleaned_data.get(f"clear_{name}"):
+                changes[name] = ""
+        return changes
 
 
 class SchemeYearForm(forms.ModelForm):

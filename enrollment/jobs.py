@@ -123,6 +123,9 @@ def roster_preview(job, progress):
     request); the result is the preview page. A file that cannot be read safely fails the job
     with the reason, and the job's folder, upload included, is removed."""
     path = job_folder(job) / ROSTER_UPLOAD
+    if not path.exists():
+        # A worker stopped between checking the file and finishing the job: the preview exists.
+        raise RuleViolation("gone", "上传的文件已核对并删除，请在“花名册导入”中查看核对结果，或重新上传。")
     progress.total(1)
     try:
         roster_import = roster_import_preview(path=path, file_name=job.params["file_name"],

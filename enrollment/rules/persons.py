@@ -254,9 +254,10 @@ def match_street(value, index: StreetIndex) -> str:
 
 ROSTER_FIELDS = ("name", "id_number", "sex", "birth_date", "street", "community", "address",
                  "phone", "category", "assistance_start", "spouse_id_number", "status")
-# A 状态 column (this system's own export has one) other than these marks a row not to import as
-# on the roster: re-importing a full export must not bring removed persons back.
-ACTIVE_STATUS_TEXTS = ("", "在册", "正常", "有效")
+# A 状态 column (this system's own export has one) naming one of these marks a row not to import
+# as on the roster: re-importing a full export must not bring removed persons back. Any other
+# text (在册, 正常享受 …) is an ordinary row: an unexpected word must not skip a whole roster.
+ENDED_STATUS_WORDS = ("减员", "死亡", "注销", "停发", "取消", "迁出", "退出")
 
 NAME_MAX_LENGTH = 50                # Person.name
 
@@ -349,7 +350,7 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
         assistance_start=start, spouse_id_number=spouse,
     )
     status = clean_name(raw.get("status"))
-    if status not in ACTIVE_STATUS_TEXTS:
+    if status and any(word in status for word in ENDED_STATUS_WORDS):
         return RowCheck(record=record, skip_reason=f"名册中的状态为“{status}”，不作为在册对象导入")
     if category not in eligible:
         return RowCheck(record=record, skip_reason=f"扶助类别为{CATEGORY_LABELS[category]}，"

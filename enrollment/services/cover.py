@@ -4,7 +4,7 @@ changes (additions and removals for the insurer's change list).
 Lock order: the scheme year row first (policy numbers are drawn under it), then policies.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
@@ -176,8 +176,15 @@ def _end_ended(actor, today: date) -> int:
     count = 0
     for policy in pending:
         person = policy.person
+        coverage = policy.scheme_year
+        if policy.end_reason and (
+                policy.end_reason != END_REASONS[person.status]
+                or not coverage.coverage_start - timedelta(days=1) <= person.status_date <= coverage.coverage_end):
+            # Not a corrected date of the event that ended this policy: a later event (removed,
+            # then died; removed, back, removed again in another year) leaves it as it ended.
+            continue
         # Every policy runs to its scheme year's end until a death or removal cuts it.
-        uncut = Cover(policy.cover_start, policy.scheme_year.coverage_end)
+        uncut = Cover(policy.cover_start, coverage.coverage_end)
         cover = ended_cover(uncut, last_day=person.status_date)
         reason = END_REASONS[person.status] if person.status_date < uncut.end else Policy.EndReason.NONE
         if (cover.end, reason) == (policy.cover_end, policy.end_reason):

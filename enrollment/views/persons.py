@@ -19,7 +19,13 @@ from tongzhou_care.core.xlsx import open_temp
 from ..exports import write_roster
 from ..forms import PersonEditForm, PersonFilterForm, ReasonForm, UnmaskForm
 from ..models import PersonStatus
-from ..selectors import person_export_values, person_for_user_or_404, person_search, policies_visible_to
+from ..selectors import (
+    person_export_values,
+    person_for_user_or_404,
+    person_search,
+    persons_visible_to,
+    policies_visible_to,
+)
 from ..services import person_update
 from ..services.persons import editable_fields
 
@@ -66,6 +72,8 @@ def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
         "unmask_form": unmask_form or UnmaskForm(),
         "can_edit": bool(editable_fields(request.user)),
         "policies": policies_visible_to(request.user).filter(person=person).order_by("-cover_start"),
+        # The spouse's name only when the viewer may see the spouse too (another street's is not).
+        "spouse": persons_visible_to(request.user).filter(pk=person.spouse_id).first() if person.spouse_id else None,
         "history": history_for(request.user, person),
     }, status=status)
 

@@ -166,7 +166,7 @@ def test_year_crossing_admission_charges_the_whole_stay_to_the_admission_year():
     # discharge, so 1–4 January are paid too. The 2027 policy receives no day, hence no portion.
     assert (portion.scheme_year, portion.days_claimed, portion.days_covered,
             portion.days_payable, portion.amount) == ("2026年度", 8, 8, 8, Decimal("2400.00"))
-    assert "按入院年度规则，2026年度保障延续至出院（2027-01-04）" in result.trace
+    assert "按入院年度规则，2026年度的保障延续至出院（仍在参保期间的天数）" in result.trace
     # No policy for 2027 at all (the scheme was not renewed): the stay is still whole.
     alone = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5),
                               terms=[policy(2026, crossing="admission")])
@@ -183,6 +183,21 @@ def test_year_crossing_admission_still_ends_at_a_removal_or_death(cover, death, 
     result = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5),
                                terms=[policy(2026, cover=cover, crossing="admission")], death_date=death)
     assert (result.days_payable, result.amount) == (payable, Decimal(amount))
+
+
+@pytest.mark.parametrize("next_year, removal, payable", [
+    # removed on 3 January 2027: the next year's policy ends that day
+    (policy(2027, cover=Cover(D(2027, 1, 1), D(2027, 1, 3)), crossing="admission"), None, 7),
+    # no policy for 2027 (not issued yet), removed on 2 January: carried to that day only
+    (None, D(2027, 1, 2), 6),
+    (None, None, 8),
+])
+def test_year_crossing_admission_carries_cover_only_while_insured(next_year, removal, payable):
+    terms = [policy(2026, crossing="admission")] + ([next_year] if next_year else [])
+    result = calculate_benefit(admitted=D(2026, 12, 28), discharged=D(2027, 1, 5), terms=terms,
+                               removal_date=removal)
+    (portion,) = result.portions                                   # all to 2026, at its subsidy
+    assert (portion.scheme_year, portion.days_claimed, portion.days_payable) == ("2026年度", 8, payable)
 
 
 def test_the_admission_years_settings_decide_counting_and_crossing():
@@ -401,6 +416,7 @@ def test_claim_time_limit(discharged, reported, passed):
     ("3000.001", D(2026, 3, 20), "amount"),
     ("Infinity", D(2026, 3, 20), "amount"),
     ("NaN", D(2026, 3, 20), "amount"),
+    ("1E+30", D(2026, 3, 20), "amount"),
     ("3000.00", TODAY + timedelta(days=1), "paid_on"),
 ])
 def test_check_payment(amount, paid_on, code):

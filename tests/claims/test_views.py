@@ -199,6 +199,7 @@ def test_payment_file_is_checked_then_applied_once(client_for, officer_a, insure
     assert not Claim.objects.filter(status=ClaimStatus.PAID).exists()
     batch = PaymentBatch.objects.latest("pk")
     assert client_for(officer_a).post("/payments/import/", {"batch": batch.pk}).status_code in (403, 404)
+    assert client.post("/payments/import/", {"batch": "x1"}).status_code == 404
     body = client.post("/payments/import/", {"batch": batch.pk}).content.decode()
     assert "已登记 2 笔支付" in body and "已登记 2 笔，合计 3,600.00 元" in body
     assert set(Claim.objects.exclude(pk=three.pk).values_list("status", flat=True)) == {ClaimStatus.PAID}

@@ -247,3 +247,18 @@ def test_a_category_added_after_issue_adds_its_persons_mid_year(year, commission
     policy = Policy.objects.get(person=disabled)
     assert policy.cover_start == timezone.localdate() + timedelta(days=1)
     assert PolicyChange.objects.get(policy=policy).kind == "addition"
+
+
+@pytest.mark.django_db
+def test_a_later_event_does_not_reopen_an_ended_policy(year, commission_admin, person_a):
+    """Removed, then recorded dead months later: the policy stays ended on the removal day."""
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY)
+    removed_on, died_on = TODAY - timedelta(days=60), TODAY - timedelta(days=5)
+    person = person_update(person_id=person_a.pk, version=person_a.version, actor=commission_admin,
+                           changes={"status": PersonStatus.REMOVED, "status_date": removed_on,
+                                    "removal_reason": "迁出"})
+    person_update(person_id=person.pk, version=person.version, actor=commission_admin,
+                  changes={"status": PersonStatus.DECEASED, "status_date": died_on})
+    policy = Policy.objects.get(person=person_a)
+    assert (policy.cover_end, policy.end_reason) == (removed_on, "removal")
+    assert PolicyChange.objects.count() == 1

@@ -289,7 +289,7 @@ def test_a_couple_already_on_record_is_linked_when_the_roster_names_them(tmp_pat
     again = preview(path, commission_admin)
     assert (again.changed_count, again.unchanged_count) == (0, 2)          # idempotent
     page = client_for(commission_admin).get(f"/persons/{husband.pk}/").content.decode()
-    assert "李秀英（" in page and wife.id_number not in page
+    assert "李秀英</a>（" in page and wife.id_number not in page
 
 
 @pytest.mark.django_db

@@ -210,7 +210,8 @@ def test_id_numbers_with_a_text_mark_or_spaces_are_read(raw):
     assert check(id_number=raw).record.id_number == "11010519491231002X"
 
 
-@pytest.mark.parametrize("status, skipped", [("在册", False), ("", False), ("已减员", True), ("已死亡", True)])
+@pytest.mark.parametrize("status, skipped", [("在册", False), ("", False), ("正常享受", False), ("已减员", True),
+                                             ("已死亡", True), ("停发", True)])
 def test_a_row_marked_removed_or_dead_is_not_imported_as_on_the_roster(status, skipped):
     result = check(status=status)
     assert result.errors == () and bool(result.skip_reason) == skipped

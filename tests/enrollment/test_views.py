@@ -345,3 +345,27 @@ def test_the_edit_form_shows_identity_and_contact_numbers_masked(client_for, com
     assert client.post(f"/persons/{person_a.pk}/edit/", {**fields, "phone": "13900001111"}).status_code == 302
     person_a.refresh_from_db()
     assert (person_a.phone, person_a.bank_account, person_a.version) == ("13900001111", "6222020200112233445", 2)
+
+
+@pytest.mark.django_db
+def test_a_wrong_phone_can_be_cleared_with_its_own_tick(client_for, officer_a, person_a):
+    person_a.phone = "13812345678"
+    person_a.save()
+    client = client_for(officer_a)
+    page = client.get(f"/persons/{person_a.pk}/edit/").content.decode()
+    assert 'name="clear_phone"' in page and 'name="clear_bank_account"' not in page   # officers: contact only
+    fields = submitted_fields(page)
+    assert client.post(f"/persons/{person_a.pk}/edit/", fields).status_code == 302          # empty box: kept
+    person_a.refresh_from_db()
+    assert person_a.phone == "13812345678"
+    fields = submitted_fields(client.get(f"/persons/{person_a.pk}/edit/").content.decode())
+    assert client.post(f"/persons/{person_a.pk}/edit/", {**fields, "clear_phone": "on"}).status_code == 302
+    person_a.refresh_from_db()
+    assert person_a.phone == ""
+
+
+@pytest.mark.django_db
+def test_a_spouse_in_another_street_is_not_named_to_an_officer(client_for, officer_a, person_a, person_b):
+    Person.objects.filter(pk=person_a.pk).update(spouse=person_b)
+    page = client_for(officer_a).get(f"/persons/{person_a.pk}/").content.decode()
+    assert person_b.name not in page and "已登记（不在您的管辖范围内）" in page
