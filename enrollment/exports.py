@@ -75,10 +75,14 @@ def certificate_data(policies, *, issued_on) -> list[dict]:
 
 def write_certificates(target, policies, *, issued_on) -> None:
     """One A4 page per certificate, all in one PDF."""
+    render_certificates(target, certificate_data(policies, issued_on=issued_on))
+
+
+def render_certificates(target, certificates: list[dict]) -> None:
+    """The certificates of certificate_data as one PDF (also a part of a batch job)."""
     from tongzhou_care.core.pdf import render_pdf
 
-    render_pdf("enrollment/pdf/certificates.html",
-               {"certificates": certificate_data(policies, issued_on=issued_on)}, target)
+    render_pdf("enrollment/pdf/certificates.html", {"certificates": certificates}, target)
 
 
 CHANGE_COLUMNS = [
@@ -88,11 +92,12 @@ CHANGE_COLUMNS = [
 ]
 
 
-def write_change_list(out, changes, *, full: bool) -> int:
-    """增减员清单: additions with the day cover starts, removals with the last day of cover."""
+def write_change_list(out, changes) -> int:
+    """增减员清单: additions with the day cover starts, removals with the last day of cover
+    (ID numbers masked: the list travels by e-mail to the insurer)."""
     return write_table(out, CHANGE_COLUMNS, (
         [c.get_kind_display(), c.policy.number, c.policy.person.name,
-         c.policy.person.id_number if full else mask_id_number(c.policy.person.id_number),
+         mask_id_number(c.policy.person.id_number),
          c.policy.person.street.name, c.effective_date, c.notified_on, c.reason,
          str(c.created_by), c.created_at]
         for c in changes), sheet_name="增减员清单")
@@ -127,7 +132,7 @@ PREMIUM_LINE_COLUMNS = [
 ]
 
 
-def write_premium_settlement(out, scheme_year, settlement, lines, *, periods) -> int:
+def write_premium_settlement(out, scheme_year, settlement, lines) -> int:
     """保费结算 as Excel: a titled summary sheet, the monthly headcount, and the additions and
     removals with their covered days and amounts."""
     workbook = new_workbook(out)
@@ -141,11 +146,11 @@ def write_premium_settlement(out, scheme_year, settlement, lines, *, periods) ->
         ("全年参保人数", settlement.persons),
         ("应付保费合计（元）", settlement.total),
         (f"预算上限：参保人数×{PREMIUM_CEILING:.0f}元（元）", settlement.cap),
-        ("是否在预算上限内", "是" if settlement.total <= settlement.cap else "否"),
+        ("是否在预算上限内", "是" if settlement.within_cap else "否"),
     ], sheet_name="结算汇总", title=f"{scheme_year.name}保费结算")
     add_table(workbook, [Column("期间", 26), Column("首日在保人数", 14, "number")], (
         [f"{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}", n]
-        for p, n in zip(periods, settlement.monthly_headcount)), sheet_name="各月在保人数")
+        for p, n in settlement.months), sheet_name="各月在保人数")
     count = add_table(workbook, PREMIUM_LINE_COLUMNS, (
         [l["kind"], l["number"], l["name"], mask_id_number(l["id_number"]), l["street"],
          l["cover_start"], l["cover_end"], l["days"], l["amount"], l["end_reason"]]
@@ -154,13 +159,11 @@ def write_premium_settlement(out, scheme_year, settlement, lines, *, periods) ->
     return count
 
 
-def write_premium_settlement_pdf(target, scheme_year, settlement, lines, *, periods) -> None:
+def write_premium_settlement_pdf(target, scheme_year, settlement, lines) -> None:
     from tongzhou_care.core.money import yuan_in_words
     from tongzhou_care.core.pdf import render_pdf
 
     render_pdf("enrollment/pdf/premium_settlement.html", {
-        "sy": scheme_year, "s": settlement, "lines": lines,
-        "months": list(zip(periods, settlement.monthly_headcount)),
+        "sy": scheme_year, "s": settlement, "lines": lines, "ceiling": PREMIUM_CEILING,
         "total_in_words": yuan_in_words(settlement.total),
-        "within_cap": settlement.total <= settlement.cap,
     }, target)

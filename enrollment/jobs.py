@@ -10,15 +10,17 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
+from tongzhou_care.core.downloads import dated_name
 from tongzhou_care.core.jobs import die_with_parent, job_folder, job_runner, write_atomically
-from tongzhou_care.core.pdf import merge_pdfs, render_pdf
+from tongzhou_care.core.pdf import merge_pdfs
 from tongzhou_care.core.rules import RuleViolation
 
-from .exports import certificate_data
-from .models import Policy, SchemeYear
+from .exports import certificate_data, render_certificates
+from .models import Policy
 from .roster_files import RosterFileError
 from .selectors import certificate_policies, scheme_years_visible_to
 from .services import roster_import_preview
+from .services.roster import ROSTER_UPLOAD
 
 # Certificates rendered per WeasyPrint document: memory stays bounded however large the
 # batch, and a restarted job redoes at most one part.
@@ -38,10 +40,10 @@ def certificate_batch(job, progress):
     policies is fixed at the first run, parts already rendered are kept."""
     folder = job_folder(job)
     user = job.created_by
-    scheme_year = SchemeYear.objects.select_related("insurer").get(pk=job.params["scheme_year_id"])
+    scheme_year = scheme_years_visible_to(user).get(pk=job.params["scheme_year_id"])
     issued_on = timezone.localdate()
     scope = job.params.get("street_name") or "全区"
-    name = f"保险凭证_{scheme_year.name}_{scope}_{issued_on:%Y-%m-%d}.pdf"
+    name = dated_name(f"保险凭证_{scheme_year.name}_{scope}", "pdf", issued_on)
     result = folder / "certificates.pdf"
     if result.exists():      # finished before the worker stopped: nothing left to do
         return result, name
@@ -80,8 +82,7 @@ def _certificates_of(part: list[int], issued_on) -> list[dict]:
 
 
 def _render_part(path, certificates) -> None:
-    write_atomically(path, lambda p: render_pdf("enrollment/pdf/certificates.html",
-                                                {"certificates": certificates}, p))
+    write_atomically(path, lambda p: render_certificates(p, certificates))
 
 
 def _render_parts(todo, issued_on):
@@ -112,9 +113,6 @@ def _render_parts(todo, issued_on):
             for future in finished:
                 future.result()
                 yield pending.pop(future)
-
-
-ROSTER_UPLOAD = "upload"      # the uploaded roster in the job's folder (services.roster_import_queue)
 
 
 @job_runner("roster_preview", may_download=lambda user, params: user.has_perm("enrollment.import_roster"))

@@ -14,7 +14,7 @@ from tongzhou_care.core.audit import track
 from .rules.cover import (
     CLAIM_TIME_LIMIT_YEARS,
     DAY_CAP_CEILING,
-    DEFAULT_DAY_CAP,
+    PREMIUM_CEILING,
     REPORT_DEADLINE_DAYS,
     SLA_WORKING_DAYS,
     SUBSIDY_FLOOR,
@@ -269,7 +269,7 @@ class SchemeYear(models.Model):
     premium_per_person = models.DecimalField("每人每年保费（元）", max_digits=12, decimal_places=2)
     daily_subsidy = models.DecimalField("住院护理补贴（元/天）", max_digits=12, decimal_places=2,
                                         default=SUBSIDY_FLOOR)
-    day_cap = models.PositiveSmallIntegerField("每年累计理赔天数上限", default=DEFAULT_DAY_CAP)
+    day_cap = models.PositiveSmallIntegerField("每年累计理赔天数上限", default=DAY_CAP_CEILING)
     day_counting = models.CharField("住院天数计算", max_length=10, choices=DayCounting.choices,
                                     default=DayCounting.EXCLUSIVE)
     year_crossing = models.CharField("跨年度住院", max_length=10, choices=YearCrossing.choices,
@@ -313,11 +313,11 @@ class SchemeYear(models.Model):
                                    condition=Q(coverage_end__lte=F("coverage_start") + timedelta(days=365)),
                                    violation_error_message="保障周期为1年。"),
             models.CheckConstraint(name="schemeyear_premium_within_ceiling",
-                                   condition=Q(premium_per_person__gt=0, premium_per_person__lte=300),
-                                   violation_error_message="每人每年保费须大于0且不超过300元。"),
+                                   condition=Q(premium_per_person__gt=0, premium_per_person__lte=PREMIUM_CEILING),
+                                   violation_error_message=f"每人每年保费须大于0且不超过{PREMIUM_CEILING:.0f}元。"),
             models.CheckConstraint(name="schemeyear_subsidy_floor",
-                                   condition=Q(daily_subsidy__gte=300),
-                                   violation_error_message="住院护理补贴每天不得少于300元。"),
+                                   condition=Q(daily_subsidy__gte=SUBSIDY_FLOOR),
+                                   violation_error_message=f"住院护理补贴每天不得少于{SUBSIDY_FLOOR:.0f}元。"),
             models.CheckConstraint(name="schemeyear_day_cap_range",
                                    condition=Q(day_cap__gte=1, day_cap__lte=DAY_CAP_CEILING)),
             models.CheckConstraint(name="schemeyear_settings_valid", condition=Q(

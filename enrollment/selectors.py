@@ -7,7 +7,16 @@ from django.shortcuts import get_object_or_404
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role, Street
 
-from .models import Category, Person, PersonStatus, Policy, PolicyChange, RosterImport, RosterRow, SchemeYear
+from .models import (
+    Person,
+    PersonStatus,
+    Policy,
+    PolicyChange,
+    RosterImport,
+    RosterRow,
+    SchemeYear,
+    default_categories,
+)
 from .rules import looks_like_id_tail
 
 
@@ -75,7 +84,7 @@ def eligible_categories(roster_year: int) -> frozenset[str]:
     from .models import SchemeYear
 
     year = SchemeYear.objects.filter(coverage_start__year=roster_year).order_by("coverage_start").first()
-    return frozenset(year.eligible_categories) if year else frozenset({Category.DEATH})
+    return frozenset(year.eligible_categories if year else default_categories())
 
 
 def roster_imports_visible_to(user) -> QuerySet[RosterImport]:

@@ -5,4 +5,3 @@ persons.py: ID numbers and roster rows; cover.py: scheme years, cover windows an
 
 from .cover import *  # noqa: F401,F403
 from .persons import *  # noqa: F401,F403
-from .persons import _EXCEL_EPOCH  # noqa: F401

@@ -11,14 +11,13 @@ from tongzhou_care.core.rules import RuleViolation
 
 PREMIUM_CEILING = Decimal("300.00")    # 保费标准不超过300元/人/年 (plan 五(二))
 SUBSIDY_FLOOR = Decimal("300.00")      # 不少于300元/天 (plan 四(一))
-DAY_CAP_CEILING = 90                   # 一年累计理赔天数不超过90天 (plan 四(一))
-DEFAULT_DAY_CAP = DAY_CAP_CEILING
+DAY_CAP_CEILING = 90                   # 一年累计理赔天数不超过90天 (plan 四(一)); also the default
 # The scheme year's defaults for claims (domain.md); each year may set its own.
 REPORT_DEADLINE_DAYS = 30              # report within 30 days of discharge (late: flagged only)
 CLAIM_TIME_LIMIT_YEARS = 2             # claim time limit after discharge
 SLA_WORKING_DAYS = {"accept": 2, "decide": 5, "pay": 10, "refusal_notice": 3}
 
-__all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DAY_CAP_CEILING", "DEFAULT_DAY_CAP", "REPORT_DEADLINE_DAYS",
+__all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DAY_CAP_CEILING", "REPORT_DEADLINE_DAYS",
            "CLAIM_TIME_LIMIT_YEARS", "SLA_WORKING_DAYS", "Cover", "add_years",
            "default_coverage_end", "check_scheme_year_money", "addition_cover_start",
            "ended_cover", "scheme_periods", "months_charged", "policy_premium", "budget_cap",
@@ -131,11 +130,21 @@ class Settlement:
     """What the government owes the insurer for a scheme year (保费结算)."""
 
     start_headcount: int            # covered from the coverage start
-    monthly_headcount: list[int]    # covered on the first day of each monthly period
+    periods: list[Cover]            # the monthly periods (scheme_periods)
+    monthly_headcount: list[int]    # covered on the first day of each period
     amounts: list[Decimal]          # per policy, in the order given
     total: Decimal                  # the sum of the per-policy amounts
     persons: int                    # persons insured at any time in the year
     cap: Decimal                    # 300 元 × persons
+
+    @property
+    def within_cap(self) -> bool:
+        return self.total <= self.cap
+
+    @property
+    def months(self) -> list[tuple[Cover, int]]:
+        """(period, headcount) for the tables of the page and the printouts."""
+        return list(zip(self.periods, self.monthly_headcount))
 
 
 def premium_settlement(*, premium: Decimal, proration: str, coverage: Cover,
@@ -149,6 +158,7 @@ def premium_settlement(*, premium: Decimal, proration: str, coverage: Cover,
     insured = [c for c in covers if c.days]
     return Settlement(
         start_headcount=sum(1 for c in insured if c.start == coverage.start),
+        periods=periods,
         monthly_headcount=[sum(1 for c in insured if c.covers(p.start)) for p in periods],
         amounts=amounts,
         total=sum(amounts, Decimal("0.00")),

@@ -165,6 +165,9 @@ def roster_import_preview(*, path: Path, file_name: str, roster_year: int, actor
     return ri
 
 
+ROSTER_UPLOAD = "upload"      # a queued roster file in its job's folder (jobs.roster_preview reads it)
+
+
 @transaction.atomic
 def roster_import_queue(*, chunks, file_name: str, roster_year: int, actor):
     """Queue the check of a large roster file as a background job and return the job. The
@@ -174,7 +177,7 @@ def roster_import_queue(*, chunks, file_name: str, roster_year: int, actor):
 
     job = job_defer(kind="roster_preview", title=f"花名册核对 {file_name}", actor=actor,
                     params={"file_name": file_name, "roster_year": roster_year})
-    with (job_folder(job) / "upload").open("wb") as out:
+    with (job_folder(job) / ROSTER_UPLOAD).open("wb") as out:
         for chunk in chunks:
             out.write(chunk)
     return job

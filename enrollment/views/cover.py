@@ -28,7 +28,6 @@ from ..exports import (
 )
 from ..forms import CertificateBatchForm, PolicyFilterForm, ReasonForm, SchemeYearForm
 from ..models import Policy, SchemeYear
-from ..rules import Cover, scheme_periods
 from ..selectors import (
     policies_visible_to,
     policy_changes,
@@ -54,7 +53,7 @@ def scheme_year_list(request):
     return render(request, "enrollment/scheme_year_list.html", {"years": years})
 
 
-def _save(request, form, scheme_year=None):
+def _save(request, form):
     try:
         saved = scheme_year_save(scheme_year=form.instance, actor=request.user,
                                  amendment_date=form.cleaned_data.get("amendment_date"),
@@ -92,7 +91,7 @@ def scheme_year_edit(request, scheme_year_id):
         raise PermissionDenied
     form = SchemeYearForm(request.POST or None, instance=scheme_year)
     if request.method == "POST" and form.is_valid():
-        response = _save(request, form, scheme_year)
+        response = _save(request, form)
         if response:
             return response
     return render(request, "enrollment/scheme_year_form.html", {"form": form, "sy": scheme_year},
@@ -195,7 +194,7 @@ def change_list(request, scheme_year_id):
 def change_list_export(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
     out = open_temp()
-    count = write_change_list(out, policy_changes(scheme_year).iterator(chunk_size=2000), full=False)
+    count = write_change_list(out, policy_changes(scheme_year).iterator(chunk_size=2000))
     access_log_record(actor=request.user, action=AccessLog.Action.EXPORT,
                       target=f"增减员清单 {scheme_year.name}", rows=count)
     return file_download(out, dated_name(f"增减员清单_{scheme_year.name}", "xlsx"), XLSX)
@@ -234,31 +233,26 @@ def _settlement(request, scheme_year_id):
     if not request.user.has_perm("enrollment.view_premium"):
         raise PermissionDenied
     settlement, lines = premium_settlement_for(scheme_year)
-    periods = scheme_periods(Cover(scheme_year.coverage_start, scheme_year.coverage_end))
-    return scheme_year, settlement, lines, periods
+    return scheme_year, settlement, lines
 
 
 @require_GET
 @login_required
 def premium_settlement(request, scheme_year_id):
-    scheme_year, settlement, lines, periods = _settlement(request, scheme_year_id)
+    scheme_year, settlement, lines = _settlement(request, scheme_year_id)
     page = Paginator(lines, 50).get_page(request.GET.get("page"))
-    return render(request, "enrollment/premium_settlement.html", {
-        "sy": scheme_year, "s": settlement, "page": page,
-        "months": list(zip(periods, settlement.monthly_headcount)),
-        "within_cap": settlement.total <= settlement.cap,
-    })
+    return render(request, "enrollment/premium_settlement.html", {"sy": scheme_year, "s": settlement, "page": page})
 
 
 @require_GET
 @login_required
 def premium_settlement_export(request, scheme_year_id, fmt):
-    scheme_year, settlement, lines, periods = _settlement(request, scheme_year_id)
+    scheme_year, settlement, lines = _settlement(request, scheme_year_id)
     out = open_temp()
     if fmt == "pdf":
-        write_premium_settlement_pdf(out, scheme_year, settlement, lines, periods=periods)
+        write_premium_settlement_pdf(out, scheme_year, settlement, lines)
     else:
-        write_premium_settlement(out, scheme_year, settlement, lines, periods=periods)
+        write_premium_settlement(out, scheme_year, settlement, lines)
     access_log_record(actor=request.user, action=AccessLog.Action.EXPORT,
                       target=f"保费结算 {scheme_year.name}", rows=len(lines))
     return file_download(out, dated_name(f"保费结算_{scheme_year.name}", fmt),

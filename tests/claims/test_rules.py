@@ -22,6 +22,7 @@ from claims.rules import (
     stay_days,
 )
 from enrollment.rules import Cover, ended_cover
+from tests.rule_checks import refusal_code
 from tongzhou_care.core.rules import RuleViolation
 
 D = date
@@ -57,14 +58,8 @@ TODAY = D(2026, 3, 20)
     ("inpatient", D(2026, 3, 10), D(2026, 3, 9), "discharge_before_admission"),
 ])
 def test_check_stay(kind, admitted, discharged, code):
-    def check():
-        check_stay(admission_type=kind, admitted=admitted, discharged=discharged, today=TODAY)
-    if code is None:
-        check()
-    else:
-        with pytest.raises(RuleViolation) as error:
-            check()
-        assert error.value.code == code
+    assert refusal_code(check_stay, admission_type=kind, admitted=admitted, discharged=discharged,
+                        today=TODAY) == code
 
 
 def test_only_inpatient_of_the_admission_types_may_be_reported():
@@ -420,10 +415,5 @@ def test_claim_time_limit(discharged, reported, passed):
     ("3000.00", TODAY + timedelta(days=1), "paid_on"),
 ])
 def test_check_payment(amount, paid_on, code):
-    args = {"decided_amount": Decimal("3000.00"), "amount": Decimal(amount), "paid_on": paid_on, "today": TODAY}
-    if code is None:
-        check_payment(**args)
-    else:
-        with pytest.raises(RuleViolation) as error:
-            check_payment(**args)
-        assert error.value.code == code
+    assert refusal_code(check_payment, decided_amount=Decimal("3000.00"), amount=Decimal(amount),
+                        paid_on=paid_on, today=TODAY) == code

@@ -107,8 +107,7 @@ def test_job_page_shows_progress_and_download(issued, year, client_for, commissi
 
 @pytest.mark.django_db
 def test_failed_job_shows_its_reason(year, client_for, commission_admin):  # noqa: F811
-    from enrollment.services import policies_issue as issue
-    issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY)   # no persons: no policies
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY)   # no persons: no policies
     client = client_for(commission_admin)
     client.post(f"/scheme-years/{year.pk}/certificates/", {"street": ""})
     Worker().run(once=True)

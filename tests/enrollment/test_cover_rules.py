@@ -17,7 +17,7 @@ from enrollment.rules import (
     premium_settlement,
     scheme_periods,
 )
-from tongzhou_care.core.rules import RuleViolation
+from tests.rule_checks import refusal_code
 
 YEAR = Cover(date(2026, 1, 1), date(2026, 12, 31))     # 365 days
 D = date
@@ -43,15 +43,8 @@ def test_default_coverage_end_is_one_year_minus_a_day(start, end):
     ("280.00", "300.00", 91, "day_cap"),      # 一年累计理赔天数不超过90天, plan 四(一)
 ])
 def test_scheme_year_money_bounds(premium, subsidy, cap, code):
-    def check():
-        check_scheme_year_money(premium=Decimal(premium), daily_subsidy=Decimal(subsidy), day_cap=cap,
-                                coverage_start=YEAR.start, coverage_end=YEAR.end)
-    if code is None:
-        check()
-    else:
-        with pytest.raises(RuleViolation) as error:
-            check()
-        assert error.value.code == code
+    assert refusal_code(check_scheme_year_money, premium=Decimal(premium), daily_subsidy=Decimal(subsidy),
+                        day_cap=cap, coverage_start=YEAR.start, coverage_end=YEAR.end) == code
 
 
 @pytest.mark.parametrize("notified, start", [
@@ -116,8 +109,6 @@ def test_budget_cap_is_300_per_person():
 
 
 def test_premium_settlement_by_day():
-    from enrollment.rules import premium_settlement
-
     covers = [YEAR, YEAR, Cover(D(2026, 3, 11), YEAR.end), Cover(YEAR.start, D(2026, 5, 20)),
               Cover(D(2026, 6, 1), D(2026, 5, 31))]      # added, then died before cover began
     result = premium_settlement(premium=Decimal("280.00"), proration="day", coverage=YEAR,
@@ -140,15 +131,8 @@ def test_premium_settlement_by_day():
     (D(2026, 1, 1), D(2026, 1, 1), "coverage"),
 ])
 def test_coverage_is_at_most_one_year(start, end, code):
-    def check():
-        check_scheme_year_money(premium=Decimal("280"), daily_subsidy=Decimal("300"), day_cap=90,
-                                coverage_start=start, coverage_end=end)
-    if code is None:
-        check()
-    else:
-        with pytest.raises(RuleViolation) as error:
-            check()
-        assert error.value.code == code
+    assert refusal_code(check_scheme_year_money, premium=Decimal("280"), daily_subsidy=Decimal("300"), day_cap=90,
+                        coverage_start=start, coverage_end=end) == code
 
 
 def test_a_shorter_contract_has_only_its_months():

@@ -1,31 +1,31 @@
 """保费结算 and 承保清单: the amounts the finance bureau checks and the list the insurer gets."""
 
 import io
-from datetime import timedelta
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
 
-from enrollment.models import Policy
-from enrollment.services import policies_issue
-from tests.enrollment.test_cover import TODAY, pdf_text
+from enrollment.models import Person, PersonStatus, Policy
+from enrollment.services import person_update, policies_issue
+from tests.enrollment.test_cover import pdf_text
 from tests.factories import PersonFactory, SchemeYearFactory, make_user
 from tongzhou_care.core.models import AccessLog, Insurer, Role
 
 
 @pytest.fixture
 def year(db, commission_admin, street_a):
-    """2026-style year by day: 3 persons from the start, one added, one died."""
-    year = SchemeYearFactory(name="结算年度", coverage_start=TODAY - timedelta(days=100),
-                             coverage_end=TODAY - timedelta(days=100) + timedelta(days=364),
+    """2026 at 280 元 by day: 3 persons from 1 January, one died on 20 May (covered 140 days),
+    one added when the insurer was told on 11 April (covered from 12 April: 264 days)."""
+    year = SchemeYearFactory(name="结算年度", coverage_start=date(2026, 1, 1), coverage_end=date(2026, 12, 31),
                              premium_per_person=Decimal("280.00"))
     people = PersonFactory.create_batch(3, street=street_a)
-    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY)
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=date(2026, 1, 1))
     PersonFactory(street=street_a, name="年中增员")
-    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=TODAY)
-    Policy.objects.filter(person=people[0]).update(cover_end=year.coverage_start + timedelta(days=139),
-                                                   end_reason="death")
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=date(2026, 4, 11))
+    person_update(person_id=people[0].pk, version=people[0].version, actor=commission_admin,
+                  changes={"status": PersonStatus.DECEASED, "status_date": date(2026, 5, 20)})
     return year
 
 
@@ -36,10 +36,8 @@ def _content(response):
 @pytest.mark.django_db
 def test_settlement_page_by_day(year, client_for, finance):
     body = client_for(finance).get(f"/scheme-years/{year.pk}/premium/").content.decode()
-    # 280 × 2 full years + 280 × 140/365 (died) + 280 × 264/365 (added the day after today)
-    added_days = (year.coverage_end - TODAY).days
-    expected = Decimal("560.00") + Decimal("107.40") + (Decimal("280") * added_days / 365).quantize(Decimal("0.01"))
-    assert f'data-testid="premium-total">{expected:,.2f}<' in body
+    # 280 × 2 full years + 280 × 140/365 (died: 107.40) + 280 × 264/365 (added: 202.52)
+    assert 'data-testid="premium-total">869.92<' in body
     assert 'data-testid="start-headcount">3<' in body
     assert "年中增员" in body and "未超上限" in body
     assert "1,200.00" in body                                     # cap: 4 persons × 300
@@ -54,9 +52,9 @@ def test_settlement_excel_and_pdf(year, client_for, finance):
     assert summary["年初参保人数"] == 3 and summary["全年参保人数"] == 4
     lines = list(workbook["增减员明细"].iter_rows(min_row=2, values_only=True))
     assert {line[0] for line in lines} == {"增员", "减员"}
-    total = Decimal(str(summary["应付保费合计（元）"]))
+    assert Decimal(str(summary["应付保费合计（元）"])) == Decimal("869.92")
     text = pdf_text(_content(client.get(f"/scheme-years/{year.pk}/premium.pdf")))
-    assert "保费结算单" in text and f"{total:,.2f}" in text and "人民币" in text
+    assert "保费结算单" in text and "869.92" in text and "人民币捌佰陆拾玖元玖角贰分" in text
     assert AccessLog.objects.filter(user=finance, action="export").count() == 2
 
 
@@ -70,18 +68,17 @@ def test_finance_reads_but_never_writes(year, client_for, finance):
 
 @pytest.mark.parametrize("proration, expected", [
     ("start", Decimal("840.00")),    # 3 at the start × 280; the addition costs nothing more
-    ("month", None),
+    # 2 × 280 + 280 × 5/12 (covered on 1 January … 1 May: 116.67) + 280 × 8/12 (from 1 May: 186.67)
+    ("month", Decimal("863.34")),
 ])
 @pytest.mark.django_db
-def test_settlement_follows_the_contract_rule(year, client_for, commission_staff, proration, expected):
+def test_settlement_follows_the_contract_rule(year, proration, expected):
+    from enrollment.selectors import premium_settlement_for
+
     year.proration = proration
     year.save()
-    from enrollment.selectors import premium_settlement_for
     settlement, _ = premium_settlement_for(year)
-    if expected is not None:
-        assert settlement.total == expected
-    else:
-        assert settlement.total == sum(settlement.amounts) and settlement.total % Decimal("0.01") == 0
+    assert settlement.total == expected
 
 
 @pytest.mark.django_db
@@ -124,10 +121,10 @@ def test_officers_have_no_scheme_year_pages_but_see_cover_on_the_person(year, cl
 
 
 @pytest.mark.django_db
-def test_a_person_added_and_removed_in_one_year_is_listed_as_both(year, client_for, finance):
-    added = Policy.objects.get(person__name="年中增员")
-    added.cover_end, added.end_reason = year.coverage_end - timedelta(days=10), "removal"
-    added.save()
+def test_a_person_added_and_removed_in_one_year_is_listed_as_both(year, client_for, finance, commission_admin):
+    added = Person.objects.get(name="年中增员")
+    person_update(person_id=added.pk, version=added.version, actor=commission_admin,
+                  changes={"status": PersonStatus.REMOVED, "status_date": date(2026, 12, 21), "removal_reason": "迁出"})
     workbook = openpyxl.load_workbook(io.BytesIO(_content(client_for(finance).get(
         f"/scheme-years/{year.pk}/premium.xlsx"))))
     kinds = {line[2]: line[0] for line in workbook["增减员明细"].iter_rows(min_row=2, values_only=True)}
