@@ -160,10 +160,6 @@ class Claim(models.Model):
     def __str__(self):
         return self.number
 
-    @property
-    def still_in_hospital(self) -> bool:
-        return self.discharged_on is None
-
 
 @track()
 class ClaimPortion(models.Model):

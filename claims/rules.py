@@ -7,16 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Callable, Iterable
 
-from enrollment.rules import CLAIM_TIME_LIMIT_YEARS, REPORT_DEADLINE_DAYS, SLA_WORKING_DAYS, Cover, add_years
+from enrollment.rules import Cover, add_years
 from tongzhou_care.core.money import to_yuan
 from tongzhou_care.core.rules import RuleViolation
-
-__all__ = ["ADMISSION_TYPES", "COUNTING_RULES", "YEAR_CROSSING_RULES", "check_stay", "stay_days",
-           "PolicyTerms", "Portion", "Calculation", "calculate_benefit", "DOCUMENT_KINDS",
-           "required_documents", "missing_documents", "SLA_STEPS", "SLA_WORKING_DAYS",
-           "add_working_days", "REPORT_DEADLINE_DAYS",
-           "CLAIM_TIME_LIMIT_YEARS", "report_is_late", "claim_time_limit_passed",
-           "REFUSAL_CODES"]
 
 # --- A. Stays -------------------------------------------------------------------------------
 
@@ -76,6 +69,11 @@ class PolicyTerms:
     days_used: int            # paid days already consumed this scheme year on this policy
     counting: str             # "exclusive" | "inclusive" (the scheme year's setting)
     year_crossing: str        # "split" | "admission"
+
+
+def days_left(*, day_cap: int, days_used: int) -> int:
+    """Paid days still available on a policy this scheme year (never negative)."""
+    return max(day_cap - days_used, 0)
 
 
 @dataclass(frozen=True)
@@ -203,7 +201,7 @@ def calculate_benefit(*, admitted: date, discharged: date | None, terms: list[Po
         covered = [d for d in mine if t.cover.covers(d) or (extends and d > t.cover.end and carried(d))]
         covered_set = set(covered)
         outside = [d for d in mine if d not in covered_set]
-        remaining = max(t.day_cap - t.days_used, 0)
+        remaining = days_left(day_cap=t.day_cap, days_used=t.days_used)
         payable = min(len(covered), remaining)
         amount = to_yuan(payable * t.daily_subsidy)
         trace.append(f"{t.scheme_year}（保单 {t.policy_number}）：{_runs(mine)} 计 {len(mine)} 天")
@@ -328,8 +326,8 @@ def check_payment(*, decided_amount: Decimal, amount: Decimal, paid_on: date, to
     """A payment must be the decided amount to the fen and not dated in the future; raises
     RuleViolation (the same rule for one payment and for the insurer's file)."""
     try:
-        exact = amount.is_finite() and amount == amount.quantize(Decimal("0.01"))
-    except ArithmeticError:          # 1E+30: too many digits to quantize
+        exact = amount.is_finite() and amount == to_yuan(amount)
+    except ArithmeticError:          # 1E+30: too many digits to round to the fen
         exact = False
     if not exact:
         raise RuleViolation("amount", f"支付金额“{amount}”不是精确到分的金额")
@@ -337,3 +335,17 @@ def check_payment(*, decided_amount: Decimal, amount: Decimal, paid_on: date, to
         raise RuleViolation("amount", f"支付金额 {amount:,.2f} 元与核定金额 {decided_amount:,.2f} 元不符")
     if paid_on > today:
         raise RuleViolation("paid_on", "支付日期不能晚于今天")
+
+
+# --- I. Reasons -----------------------------------------------------------------------------
+
+REASON_MIN_LENGTH = 4
+
+
+def check_reason(text: str, *, code: str, what: str) -> str:
+    """A refusal explanation or an appeal reason, trimmed; raises RuleViolation when it says
+    too little to be written into a notice."""
+    text = text.strip()
+    if len(text) < REASON_MIN_LENGTH:
+        raise RuleViolation(code, f"请写明{what}（至少{REASON_MIN_LENGTH}个字）。")
+    return text

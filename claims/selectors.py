@@ -4,7 +4,7 @@ from the working-day calendar."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 
@@ -36,8 +36,8 @@ def claim_for_user_or_404(user, claim_id) -> Claim:
     return get_object_or_404(claims_visible_to(user), pk=claim_id)
 
 
-def claim_search(user, *, text: str = "", status: str = "", street_id=None, since=None, until=None,
-                 overdue_only: bool = False, today: date | None = None) -> QuerySet[Claim]:
+def claim_search(user, *, text: str = "", status: str = "", street_id=None, since=None,
+                 until=None) -> QuerySet[Claim]:
     """Claims the user may see, by claim number, the person's name or the last 4 characters of
     the ID number, state, street and report dates; newest first."""
     qs = claims_visible_to(user)
@@ -138,6 +138,17 @@ def claim_list_page_source(user, *, text="", status="", street_id=None, since=No
 
 # --- The decision as it stands --------------------------------------------------------------
 
+def payment_batch_for_user_or_404(user, batch_id: str):
+    """A payment file the user checked (batches are their uploader's), or 404."""
+    from django.http import Http404
+
+    from .models import PaymentBatch
+
+    if not str(batch_id).isdigit():
+        raise Http404
+    return get_object_or_404(PaymentBatch.objects.filter(uploaded_by=user), pk=batch_id)
+
+
 def person_end_dates(person) -> dict:
     """The benefit engine's death_date and removal_date for the person (None unless they died
     or were removed from the roster)."""
@@ -168,17 +179,23 @@ def decision_preview(claim):
     from enrollment.models import Policy
     from tongzhou_care.core.rules import RuleViolation
 
-    from .rules import calculate_benefit
-
     if claim.status != ClaimStatus.ACCEPTED or claim.discharged_on is None:
         return None
     policies = Policy.objects.filter(person_id=claim.person_id).select_related("scheme_year").order_by("pk")
     try:
-        return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                 terms=policy_terms(policies), **person_end_dates(claim.person),
-                                 charged_elsewhere=days_charged_elsewhere(claim))
+        return benefit_for(claim, policies)
     except RuleViolation:
         return None
+
+
+def benefit_for(claim, policies):
+    """The benefit engine's calculation for the claim's stay over the person's policies (fetched
+    with their scheme years; locked by the caller when deciding). Raises RuleViolation."""
+    from .rules import calculate_benefit
+
+    return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
+                             terms=policy_terms(policies), **person_end_dates(claim.person),
+                             charged_elsewhere=days_charged_elsewhere(claim))
 
 
 def days_charged_elsewhere(claim) -> frozenset[date]:
@@ -206,5 +223,7 @@ def person_cover_summary(user, person) -> list[dict]:
     paid days left in each, shown while reporting."""
     from enrollment.selectors import policies_visible_to
 
-    return [{"policy": p, "left": max(p.day_cap - p.days_used, 0)}
+    from .rules import days_left
+
+    return [{"policy": p, "left": days_left(day_cap=p.day_cap, days_used=p.days_used)}
             for p in policies_visible_to(user).filter(person=person).order_by("-cover_start")]

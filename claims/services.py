@@ -26,15 +26,15 @@ from tongzhou_care.core.workdays import is_workday
 from .rules import (
     REFUSAL_CODES,
     add_working_days,
-    calculate_benefit,
     check_payment,
+    check_reason,
     check_stay,
     claim_time_limit_passed,
     missing_documents,
     report_is_late,
     required_documents,
 )
-from .selectors import days_charged_elsewhere, person_end_dates, policy_terms
+from .selectors import benefit_for
 from .workflow import check_transition
 
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
@@ -275,9 +275,7 @@ def claim_decide(*, claim_id: int, actor: User) -> Claim:
     check_transition("decide", claim.status)
     if claim.discharged_on is None:
         raise RuleViolation("still_in_hospital", "被保险人仍在住院，出院后才能核定。请先录入出院日期。")
-    calculation = calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                                    terms=policy_terms(policies), **person_end_dates(claim.person),
-                                    charged_elsewhere=days_charged_elsewhere(claim))
+    calculation = benefit_for(claim, policies)
     if calculation.days_payable == 0:
         raise RuleViolation("nothing_payable", "按计算没有可给付的天数（" + "；".join(calculation.trace[-2:])
                             + "）。请以相应原因拒赔。")
@@ -306,14 +304,13 @@ def claim_refuse(*, claim_id: int, code: str, explanation: str, actor: User) -> 
     within the scheme year's working days. Raises RuleViolation."""
     if code not in REFUSAL_CODES:
         raise RuleViolation("refusal_code", "请选择拒赔原因。")
-    if len(explanation.strip()) < 4:
-        raise RuleViolation("explanation", "请写明拒赔的具体理由（至少4个字），这将写入拒赔通知书。")
+    explanation = check_reason(explanation, code="explanation", what="拒赔的具体理由，这将写入拒赔通知书")
     claim = _lock_claim(claim_id)
     action = "uphold" if claim.status == ClaimStatus.APPEALED else "refuse"
     with audit_context(actor, f"claim_{action}"):
         return _move(claim, action, actor, refused_at=timezone.now(), refusal_code=code,
-                     refusal_explanation=explanation.strip(), refusal_notice_sent_at=None,
-                     note=f"{REFUSAL_CODES[code]}：{explanation.strip()}")
+                     refusal_explanation=explanation, refusal_notice_sent_at=None,
+                     note=f"{REFUSAL_CODES[code]}：{explanation}")
 
 
 @transaction.atomic
@@ -343,12 +340,11 @@ def claim_withdraw(*, claim_id: int, reason: str, actor: User) -> Claim:
 @transaction.atomic
 def claim_appeal(*, claim_id: int, reason: str, actor: User) -> Claim:
     """Ask once for a review of a refusal (复核)."""
-    if len(reason.strip()) < 4:
-        raise RuleViolation("reason", "请写明申请复核的理由（至少4个字）。")
+    reason = check_reason(reason, code="reason", what="申请复核的理由")
     claim = _lock_claim(claim_id)
     with audit_context(actor, "claim_appeal"):
-        return _move(claim, "appeal", actor, appealed_at=timezone.now(), appeal_reason=reason.strip(),
-                     appeal_count=claim.appeal_count + 1, note=reason.strip())
+        return _move(claim, "appeal", actor, appealed_at=timezone.now(), appeal_reason=reason,
+                     appeal_count=claim.appeal_count + 1, note=reason)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +18,7 @@ from enrollment.rules import parse_id_number
 from enrollment.selectors import person_for_user_or_404, person_search, persons_visible_to
 from tongzhou_care.core.access import streets_of
 from tongzhou_care.core.downloads import PDF, XLSX, dated_name, file_download
-from tongzhou_care.core.models import AccessLog, Street
+from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.uploads import request_too_large, upload_on_disk
@@ -36,7 +36,7 @@ from .forms import (
     ReasonForm,
     RefuseForm,
 )
-from .models import ClaimStatus, PaymentBatch
+from .models import ClaimStatus
 from .rules import DOCUMENT_KINDS, REFUSAL_CODES
 from .selectors import (
     claim_deadline,
@@ -46,6 +46,7 @@ from .selectors import (
     current_claim_settings,
     decision_preview,
     overdue_claims,
+    payment_batch_for_user_or_404,
     person_cover_summary,
 )
 from .workflow import allowed_actions
@@ -93,7 +94,7 @@ def claim_export(request):
                              .iterator(chunk_size=2000))
     described = "，".join(f"{label}：{value}" for label, value in (
         ("查询", filters["text"]), ("状态", ClaimStatus(filters["status"]).label if filters["status"] else ""),
-        ("街道/乡镇", Street.objects.filter(pk=filters["street_id"]).first() if filters["street_id"] else ""),
+        ("街道/乡镇", streets_of(request.user).filter(pk=filters["street_id"]).first() if filters["street_id"] else ""),
         ("报案日期自", filters["since"] or ""), ("报案日期至", filters["until"] or "")) if value) or "全部"
     access_log_record(actor=request.user, action=AccessLog.Action.EXPORT, target="理赔清单", detail=described,
                       rows=count)
@@ -285,12 +286,9 @@ def document_download(request, claim_id, document_id):
         raise Http404
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,
                       target=f"理赔材料 {claim.number} {document.get_kind_display()}")
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
-                            as_attachment=False, filename=f"{claim.number}_{document.get_kind_display()}"
-                            + {"image/jpeg": ".jpg", "image/png": ".png"}.get(document.content_type, ".pdf"))
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    extension = {"image/jpeg": ".jpg", "image/png": ".png"}.get(document.content_type, ".pdf")
+    return file_download(document.file.open("rb"), f"{claim.number}_{document.get_kind_display()}{extension}",
+                         document.content_type, as_attachment=False)
 
 
 PRINTOUTS = {"notice": "一次性告知书", "application": "理赔申请书", "decision": "核定通知书", "refusal": "拒赔通知书"}
@@ -369,11 +367,7 @@ def _payment_import_page(request, form, batch, status=200):
 
 def _payment_batch_confirm(request):
     """Apply a batch the same user checked; a second confirmation records nothing more."""
-    batch_id = request.POST.get("batch", "").strip()
-    batch = (PaymentBatch.objects.filter(pk=batch_id, uploaded_by=request.user).first()
-             if batch_id.isdigit() else None)
-    if batch is None:
-        raise Http404
+    batch = payment_batch_for_user_or_404(request.user, request.POST.get("batch", "").strip())
     try:
         batch = services.payment_batch_apply(batch_id=batch.pk, actor=request.user)
     except RuleViolation as violation:

@@ -14,6 +14,7 @@ from claims.rules import (
     add_working_days,
     calculate_benefit,
     check_payment,
+    check_reason,
     check_stay,
     claim_time_limit_passed,
     missing_documents,
@@ -233,20 +234,20 @@ def test_trace_of_a_partly_used_allowance():
 
 # Cover ends ON the date of death (domain.md "Policies"): the death day is charged whenever the
 # counting rule would charge it, days after it never are; the heirs are paid the rest.
-@pytest.mark.parametrize("discharged, died, counting, claimed, last_day", [
-    (D(2026, 3, 6), D(2026, 3, 6), "exclusive", 5, D(2026, 3, 5)),     # died on the discharge day
-    (D(2026, 3, 6), D(2026, 3, 6), "inclusive", 6, D(2026, 3, 6)),
-    (D(2026, 3, 20), D(2026, 3, 10), "exclusive", 10, D(2026, 3, 10)),  # the death day counts
-    (D(2026, 3, 20), D(2026, 3, 10), "inclusive", 10, D(2026, 3, 10)),
-    (D(2026, 3, 20), D(2026, 3, 1), "exclusive", 1, D(2026, 3, 1)),     # died on admission day
+@pytest.mark.parametrize("discharged, died, counting, claimed, last_day, amount", [
+    (D(2026, 3, 6), D(2026, 3, 6), "exclusive", 5, D(2026, 3, 5), "1500.00"),     # died on the discharge day
+    (D(2026, 3, 6), D(2026, 3, 6), "inclusive", 6, D(2026, 3, 6), "1800.00"),
+    (D(2026, 3, 20), D(2026, 3, 10), "exclusive", 10, D(2026, 3, 10), "3000.00"),  # the death day counts
+    (D(2026, 3, 20), D(2026, 3, 10), "inclusive", 10, D(2026, 3, 10), "3000.00"),
+    (D(2026, 3, 20), D(2026, 3, 1), "exclusive", 1, D(2026, 3, 1), "300.00"),      # died on admission day
 ])
-def test_death_in_hospital(discharged, died, counting, claimed, last_day):
+def test_death_in_hospital(discharged, died, counting, claimed, last_day, amount):
     terms = [policy(cover=ended_cover(year(2026), last_day=died), counting=counting)]
     result = calculate_benefit(admitted=D(2026, 3, 1), discharged=discharged, terms=terms,
                                death_date=died)
     (portion,) = result.portions
     assert (result.days_claimed, portion.days_covered, portion.last_day) == (claimed, claimed, last_day)
-    assert result.amount == Decimal(300 * claimed)
+    assert result.amount == Decimal(amount)
 
 
 def test_death_line_in_the_trace():
@@ -417,3 +418,16 @@ def test_claim_time_limit(discharged, reported, passed):
 def test_check_payment(amount, paid_on, code):
     assert refusal_code(check_payment, decided_amount=Decimal("3000.00"), amount=Decimal(amount),
                         paid_on=paid_on, today=TODAY) == code
+
+
+
+@pytest.mark.parametrize("text, result", [
+    ("住院期间不在保障期间内", "住院期间不在保障期间内"),
+    ("  材料不全  ", "材料不全"),                  # four characters, trimmed
+    ("不符", None), ("   ", None),               # too little to write into a notice
+])
+def test_check_reason(text, result):
+    if result is None:
+        assert refusal_code(check_reason, text=text, code="explanation", what="理由") == "explanation"
+    else:
+        assert check_reason(text, code="explanation", what="理由") == result

@@ -219,6 +219,7 @@ def test_nothing_payable_must_be_refused(insured, officer_a, insurer_user):
     services.claim_refuse(claim_id=claim.pk, code="allowance_exhausted", explanation="本年度90天已用完", actor=insurer_user)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.REFUSED and claim.refusal_notice_sent_at is None
+    assert claim.due_step == "refusal_notice" and claim.due_on is not None       # the notice is now due
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@
 documents, printouts, payments from the insurer's file, overdue lists, tallies."""
 
 import io
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import openpyxl

@@ -12,9 +12,11 @@ def dated_name(stem: str, extension: str, today=None) -> str:
     return f"{stem}_{(today or timezone.localdate()):%Y-%m-%d}.{extension}"
 
 
-def file_download(file, filename: str, content_type: str) -> FileResponse:
-    """Stream an open file (positioned anywhere) as an attachment; it is closed afterwards."""
+def file_download(file, filename: str, content_type: str, *, as_attachment: bool = True) -> FileResponse:
+    """Stream an open file (positioned anywhere) as an attachment, or shown in the browser with
+    `as_attachment=False`; never cached, never content-sniffed; the file is closed afterwards."""
     file.seek(0)
-    response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+    response = FileResponse(file, as_attachment=as_attachment, filename=filename, content_type=content_type)
     response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
