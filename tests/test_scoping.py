@@ -193,14 +193,21 @@ def test_object_urls_of_another_insurer_answer_404(client_for, street_a):
         ours = plant_under_insurer(kwargs, street_a, company_a)
         their_url = url_for(regex, {k: v.pk for k, v in theirs.items()})
         secrets = [s for planted in theirs.values() for s in planted.secrets]
+        statuses = set()
         for method in ("get", "post"):
             response = getattr(client, method)(their_url)
             # 403: a permission the role lacks is refused before any lookup; no data either way.
             assert response.status_code in (403, 404, 405), f"{method.upper()} {name} {their_url}"
             assert_no_leak(body_text(response), secrets, f"{method.upper()} {name}")
+            statuses.add(response.status_code)
         if set(kwargs) <= INSURER_OWNS:
-            # Control: company A's own object behind the same URL is reachable.
+            # Company B's object is refused by the scoped lookup, and company A's own object
+            # behind the same URL is reached: the 404 above comes from scoping.
             our_url = url_for(regex, {k: v.pk for k, v in ours.items()})
-            assert client.get(our_url).status_code in (200, 302, 403, 405), f"GET {name} {our_url}"
-            crawled += 1
+            our_statuses = {client.get(our_url).status_code, client.post(our_url).status_code}
+            if our_statuses & {200, 302, 400}:          # 400: reached, the empty form refused
+                assert 404 in statuses, f"{name}: company B's object was not refused by the scoped lookup"
+                crawled += 1
+            else:
+                assert our_statuses <= {403, 405}, f"{name} {our_url}: {our_statuses}"
     assert crawled >= 5
