@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -52,16 +51,18 @@ def phase_setup(n: int) -> dict:
     from datetime import date
     from decimal import Decimal
 
-    from enrollment.models import Person, Policy, SchemeYear
+    from enrollment.models import Person, SchemeYear
     from enrollment.services import policies_issue, scheme_year_save
     from tongzhou_care.core.models import Insurer
+    from tongzhou_care.core.services import insurer_save
 
     if Person.objects.count() < n:
         raise SystemExit(f"run `scripts/bench roster_import --rows {n} --only import` first "
                          f"(the bench database has {Person.objects.count()} persons)")
     year = SchemeYear.objects.filter(name="基准年度").first()
     if year is None:
-        insurer, _ = Insurer.objects.get_or_create(name="基准保险公司", defaults={"hotline": "95500"})
+        insurer = (Insurer.objects.filter(name="基准保险公司").first()
+                   or insurer_save(insurer=Insurer(name="基准保险公司", hotline="95500"), actor=admin()))
         year = scheme_year_save(actor=admin(), scheme_year=SchemeYear(
             name="基准年度", insurer=insurer, contract_number="BENCH-1", tender_date=date(2029, 11, 1),
             coverage_start=date(2030, 1, 1), coverage_end=date(2030, 12, 31),
@@ -71,11 +72,13 @@ def phase_setup(n: int) -> dict:
     return {"seconds": time.perf_counter() - start, "policies": year.policies.count(), "created": created}
 
 
-def _policies(limit: int | None):
-    from enrollment.models import Policy
-    qs = (Policy.objects.filter(scheme_year__name="基准年度").select_related("person__street", "scheme_year__insurer")
-          .order_by("person__street__code", "number"))
-    return list(qs[:limit] if limit else qs)
+def _policies(limit: int):
+    """The first policies the batch would print (the same selector, the same order)."""
+    from enrollment.models import SchemeYear
+    from enrollment.selectors import certificate_policies
+
+    year = SchemeYear.objects.get(name="基准年度")
+    return list(certificate_policies(admin(), year).select_related("person__street", "scheme_year__insurer")[:limit])
 
 
 def phase_limit(pages: int) -> dict:
@@ -93,14 +96,12 @@ def phase_limit(pages: int) -> dict:
 
 def phase_batch(n: int) -> dict:
     from enrollment.models import SchemeYear
-    from tongzhou_care.core.jobs import Worker, job_defer
+    from tongzhou_care.core.jobs import Worker, job_defer, job_fail
     from tongzhou_care.core.models import BackgroundJob
 
     # Jobs an interrupted earlier run left behind would be taken over first and timed too.
-    leftovers = BackgroundJob.objects.exclude(status__in=["done", "failed"])
-    for job in leftovers:
-        shutil.rmtree(Path(os.environ["MEDIA_ROOT"]) / "jobs" / str(job.pk), ignore_errors=True)
-    leftovers.update(status="failed", message="基准测试中断后清理")
+    for job in BackgroundJob.objects.exclude(status__in=["done", "failed"]):
+        job_fail(job, "基准测试中断后清理")
     year = SchemeYear.objects.get(name="基准年度")
     job = job_defer(kind="certificate_batch", title="基准", actor=admin(),
                     params={"scheme_year_id": year.pk, "street_id": None})

@@ -296,7 +296,12 @@ def report_is_late(*, discharged: date | None, reported_on: date, deadline_days:
     # Lateness is only flagged, never a reason to refuse; a stay still running cannot be late.
     if discharged is None:
         return False
-    return reported_on > discharged + timedelta(days=deadline_days)
+    return discharged < earliest_timely_discharge(reported_on=reported_on, deadline_days=deadline_days)
+
+
+def earliest_timely_discharge(*, reported_on: date, deadline_days: int) -> date:
+    """A stay discharged before this day is reported late today (the report form warns with it)."""
+    return reported_on - timedelta(days=deadline_days)
 
 
 def claim_time_limit_passed(*, discharged: date | None, reported_on: date, years: int) -> bool:

@@ -37,7 +37,7 @@ from .forms import (
     RefuseForm,
 )
 from .models import ClaimStatus
-from .rules import DOCUMENT_KINDS, REFUSAL_CODES
+from .rules import DOCUMENT_KINDS, REFUSAL_CODES, earliest_timely_discharge
 from .selectors import (
     claim_deadline,
     claim_for_user_or_404,
@@ -145,9 +145,12 @@ def claim_report(request, person_id):
             messages.success(request, f"已报案，理赔编号 {claim.number}。请上传材料；"
                              + ("本次报案已超过出院后报案期限，仍可受理。" if claim.late_report else ""))
             return redirect("claims:claim_detail", claim_id=claim.pk)
+    today = timezone.localdate()
+    deadline_days = current_claim_settings(today).report_deadline_days
     return render(request, "claims/report_form.html", {
         "person": person, "form": form, "covers": person_cover_summary(request.user, person),
-        "report_deadline_days": current_claim_settings(timezone.localdate()).report_deadline_days,
+        "report_deadline_days": deadline_days,
+        "late_before": earliest_timely_discharge(reported_on=today, deadline_days=deadline_days),
     }, status=400 if form.errors else 200)
 
 

@@ -73,7 +73,7 @@ def _job(street: Street) -> Planted:
     return Planted(job.pk, (job.title,), officer_sees_own=False)
 
 
-def _claim(street: Street, planted: dict | None = None) -> Planted:
+def _claim(street: Street) -> Planted:
     from datetime import date
 
     from claims.models import Claim

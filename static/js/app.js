@@ -19,15 +19,15 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// The report form warns at once when the discharge lies beyond the report deadline.
+// The report form warns at once when the discharge lies beyond the report deadline: the server
+// sends the first discharge day that is still on time (claims.rules), ISO dates compare as text.
 document.addEventListener("input", (event) => {
-  const form = event.target.closest("form[data-report-deadline]");
+  const form = event.target.closest("form[data-late-before]");
   if (!form) return;
   const warning = document.getElementById("late-warning");
   const discharged = form.querySelector("[name=discharged_on]").value;
   const inHospital = form.querySelector("[name=still_in_hospital]").checked;
   if (!warning) return;
   if (!discharged || inHospital) { warning.classList.add("d-none"); return; }
-  const days = (Date.now() - new Date(discharged).getTime()) / 86400000;
-  warning.classList.toggle("d-none", days <= Number(form.dataset.reportDeadline) + 1);
+  warning.classList.toggle("d-none", discharged >= form.dataset.lateBefore);
 });

@@ -17,6 +17,7 @@ from claims.rules import (
     check_reason,
     check_stay,
     claim_time_limit_passed,
+    earliest_timely_discharge,
     missing_documents,
     report_is_late,
     required_documents,
@@ -390,6 +391,11 @@ def test_add_working_days_with_the_official_calendar():
 ])
 def test_report_is_late(discharged, reported, late):
     assert report_is_late(discharged=discharged, reported_on=reported, deadline_days=30) is late
+
+
+def test_the_report_forms_warning_has_the_same_boundary():
+    # Reported on 9 April, a discharge on 10 March is on time (above), on 9 March late.
+    assert earliest_timely_discharge(reported_on=D(2026, 4, 9), deadline_days=30) == D(2026, 3, 10)
 
 
 @pytest.mark.parametrize("discharged, reported, passed", [

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from tests.factories import make_user
-from tests.scoping import ID_KWARGS, plant
+from tests.scoping import plant
 from tests.test_scoping import app_patterns, url_for
 from tongzhou_care.core.models import Role, User
 from tongzhou_care.core.roles import ROLE_PERMISSIONS, group_name, sync_roles

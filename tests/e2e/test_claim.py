@@ -37,6 +37,11 @@ def test_report_decide_pay(page, screenshot, tmp_path, browser, live_server):
     expect(page.get_by_test_id("days-left")).to_have_text("90")
     page.get_by_label("医院").fill("北京潞河医院")
     page.get_by_label("入院日期（病房）").fill(admitted.isoformat())
+    # The form warns at once for a discharge beyond the 30-day report deadline, not for this one.
+    page.get_by_label("出院日期").fill((today - timedelta(days=31)).isoformat())
+    expect(page.locator("#late-warning")).to_be_visible()
+    page.get_by_label("出院日期").fill((today - timedelta(days=30)).isoformat())
+    expect(page.locator("#late-warning")).to_be_hidden()
     page.get_by_label("出院日期").fill(discharged.isoformat())
     page.get_by_label("诊断").fill("肺炎")
     page.locator("#id_reporter_name").fill("李专管")

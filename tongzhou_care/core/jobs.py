@@ -110,7 +110,7 @@ def claim_next_job(worker: str) -> BackgroundJob | None:
             logger.warning("job %s: worker %s lost, taken over by %s", job.pk, job.worker, worker)
             _remove_temporary_files(job)
             if job.attempts >= MAX_ATTEMPTS:
-                _fail(job, f"任务执行了 {job.attempts} 次都中断了，已停止重试（任务编号 {job.pk}），请联系系统管理员。")
+                job_fail(job, f"任务执行了 {job.attempts} 次都中断了，已停止重试（任务编号 {job.pk}），请联系系统管理员。")
                 return claim_next_job(worker)
         job.status, job.worker, job.attempts = BackgroundJob.Status.RUNNING, worker, job.attempts + 1
         job.started_at = job.started_at or now
@@ -122,32 +122,32 @@ def claim_next_job(worker: str) -> BackgroundJob | None:
 def run_job(job: BackgroundJob, worker: str) -> None:
     """Run a claimed job to its end: done with its result file, or failed with a reason."""
     progress = Progress(job, worker)
-    try:
-        with audit_context(job.created_by, f"job:{job.kind}", job=job.pk):
+    # The job's own end is recorded in the same audit context as its work: its creator's.
+    with audit_context(job.created_by, f"job:{job.kind}", job=job.pk):
+        try:
             result = RUNNERS[job.kind](job, progress)
-    except JobLost:
-        logger.warning("job %s: lease lost by %s, stopping", job.pk, worker)
-        return
-    except RuleViolation as violation:
-        _fail(job, violation.message, worker=worker)
-    except Exception:  # noqa: BLE001 - a job must end as failed, with the detail in the log
-        logger.error("job %s failed:\n%s", job.pk, traceback.format_exc())
-        _fail(job, f"处理时出现内部错误（任务编号 {job.pk}），已记录，请联系系统管理员。", worker=worker)
-    else:
-        if isinstance(result, str):
-            _finish(job, worker, status=BackgroundJob.Status.DONE, result_url=result)
+        except JobLost:
+            logger.warning("job %s: lease lost by %s, stopping", job.pk, worker)
             return
-        path, name = result
-        _finish(job, worker, status=BackgroundJob.Status.DONE,
-                result_file=str(path.relative_to(settings.MEDIA_ROOT)), result_name=name)
+        except RuleViolation as violation:
+            job_fail(job, violation.message, worker=worker)
+        except Exception:  # noqa: BLE001 - a job must end as failed, with the detail in the log
+            logger.error("job %s failed:\n%s", job.pk, traceback.format_exc())
+            job_fail(job, f"处理时出现内部错误（任务编号 {job.pk}），已记录，请联系系统管理员。", worker=worker)
+        else:
+            if isinstance(result, str):
+                _finish(job, worker, result_url=result)
+            else:
+                path, name = result
+                _finish(job, worker, result_file=str(path.relative_to(settings.MEDIA_ROOT)), result_name=name)
 
 
-def _finish(job: BackgroundJob, worker: str, **fields) -> None:
+def _finish(job: BackgroundJob, worker: str, **result) -> None:
     BackgroundJob.objects.filter(pk=job.pk, worker=worker).update(
-        finished_at=timezone.now(), heartbeat_at=timezone.now(), **fields)
+        status=BackgroundJob.Status.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now(), **result)
 
 
-def _fail(job: BackgroundJob, message: str, *, worker: str | None = None) -> None:
+def job_fail(job: BackgroundJob, message: str, *, worker: str | None = None) -> None:
     """End a job as failed and remove its parts: they may hold personal data."""
     import shutil
 

@@ -1,5 +1,7 @@
 """Read paths of the core app: the figures on each role's home page, background jobs."""
 
+from datetime import date
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -9,11 +11,9 @@ from .access import streets_of
 from .models import BackgroundJob, Role
 
 
-def home_figures(user, today=None) -> dict:
+def home_figures(user, today: date) -> dict:
     """What a user's home page shows: persons per street they may see, with totals; claims by
     state; the claims overdue with the insurer; what waits on the officer (missing documents)."""
-    from django.utils import timezone
-
     from claims.models import ClaimStatus
     from claims.selectors import claim_counts, overdue_claims
 
@@ -24,7 +24,7 @@ def home_figures(user, today=None) -> dict:
         counts = claim_counts(user)
         claims = {"counts": [(ClaimStatus(s).label, s, n) for s, n in counts.items()],
                   "waiting_documents": counts[ClaimStatus.DOCUMENTS_PENDING],
-                  "overdue": overdue_claims(user, today or timezone.localdate()).count()}
+                  "overdue": overdue_claims(user, today).count()}
     return {
         "claims": claims,
         "role": user.role,

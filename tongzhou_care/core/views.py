@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .downloads import file_download
@@ -26,7 +27,7 @@ from .selectors import home_figures, job_for_user_or_404, jobs_visible_to
 @require_GET
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"figures": home_figures(request.user)})
+    return render(request, "core/home.html", {"figures": home_figures(request.user, timezone.localdate())})
 
 
 @require_GET

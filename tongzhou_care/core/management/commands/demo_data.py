@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enrollment.models import Person, PersonStatus, SchemeYear
-from enrollment.rules import default_coverage_end
+from enrollment.rules import SUBSIDY_FLOOR, default_coverage_end
 from enrollment.sample_roster import build_sample_roster, write_xlsx
 from enrollment.services import (
     person_update,
@@ -109,24 +109,20 @@ class Command(BaseCommand):
         """Last year's and this year's scheme years, their policies from the start, and a few
         mid-year changes: two deaths, one removal, two persons added after the start."""
         today = timezone.localdate()
-        last = date(today.year - 1, 1, 1)
-        previous = scheme_year_save(actor=actor, scheme_year=SchemeYear(
-            name=f"{last.year}年度", insurer=insurer, contract_number=f"TZWJW-{last.year}-ZFCG-009",
-            tender_date=date(last.year - 1, 11, 20), coverage_start=last,
-            coverage_end=default_coverage_end(last), premium_per_person=Decimal("260.00"),
-            daily_subsidy=Decimal("300.00")))
-        policies_issue(scheme_year_id=previous.pk, actor=actor, today=last)
-        start = date(today.year, 1, 1)
-        year = scheme_year_save(actor=actor, scheme_year=SchemeYear(
-            name=f"{today.year}年度", insurer=insurer, contract_number=f"TZWJW-{today.year}-ZFCG-017",
-            tender_date=date(today.year - 1, 11, 28), coverage_start=start,
-            coverage_end=default_coverage_end(start), premium_per_person=Decimal("268.00"),
-            daily_subsidy=Decimal("300.00")))
-        policies_issue(scheme_year_id=year.pk, actor=actor, today=start)
+        # (year, contract number suffix, tender day, premium): last year's contract and this year's.
+        for year_number, contract, tendered, premium in ((today.year - 1, "009", date(today.year - 2, 11, 20), "260.00"),
+                                                          (today.year, "017", date(today.year - 1, 11, 28), "268.00")):
+            start = date(year_number, 1, 1)
+            year = scheme_year_save(actor=actor, scheme_year=SchemeYear(
+                name=f"{year_number}年度", insurer=insurer, contract_number=f"TZWJW-{year_number}-ZFCG-{contract}",
+                tender_date=tendered, coverage_start=start, coverage_end=default_coverage_end(start),
+                premium_per_person=Decimal(premium), daily_subsidy=SUBSIDY_FLOOR))
+            policies_issue(scheme_year_id=year.pk, actor=actor, today=start)
         people = list(Person.objects.filter(status=PersonStatus.ACTIVE).order_by("pk")[:3])
         day = min(today, start + timedelta(days=120))
-        for person, status in zip(people, [PersonStatus.DECEASED, PersonStatus.DECEASED, PersonStatus.REMOVED]):
-            changes = {"status": status, "status_date": day - timedelta(days=7 * people.index(person))}
+        statuses = [PersonStatus.DECEASED, PersonStatus.DECEASED, PersonStatus.REMOVED]
+        for weeks_earlier, (person, status) in enumerate(zip(people, statuses)):
+            changes = {"status": status, "status_date": day - timedelta(days=7 * weeks_earlier)}
             if status == PersonStatus.REMOVED:
                 changes["removal_reason"] = "户籍迁出本市"
             person_update(person_id=person.pk, version=person.version, changes=changes, actor=actor,
