@@ -20,7 +20,7 @@ SLA_WORKING_DAYS = {"accept": 2, "decide": 5, "pay": 10, "refusal_notice": 3}
 __all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DAY_CAP_CEILING", "REPORT_DEADLINE_DAYS",
            "CLAIM_TIME_LIMIT_YEARS", "SLA_WORKING_DAYS", "Cover", "add_years",
            "default_coverage_end", "check_scheme_year_money", "addition_cover_start",
-           "ended_cover", "scheme_periods", "months_charged", "policy_premium", "budget_cap",
+           "ended_cover", "policy_end", "is_corrected_end", "scheme_periods", "months_charged", "policy_premium", "budget_cap",
            "Settlement", "premium_settlement"]
 
 
@@ -80,6 +80,23 @@ def ended_cover(cover: Cover, *, last_day: date) -> Cover:
     """Cover ended by death (the date of death) or a removal (the day it takes effect). An
     end before the cover began leaves no cover; an end after the current end changes nothing."""
     return Cover(cover.start, min(cover.end, max(last_day, cover.start - timedelta(days=1))))
+
+
+def policy_end(*, cover_start: date, coverage: Cover, last_day: date) -> tuple[date, bool]:
+    """(cover end, ended early) of a policy whose person died or was removed on `last_day`:
+    every policy runs to its scheme year's end until a death or removal cuts it; an end on or
+    after that day cuts nothing."""
+    end = ended_cover(Cover(cover_start, coverage.end), last_day=last_day).end
+    return end, last_day < coverage.end
+
+
+def is_corrected_end(*, same_event: bool, last_day: date, coverage: Cover) -> bool:
+    """Whether a new death or removal date of a policy already ended moves its end: only a
+    corrected date of the same event (death stays death, removal stays removal) that still
+    falls in that scheme year (or the day before it, which leaves no cover). A later event —
+    removed, then died; removed, back, removed again another year — leaves the policy as it
+    ended."""
+    return same_event and coverage.start - timedelta(days=1) <= last_day <= coverage.end
 
 
 def scheme_periods(coverage: Cover) -> list[Cover]:

@@ -4,7 +4,7 @@ changes (additions and removals for the insurer's change list).
 Lock order: the scheme year row first (policy numbers are drawn under it), then policies.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
@@ -14,7 +14,7 @@ from tongzhou_care.core.audit import audit_context
 from tongzhou_care.core.rules import RuleViolation
 
 from ..models import MONEY_SETTINGS, ContractAmendment, Person, PersonStatus, Policy, PolicyChange, SchemeYear
-from ..rules import Cover, addition_cover_start, check_scheme_year_money, ended_cover
+from ..rules import Cover, addition_cover_start, check_scheme_year_money, is_corrected_end, policy_end
 
 END_REASONS = {PersonStatus.DECEASED: Policy.EndReason.DEATH, PersonStatus.REMOVED: Policy.EndReason.REMOVAL}
 CHANGE_REASONS = {PersonStatus.DECEASED: "死亡", PersonStatus.REMOVED: "减员"}
@@ -112,10 +112,10 @@ def policies_issue(*, scheme_year_id: int, actor, today: date | None = None) -> 
             for pk in persons
         ], batch_size=5000)
         for pk, status, last_day in ended:
+            end, early = policy_end(cover_start=coverage.start, coverage=coverage, last_day=last_day)
             policy = Policy.objects.create(
                 scheme_year=scheme_year, person_id=pk, number=next(numbers), day_cap=scheme_year.day_cap,
-                cover_start=coverage.start, cover_end=ended_cover(coverage, last_day=last_day).end,
-                end_reason=END_REASONS[status] if last_day < coverage.end else Policy.EndReason.NONE)
+                cover_start=coverage.start, cover_end=end, end_reason=END_REASONS[status] if early else "")
             if policy.end_reason:
                 PolicyChange.objects.create(scheme_year=scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,
                                             effective_date=last_day, notified_on=today,
@@ -176,21 +176,16 @@ def _end_ended(actor, today: date) -> int:
     count = 0
     for policy in pending:
         person = policy.person
-        coverage = policy.scheme_year
-        if policy.end_reason and (
-                policy.end_reason != END_REASONS[person.status]
-                or not coverage.coverage_start - timedelta(days=1) <= person.status_date <= coverage.coverage_end):
-            # Not a corrected date of the event that ended this policy: a later event (removed,
-            # then died; removed, back, removed again in another year) leaves it as it ended.
+        coverage = Cover(policy.scheme_year.coverage_start, policy.scheme_year.coverage_end)
+        if policy.end_reason and not is_corrected_end(same_event=policy.end_reason == END_REASONS[person.status],
+                                                      last_day=person.status_date, coverage=coverage):
             continue
-        # Every policy runs to its scheme year's end until a death or removal cuts it.
-        uncut = Cover(policy.cover_start, coverage.coverage_end)
-        cover = ended_cover(uncut, last_day=person.status_date)
-        reason = END_REASONS[person.status] if person.status_date < uncut.end else Policy.EndReason.NONE
-        if (cover.end, reason) == (policy.cover_end, policy.end_reason):
+        end, early = policy_end(cover_start=policy.cover_start, coverage=coverage, last_day=person.status_date)
+        reason = END_REASONS[person.status] if early else Policy.EndReason.NONE
+        if (end, reason) == (policy.cover_end, policy.end_reason):
             continue                  # ended before its cover began: already right
         correction = f"（更正，原为 {policy.cover_end:%Y-%m-%d}）" if policy.end_reason else ""
-        policy.cover_end, policy.end_reason = cover.end, reason
+        policy.cover_end, policy.end_reason = end, reason
         policy.save(update_fields=["cover_end", "end_reason"])
         PolicyChange.objects.create(
             scheme_year=policy.scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,

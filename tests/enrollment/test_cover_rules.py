@@ -12,7 +12,9 @@ from enrollment.rules import (
     check_scheme_year_money,
     default_coverage_end,
     ended_cover,
+    is_corrected_end,
     months_charged,
+    policy_end,
     policy_premium,
     premium_settlement,
     scheme_periods,
@@ -142,3 +144,23 @@ def test_a_shorter_contract_has_only_its_months():
                                     coverage=Cover(D(2026, 1, 1), D(2026, 6, 30)),
                                     covers=[Cover(D(2026, 1, 1), D(2026, 6, 30))])
     assert len(settlement.monthly_headcount) == 6
+
+
+@pytest.mark.parametrize("cover_start, last_day, end, early", [
+    (YEAR.start, D(2026, 5, 20), D(2026, 5, 20), True),         # died in the year: ends that day
+    (YEAR.start, D(2026, 12, 31), D(2026, 12, 31), False),      # on the year's last day: nothing cut
+    (YEAR.start, D(2027, 2, 1), D(2026, 12, 31), False),        # after the year: nothing cut
+    (D(2026, 6, 1), D(2026, 5, 20), D(2026, 5, 31), True),      # before an addition's cover: none
+])
+def test_policy_end(cover_start, last_day, end, early):
+    assert policy_end(cover_start=cover_start, coverage=YEAR, last_day=last_day) == (end, early)
+
+
+@pytest.mark.parametrize("same_event, last_day, corrected", [
+    (True, D(2026, 8, 10), True),       # the death date corrected within the year
+    (True, D(2025, 12, 31), True),      # to the day before the year: no cover at all
+    (True, D(2027, 1, 5), False),       # a removal of another year
+    (False, D(2026, 8, 10), False),     # removed, then died: the removal stands
+])
+def test_is_corrected_end(same_event, last_day, corrected):
+    assert is_corrected_end(same_event=same_event, last_day=last_day, coverage=YEAR) is corrected
