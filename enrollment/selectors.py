@@ -170,6 +170,23 @@ def policy_changes(scheme_year: SchemeYear) -> QuerySet[PolicyChange]:
             .select_related("policy__person__street", "created_by").order_by("effective_date", "pk"))
 
 
+def policy_counts(scheme_year: SchemeYear) -> dict:
+    """The year's policies: total, ended (death, removal) and added mid-year. Read it only
+    after scheme_year_for_user_or_404."""
+    return Policy.objects.filter(scheme_year=scheme_year).aggregate(
+        total=Count("pk"), ended=Count("pk", filter=~Q(end_reason="")),
+        added=Count("pk", filter=~Q(cover_start=scheme_year.coverage_start)))
+
+
+def insured_list_values(user, scheme_year: SchemeYear):
+    """The 承保清单's value tuples (exports.INSURED_VALUES) of the policies the user may see,
+    streamed from the database in chunks."""
+    from .exports import INSURED_VALUES
+
+    return (policies_visible_to(user).filter(scheme_year=scheme_year).order_by("number")
+            .values_list(*INSURED_VALUES).iterator(chunk_size=5000))
+
+
 def certificate_policies(user, scheme_year: SchemeYear, street_id=None) -> QuerySet[Policy]:
     """The policies whose certificates a batch prints, in street and number order."""
     qs = policies_visible_to(user).filter(scheme_year=scheme_year, cover_end__gte=F("cover_start"))

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +19,6 @@ from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
 from ..exports import (
-    INSURED_VALUES,
     write_certificates,
     write_change_list,
     write_insured_list,
@@ -27,10 +26,10 @@ from ..exports import (
     write_premium_settlement_pdf,
 )
 from ..forms import CertificateBatchForm, PolicyFilterForm, ReasonForm, SchemeYearForm
-from ..models import Policy, SchemeYear
 from ..selectors import (
-    policies_visible_to,
+    insured_list_values,
     policy_changes,
+    policy_counts,
     policy_for_user_or_404,
     policy_search,
     premium_settlement_for,
@@ -102,9 +101,7 @@ def scheme_year_edit(request, scheme_year_id):
 @login_required
 def scheme_year_detail(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
-    counts = Policy.objects.filter(scheme_year=scheme_year).aggregate(
-        total=Count("pk"), ended=Count("pk", filter=~Q(end_reason="")),
-        added=Count("pk", filter=~Q(cover_start=scheme_year.coverage_start)))
+    counts = policy_counts(scheme_year)
     return render(request, "enrollment/scheme_year_detail.html", {
         "sy": scheme_year, "counts": counts, "amendments": scheme_year.amendments.all(),
         "batch_form": CertificateBatchForm(streets=Street.objects.all()),
@@ -217,8 +214,7 @@ def insured_list_export(request, scheme_year_id):
             messages.error(request, "导出完整承保清单须填写事由（至少2个字）。")
             return redirect("enrollment:scheme_year_detail", scheme_year_id=scheme_year.pk)
         reason = form.cleaned_data["reason"]
-    values = (policies_visible_to(request.user).filter(scheme_year=scheme_year).order_by("number")
-              .values_list(*INSURED_VALUES).iterator(chunk_size=5000))
+    values = insured_list_values(request.user, scheme_year)
     out = open_temp()
     count = write_insured_list(out, values, full=full)
     access_log_record(actor=request.user, action=AccessLog.Action.EXPORT,
