@@ -389,23 +389,14 @@ PAYMENT_COLUMNS = {
 def _read_payment_rows(path) -> list[tuple[int, dict]]:
     """(row number, {number, amount, paid_on, reference}) of a payment file, after the same
     safety checks as a roster; raises RosterFileError with a Chinese message."""
-    from enrollment.roster_files import RosterFileError, check_xlsx, iter_rows, normalise_header, sniff
+    from enrollment.roster_files import HEADER_SEARCH_ROWS, LIMITS, RosterFileError, normalise_header, safe_rows
 
-    from enrollment.roster_files import LIMITS
-
-    if path.stat().st_size > LIMITS.max_bytes:
-        raise RosterFileError(f"文件超过 {LIMITS.max_bytes // (1024 * 1024)} MB 的上限。")
-    kind = sniff(path)
-    if kind == "xlsx":
-        check_xlsx(path)
     aliases = {normalise_header(a): field for field, names in PAYMENT_COLUMNS.items() for a in names}
-    rows = iter_rows(path, kind)
+    _, rows = safe_rows(path)
     columns = {}
     for number, cells in rows:
         columns = {aliases[normalise_header(c)]: i for i, c in enumerate(cells) if normalise_header(c) in aliases}
-        if len(columns) == len(PAYMENT_COLUMNS):
-            break
-        if number > 20:
+        if len(columns) == len(PAYMENT_COLUMNS) or number >= HEADER_SEARCH_ROWS:
             break
     missing = [PAYMENT_COLUMNS[f][0] for f in PAYMENT_COLUMNS if f not in columns]
     if missing:

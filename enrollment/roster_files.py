@@ -266,16 +266,22 @@ class RosterTable:
     rows: Iterator[tuple[int, dict, list]]   # (row number, {field: value}, original cells)
 
 
-def open_roster(path: Path, limits: FileLimits = LIMITS) -> RosterTable:
-    """Check the file, find the header row under any title lines, map the columns and return
-    the data rows lazily; a total line (合计 …) or a signature line ends them. Raises
-    RosterFileError for an unsafe or unreadable file, a missing header or required column."""
+def safe_rows(path: Path, limits: FileLimits = LIMITS) -> tuple[str, Iterator[tuple[int, list]]]:
+    """(kind, rows) of an uploaded spreadsheet after the checks every upload passes (size,
+    content sniffing, zip and XML bombs, encryption, formulas); raises RosterFileError."""
     if path.stat().st_size > limits.max_bytes:
         raise RosterFileError(f"文件超过 {limits.max_bytes // (1024 * 1024)} MB 的上限，请分批导入。")
     kind = sniff(path)
     if kind == "xlsx":
         check_xlsx(path, limits)
-    rows = iter_rows(path, kind)
+    return kind, iter_rows(path, kind)
+
+
+def open_roster(path: Path, limits: FileLimits = LIMITS) -> RosterTable:
+    """Check the file, find the header row under any title lines, map the columns and return
+    the data rows lazily; a total line (合计 …) or a signature line ends them. Raises
+    RosterFileError for an unsafe or unreadable file, a missing header or required column."""
+    kind, rows = safe_rows(path, limits)
     title_lines: list[str] = []
     header_row, header, columns = None, [], {}
     for number, cells in rows:

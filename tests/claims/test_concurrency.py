@@ -134,4 +134,4 @@ def test_two_concurrent_reports_of_the_same_stay_leave_one(transactional_db):
                            [(officer,), (staff,)])
     assert Claim.objects.count() == 1
     assert sum(isinstance(o, Claim) for o in outcomes) == 1
-    assert any(isinstance(o, RuleViolation) and o.code == "overlap" for o in outcomes)
+    assert any(isinstance(o, RuleViolation) and o.code == "overlap" for o in outcomes), outcomes
