@@ -35,7 +35,7 @@ from .rules import (
     required_documents,
 )
 from .selectors import benefit_for
-from .workflow import check_transition
+from .workflow import BEFORE_DECISION, CLOSED_FOR_DOCUMENTS, check_transition
 
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
 
@@ -163,7 +163,7 @@ def claim_update_stay(*, claim_id: int, version: int, discharged_on: date, actor
     claim = _lock_claim(claim_id)
     if claim.version != version:
         raise RuleViolation("stale", "该理赔在您打开页面后已被他人修改，请刷新后重试。")
-    if claim.status not in (ClaimStatus.REPORTED, ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.ACCEPTED):
+    if claim.status not in BEFORE_DECISION:
         raise RuleViolation("transition", "已核定或结案的理赔不能再修改住院日期。")
     check_stay(admission_type="inpatient", admitted=claim.admitted_on, discharged=discharged_on, today=today)
     with audit_context(actor, "claim_update_stay"):
@@ -196,7 +196,7 @@ def sniff_document(head: bytes) -> str | None:
 def claim_upload_document(*, claim_id: int, kind: str, uploaded, actor: User) -> ClaimDocument:
     """Store one document after checking its real type and size (S16). Raises RuleViolation."""
     claim = _lock_claim(claim_id)
-    if claim.status in (ClaimStatus.PAID, ClaimStatus.WITHDRAWN):
+    if claim.status in CLOSED_FOR_DOCUMENTS:
         raise RuleViolation("closed", "已结案的理赔不能再上传材料。")
     if uploaded.size == 0:
         raise RuleViolation("empty", "文件为空，请重新选择。")

@@ -49,7 +49,7 @@ from .selectors import (
     payment_batch_for_user_or_404,
     person_cover_summary,
 )
-from .workflow import allowed_actions
+from .workflow import allowed_actions, may_record_discharge, may_upload
 
 
 @require_GET
@@ -185,8 +185,8 @@ def _claim_page(request, claim, *, bound: tuple[str, object] | None = None):
         "deadline": claim_deadline(claim, today),
         "preview": decision_preview(claim), "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
         "forms": forms,
-        "can_upload": request.user.has_perm("claims.upload_claim_document")
-        and claim.status not in (ClaimStatus.PAID, ClaimStatus.WITHDRAWN),
+        "can_upload": may_upload(request.user, claim),
+        "can_record_discharge": may_record_discharge(request.user, claim),
         "show_diagnosis": request.user.has_perm("claims.view_diagnosis"),
     }, status=400 if bound else 200)
 

@@ -57,6 +57,19 @@ def check_transition(action: str, status: str, *, appeal_count: int = 0) -> Tran
     return transition
 
 
+# Documents may still arrive until a claim is paid or withdrawn (an appeal may need more).
+CLOSED_FOR_DOCUMENTS = frozenset({S.PAID, S.WITHDRAWN})
+
+
+def may_record_discharge(user, claim) -> bool:
+    """A stay reported while still in hospital gets its discharge date until the decision."""
+    return claim.discharged_on is None and claim.status in BEFORE_DECISION and user.has_perm("claims.report_claim")
+
+
+def may_upload(user, claim) -> bool:
+    return claim.status not in CLOSED_FOR_DOCUMENTS and user.has_perm("claims.upload_claim_document")
+
+
 def allowed_actions(user, claim) -> list[tuple[str, Transition]]:
     """The actions this user may take on this claim now (for the buttons on its page)."""
     actions = []

@@ -293,3 +293,17 @@ def test_claims_list_exports_with_its_filters(client_for, officer_a, insurer_use
     insurer_rows = openpyxl.load_workbook(io.BytesIO(_content(client_for(insurer_user).get("/claims/export/")))).active
     assert {r[0] for r in insurer_rows.iter_rows(min_row=2, values_only=True)} == {decided.number, reported.number}
     assert client_for(officer_a).get("/claims/export/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_stay_reported_in_hospital_gets_its_discharge_date_until_the_decision(client_for, officer_a, insured,
+                                                                                 insurer_user):
+    claim = report(insured, officer_a, D(2025, 3, 1), None, today=D(2025, 3, 5))
+    client = client_for(officer_a)
+    form = f'action="/claims/{claim.pk}/discharge/"'
+    assert form in client.get(f"/claims/{claim.pk}/").content.decode()
+    response = client.post(f"/claims/{claim.pk}/discharge/", {"version": claim.version, "discharged_on": "2025-03-11"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.discharged_on == D(2025, 3, 11)
+    assert form not in client.get(f"/claims/{claim.pk}/").content.decode()   # entered: the form is gone
