@@ -22,29 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-sys.path.insert(0, str(ROOT))
-
-
-def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongzhou_care.settings.dev")
-    os.environ.setdefault("MEDIA_ROOT", str(RESULTS / "media"))
-    import django
-
-    django.setup()
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def admin():
-    from tongzhou_care.core.models import Role, User
-    from tongzhou_care.core.services import user_save
-
-    user = User.objects.filter(username="bench_admin").first()
-    return user or user_save(user=User(username="bench_admin", role=Role.COMMISSION_ADMIN), actor=None)
+from common import RESULTS, admin, peak_mb, setup_django
 
 
 def phase_setup(n: int) -> dict:

@@ -17,13 +17,9 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-sys.path.insert(0, str(ROOT))
+from common import RESULTS, setup_django
 
 CLAIM_COLUMNS = """
     number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on, cause, diagnosis,
@@ -49,7 +45,7 @@ SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京�
        CASE WHEN s.status = 'paid' THEN (d.admitted + 20)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
        CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) END,
        CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) END,
-       CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) * 300.00 END,
+       CASE WHEN s.status IN ('paid', 'decided') THEN greatest(g %% 10, 1) * %(daily_subsidy)s END,
        '[]'::jsonb, '', '', '', 0,
        CASE WHEN s.status = 'reported' THEN 'accept' ELSE '' END,
        CASE WHEN s.status = 'reported' THEN DATE '2026-01-05' END,
@@ -60,14 +56,6 @@ JOIN (SELECT id, street_id, name, row_number() OVER (ORDER BY id) - 1 AS i FROM 
 CROSS JOIN LATERAL (SELECT DATE '2030-01-02' + 33 * ((g - %(first)s) / %(persons)s)::int AS admitted) d
 CROSS JOIN LATERAL (SELECT CASE WHEN g %% %(waiting_every)s = 7 THEN 'reported' ELSE 'paid' END AS status) s
 """
-
-
-def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongzhou_care.settings.dev")
-    os.environ["DEBUG"] = "false"
-    import django
-
-    django.setup()
 
 
 def users():
@@ -106,7 +94,7 @@ def insert_claims(first: int, last: int, year, user, *, small: bool, waiting_eve
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT, {"first": first, "last": last, "persons": persons,
                                 "offset": 0 if small else SMALL_PERSONS, "waiting_every": waiting_every,
-                                "insurer": year.insurer_id, "user": user.pk})
+                                "insurer": year.insurer_id, "user": user.pk, "daily_subsidy": year.daily_subsidy})
         cursor.execute("ANALYZE claims_claim")
     return time.perf_counter() - start
 
@@ -161,6 +149,7 @@ def main():
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    os.environ["DEBUG"] = "false"      # pages measured as in production: no query log
     setup_django()
     from django.db import connection
     from django.test.utils import setup_test_environment

@@ -17,27 +17,12 @@ Results: bench/results/roster_import.json and a table on stdout for docs/perform
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-sys.path.insert(0, str(ROOT))
-
-
-def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongzhou_care.settings.dev")
-    import django
-
-    django.setup()
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from common import RESULTS, admin, peak_mb, setup_django
 
 
 def roster_file(rows: int) -> Path:
@@ -65,14 +50,6 @@ def empty_tables():
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE enrollment_rosterrow, enrollment_rosterimport, enrollment_person, "
                        "enrollment_personevent, enrollment_schemeyear, core_accesslog CASCADE")
-
-
-def admin():
-    from tongzhou_care.core.models import Role, User
-    from tongzhou_care.core.services import user_save
-
-    user = User.objects.filter(username="bench_admin").first()
-    return user or user_save(user=User(username="bench_admin", role=Role.COMMISSION_ADMIN), actor=None)
 
 
 # --- phases -------------------------------------------------------------------------------------
