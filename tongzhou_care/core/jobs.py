@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -34,18 +35,23 @@ logger = logging.getLogger(__name__)
 
 # A runner returns its result file and download name, or the path of the page showing its result.
 Runner = Callable[[BackgroundJob, "Progress"], tuple[Path, str] | str]
-RUNNERS: dict[str, Runner] = {}
-# kind → may_download(user, params): whether the job's creator may still have its result (a
-# role, street or insurer can change between the request and the download).
-DOWNLOAD_CHECKS: dict[str, Callable[[object, dict], bool]] = {}
+
+
+class JobKind(NamedTuple):
+    run: Runner
+    # may_download(user, params): whether the job's creator may still have its result (a role,
+    # street or insurer can change between the request and the download).
+    may_download: Callable[[object, dict], bool]
+
+
+KINDS: dict[str, JobKind] = {}
 
 
 def job_runner(kind: str, *, may_download: Callable[[object, dict], bool]):
     """Register a runner: it does the work, reports progress, and returns (file, name) or the
     path of a result page."""
     def register(fn: Runner) -> Runner:
-        RUNNERS[kind] = fn
-        DOWNLOAD_CHECKS[kind] = may_download
+        KINDS[kind] = JobKind(fn, may_download)
         return fn
     return register
 
@@ -84,7 +90,7 @@ class Progress:
 @transaction.atomic
 def job_defer(*, kind: str, title: str, params: dict, actor) -> BackgroundJob:
     """Queue a job for the workers and return it. Raises KeyError for an unknown kind."""
-    if kind not in RUNNERS:
+    if kind not in KINDS:
         raise KeyError(kind)
     with audit_context(actor, "job_defer"):
         return BackgroundJob.objects.create(kind=kind, title=title[:200], params=params,
@@ -125,7 +131,7 @@ def run_job(job: BackgroundJob, worker: str) -> None:
     # The job's own end is recorded in the same audit context as its work: its creator's.
     with audit_context(job.created_by, f"job:{job.kind}", job=job.pk):
         try:
-            result = RUNNERS[job.kind](job, progress)
+            result = KINDS[job.kind].run(job, progress)
         except JobLost:
             logger.warning("job %s: lease lost by %s, stopping", job.pk, worker)
             return

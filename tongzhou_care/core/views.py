@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .downloads import file_download
-from .jobs import DOWNLOAD_CHECKS
+from .jobs import KINDS
 from .models import AccessLog
 from .services import access_log_record
 from .forms import ChangePasswordForm, LoginForm
@@ -60,7 +60,7 @@ def job_download(request, job_id):
     job = job_for_user_or_404(request.user, job_id)
     if job.status != job.Status.DONE or not job.result_file:
         raise Http404
-    if not DOWNLOAD_CHECKS[job.kind](request.user, job.params):
+    if not KINDS[job.kind].may_download(request.user, job.params):
         raise PermissionDenied("您的角色或管辖范围已变更，不能再下载这个结果。")
     path = Path(settings.MEDIA_ROOT) / job.result_file
     content_type = mimetypes.guess_type(job.result_name)[0] or "application/octet-stream"
