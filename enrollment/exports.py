@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from tongzhou_care.core.masking import mask_id_number, mask_phone
 from tongzhou_care.core.xlsx import Column, add_summary, add_table, new_workbook, write_table
 
-from .models import Category, PersonStatus, Sex
+from .models import Category, PersonStatus, Policy, Sex
 from .rules import PREMIUM_CEILING
 
 # The headers are the importer's own column names, so a full export can be imported again.
@@ -116,7 +116,7 @@ INSURED_VALUES = ("number", "person__name", "person__sex", "person__id_number", 
 
 def write_insured_list(out, values, *, full: bool) -> int:
     """承保清单 for the insurer, from INSURED_VALUES tuples; masked unless `full`."""
-    end_reasons = {"death": "死亡", "removal": "减员", "": ""}
+    end_reasons = dict(Policy.EndReason.choices) | {"": ""}
     return write_table(out, INSURED_COLUMNS, (
         [number, name, _SEX.get(sex, sex), id_number if full else mask_id_number(id_number),
          birth if full else f"{birth.year}年", street, community,

@@ -17,7 +17,6 @@ from ..models import MONEY_SETTINGS, ContractAmendment, Person, PersonStatus, Po
 from ..rules import Cover, addition_cover_start, check_scheme_year_money, is_corrected_end, policy_end
 
 END_REASONS = {PersonStatus.DECEASED: Policy.EndReason.DEATH, PersonStatus.REMOVED: Policy.EndReason.REMOVAL}
-CHANGE_REASONS = {PersonStatus.DECEASED: "死亡", PersonStatus.REMOVED: "减员"}
 
 
 @transaction.atomic
@@ -71,9 +70,11 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
     return scheme_year
 
 
-def _eligible_without_policy(scheme_year: SchemeYear):
-    return (Person.objects.filter(status=PersonStatus.ACTIVE,
-                                  category__in=scheme_year.eligible_categories)
+def _eligible_without_policy(scheme_year: SchemeYear, **status):
+    """Persons of the year's categories (active unless `status` says otherwise) with no policy
+    of the year yet, in the order their policy numbers are given."""
+    return (Person.objects.filter(category__in=scheme_year.eligible_categories,
+                                  **(status or {"status": PersonStatus.ACTIVE}))
             .exclude(Exists(Policy.objects.filter(scheme_year=scheme_year, person=OuterRef("pk"))))
             .order_by("street__code", "pk"))
 
@@ -99,10 +100,9 @@ def policies_issue(*, scheme_year_id: int, actor, today: date | None = None) -> 
     persons = list(_eligible_without_policy(scheme_year).values_list("pk", flat=True))
     # Issued after the year began: who was on the roster at its start and has died or been
     # removed since was insured until then, and is billed and paid for those days.
-    ended = list(Person.objects.filter(status__in=list(END_REASONS), status_date__gte=scheme_year.coverage_start,
-                                       category__in=scheme_year.eligible_categories)
-                 .exclude(Exists(Policy.objects.filter(scheme_year=scheme_year, person=OuterRef("pk"))))
-                 .order_by("street__code", "pk").values_list("pk", "status", "status_date"))
+    ended = list(_eligible_without_policy(scheme_year, status__in=list(END_REASONS),
+                                          status_date__gte=scheme_year.coverage_start)
+                 .values_list("pk", "status", "status_date"))
     numbers = iter(_next_numbers(scheme_year, len(persons) + len(ended)))
     coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
     with audit_context(actor, "policies_issue"):
@@ -119,7 +119,7 @@ def policies_issue(*, scheme_year_id: int, actor, today: date | None = None) -> 
             if policy.end_reason:
                 PolicyChange.objects.create(scheme_year=scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,
                                             effective_date=last_day, notified_on=today,
-                                            reason=CHANGE_REASONS[status], created_by=actor)
+                                            reason=END_REASONS[status].label, created_by=actor)
         scheme_year.policies_issued_at = timezone.now()
         scheme_year.save(update_fields=["policies_issued_at", "updated_at"])
     return len(persons) + len(ended)
@@ -190,7 +190,7 @@ def _end_ended(actor, today: date) -> int:
         PolicyChange.objects.create(
             scheme_year=policy.scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,
             effective_date=person.status_date, notified_on=today,
-            reason=CHANGE_REASONS[person.status] + (f"：{person.removal_reason}" if person.removal_reason else "")
+            reason=END_REASONS[person.status].label + (f"：{person.removal_reason}" if person.removal_reason else "")
             + correction,
             created_by=actor)
         count += 1

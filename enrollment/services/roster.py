@@ -146,7 +146,8 @@ def roster_import_preview(*, path: Path, file_name: str, roster_year: int, actor
     but the access log) for a file that cannot be read safely."""
     today = today or timezone.localdate()
     sha = file_sha256(path)
-    streets = street_index(dict(Street.objects.values_list("code", "name")))
+    street_names = dict(Street.objects.values_list("code", "name"))
+    streets = street_index(street_names)
     eligible = eligible_categories(roster_year)
     try:
         table = open_roster(path)
@@ -159,7 +160,7 @@ def roster_import_preview(*, path: Path, file_name: str, roster_year: int, actor
         _log_import(actor, file_name, sha, f"未通过检查：{error.message}")
         raise
     with transaction.atomic():
-        ri = _stage_preview(table, checks, actor=actor, file_name=file_name, sha=sha,
+        ri = _stage_preview(table, checks, street_names, actor=actor, file_name=file_name, sha=sha,
                             size=path.stat().st_size, roster_year=roster_year)
         _log_import(actor, file_name, sha, f"预览：{len(checks)} 行", rows=len(checks))
     return ri
@@ -205,9 +206,9 @@ def _linkable_spouses(checks, duplicates: dict, current: dict) -> dict[str, str]
     return spouse_links(named)
 
 
-def _stage_preview(table, checks, *, actor, file_name, sha, size, roster_year) -> RosterImport:
+def _stage_preview(table, checks, streets: dict[str, str], *, actor, file_name, sha, size,
+                   roster_year) -> RosterImport:
     street_ids = dict(Street.objects.values_list("code", "pk"))
-    streets = dict(Street.objects.values_list("code", "name"))
     # Every row's ID text counts, valid or not: a copy of a row is a duplicate even if the
     # copy has other errors too. A skipped row does not: a person listed once under an
     # insured category and once under another (奖励扶助 and 特扶) is imported from the first.
