@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Callable, Iterable
 
 from enrollment.rules import Cover, add_years
-from tongzhou_care.core.money import to_yuan
+from tongzhou_care.core.money import format_yuan, to_yuan
 from tongzhou_care.core.rules import RuleViolation
 
 # --- A. Stays -------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ class Calculation:
 
 
 def _yuan(value: Decimal) -> str:
-    return f"{value:,.2f} 元"
+    return f"{format_yuan(value)} 元"
 
 
 def _runs(days: Iterable[date]) -> str:
@@ -337,7 +337,7 @@ def check_payment(*, decided_amount: Decimal, amount: Decimal, paid_on: date, to
     if not exact:
         raise RuleViolation("amount", f"支付金额“{amount}”不是精确到分的金额")
     if amount != decided_amount:
-        raise RuleViolation("amount", f"支付金额 {amount:,.2f} 元与核定金额 {decided_amount:,.2f} 元不符")
+        raise RuleViolation("amount", f"支付金额 {_yuan(amount)}与核定金额 {_yuan(decided_amount)}不符")
     if paid_on > today:
         raise RuleViolation("paid_on", "支付日期不能晚于今天")
 

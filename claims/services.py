@@ -18,6 +18,7 @@ from django.utils import timezone
 from enrollment.models import Person, PersonStatus, Policy, SchemeYear
 from tongzhou_care.core.audit import audit_context
 from tongzhou_care.core.models import User
+from tongzhou_care.core.money import format_yuan
 from tongzhou_care.core.rules import RuleViolation
 
 from .models import DOCUMENT_MAX_BYTES, Claim, ClaimAction, ClaimDocument, ClaimPortion, ClaimStatus, Payment
@@ -294,7 +295,7 @@ def claim_decide(*, claim_id: int, actor: User) -> Claim:
         _move(claim, "decide", actor, decided_at=timezone.now(), days_claimed=calculation.days_claimed,
               days_payable=calculation.days_payable, amount=calculation.amount,
               calculation=list(calculation.trace),
-              note=f"核定 {calculation.days_payable} 天，金额 {calculation.amount:,.2f} 元")
+              note=f"核定 {calculation.days_payable} 天，金额 {format_yuan(calculation.amount)} 元")
     return claim
 
 
@@ -371,7 +372,7 @@ def payment_record(*, claim_id: int, paid_on: date, amount: Decimal, bank_refere
         payment = Payment.objects.create(claim=claim, paid_on=paid_on, amount=amount,
                                          bank_reference=bank_reference.strip(), batch=batch, recorded_by=actor)
         _move(claim, "pay", actor, paid_at=timezone.now(),
-              note=f"{paid_on:%Y-%m-%d} 支付 {amount:,.2f} 元，流水号 {bank_reference.strip()}")
+              note=f"{paid_on:%Y-%m-%d} 支付 {format_yuan(amount)} 元，流水号 {bank_reference.strip()}")
     return payment
 
 
@@ -432,7 +433,7 @@ def _check_payment_row(values: dict, claims: dict, today: date):
         payment = claim.payment
         if (payment.amount, payment.paid_on, payment.bank_reference) == (amount, paid_on, reference):
             return claim, paid_on, amount, reference, True
-        raise RuleViolation("paid", f"{number}已登记过另一笔支付（{payment.paid_on:%Y-%m-%d}，{payment.amount:,.2f} 元）")
+        raise RuleViolation("paid", f"{number}已登记过另一笔支付（{payment.paid_on:%Y-%m-%d}，{format_yuan(payment.amount)} 元）")
     if claim.status != ClaimStatus.DECIDED:
         raise RuleViolation("status", f"{number}的状态为“{claim.get_status_display()}”，不能登记支付")
     try:
@@ -465,7 +466,7 @@ def _check_payment_rows(rows: list[tuple[int, dict]], actor: User, today: date) 
         checked.append((number, claim, paid_on, amount, reference, already))
         report.append({"row": number, "result": "already" if already else "ok", "claim": claim.number,
                        "amount": f"{amount:.2f}",
-                       "message": "此前已登记，未重复登记" if already else f"匹配，{amount:,.2f} 元"})
+                       "message": "此前已登记，未重复登记" if already else f"匹配，{format_yuan(amount)} 元"})
     return report, checked
 
 

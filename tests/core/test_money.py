@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from tongzhou_care.core.money import to_yuan, yuan_in_words
+from tongzhou_care.core.money import format_yuan, to_yuan, yuan_in_words
 
 
 @pytest.mark.parametrize("value, rounded", [
@@ -28,3 +28,9 @@ def test_to_yuan_rounds_half_up(value, rounded):
 ])
 def test_yuan_in_words(amount, words):
     assert yuan_in_words(Decimal(amount)) == words
+
+
+@pytest.mark.parametrize("value, text", [(Decimal("3000"), "3,000.00"), (Decimal("1666.65"), "1,666.65"),
+                                         ("0.5", "0.50"), (1234567, "1,234,567.00")])
+def test_format_yuan(value, text):
+    assert format_yuan(value) == text

@@ -17,6 +17,11 @@ _SMALL_UNITS = ("", "拾", "佰", "仟")
 _BIG_UNITS = ("", "万", "亿", "万亿")
 
 
+def format_yuan(value) -> str:
+    """3,000.00 — how every page, notice and message writes an amount (the caller adds 元)."""
+    return f"{Decimal(value):,.2f}"
+
+
 def _four_digits(n: int) -> str:
     """0..9999 in capitals, with 零 where a zero stands between digits."""
     out, zero = "", False

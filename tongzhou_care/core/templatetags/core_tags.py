@@ -1,11 +1,11 @@
 """Template filters for display: masking (S10), Chinese long dates, amounts."""
 
 from datetime import date
-from decimal import Decimal
 
 from django import template
 
 from tongzhou_care.core import masking
+from tongzhou_care.core.money import format_yuan
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ def yuan(value) -> str:
     """3,000.00 (the caller adds 元 where the layout wants it)."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(value):,.2f}"
+    return format_yuan(value)
 
 
 @register.simple_tag
