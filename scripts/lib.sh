@@ -193,3 +193,19 @@ if not cur.fetchone():
     cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[2])))
 PY
 }
+
+# --- maintenance scripts (backup, restore) -------------------------------------------------
+# With DATABASE_URL (a server, as in production, run with the service's environment): the
+# installed .venv as it is (no pip: the intranet is offline) and DJANGO_SETTINGS_MODULE,
+# production unless set. Without: the project-local cluster and the development settings.
+use_app_environment() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    [ -x "$VENV/bin/python" ] || die "No .venv in $PROJECT_DIR: install it as docs/deploy.md says."
+    export PATH="$VENV/bin:$PATH"
+    export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-tongzhou_care.settings.production}
+  else
+    ensure_venv
+    ensure_database
+    export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-tongzhou_care.settings.dev}
+  fi
+}
