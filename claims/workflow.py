@@ -43,7 +43,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 # Timeline words for what is not a change of state.
 OTHER_ACTIONS = {"report": "报案", "upload": "上传材料", "notice_sent": "送达拒赔通知",
-                 "edit": "修改报案信息"}
+                 "edit": "修改报案信息", "purge_documents": "按保存期限删除材料"}
 
 
 def check_transition(action: str, status: str, *, appeal_count: int = 0) -> Transition:

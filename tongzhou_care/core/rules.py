@@ -1,4 +1,7 @@
-"""What every app's rules share."""
+"""What every app's rules share, and the retention periods of the data the system keeps."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 
 class RuleViolation(Exception):
@@ -8,3 +11,53 @@ class RuleViolation(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+# --- Retention (docs/deploy.md, "Retention") -----------------------------------------------
+# S15 (Cybersecurity Law art. 21): logs of access are kept at least six months.
+ACCESS_LOG_MIN_DAYS = 184
+
+
+@dataclass(frozen=True)
+class RetentionPeriods:
+    """How long each kind of data is kept after the day it ends (settings RETENTION_*)."""
+
+    claim_document_years: int   # a claim's documents, after the claim closes (paid, refused, withdrawn)
+    access_log_days: int        # an access log entry, after the access
+    job_file_days: int          # a background job's files (results, queued uploads), after the job ends
+    roster_preview_days: int    # the rows of a roster import never applied, after the upload
+    roster_rows_days: int       # the rows of an applied roster import, after it was applied
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def retention_cutoffs(*, today: date, periods: RetentionPeriods) -> dict[str, date]:
+    """For each kind of data, the first ending day still kept on `today`: what ended on an
+    earlier day is due for deletion. Kept N days (years) means kept up to and including the
+    day N days (years) after it ended, deleted from the day after."""
+    def days(n: int) -> date:
+        return today - timedelta(days=n)
+
+    return {
+        "claim_documents": add_years(today, -periods.claim_document_years),
+        "access_log": days(periods.access_log_days),
+        "job_files": days(periods.job_file_days),
+        "roster_previews": days(periods.roster_preview_days),
+        "roster_rows": days(periods.roster_rows_days),
+    }
+
+
+def check_retention_periods(periods: RetentionPeriods) -> None:
+    """Raises RuleViolation for a period the law or the system does not allow."""
+    if periods.access_log_days < ACCESS_LOG_MIN_DAYS:
+        raise RuleViolation("access_log_too_short",
+                            f"访问日志至少保存 {ACCESS_LOG_MIN_DAYS} 天（网络安全法：不少于六个月）。")
+    for name, value in vars(periods).items():
+        if value < 1:
+            raise RuleViolation("period_too_short", f"保存期限 {name} 至少为 1。")
