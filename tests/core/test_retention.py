@@ -2,7 +2,7 @@
 everything a claim or import is still about, records what it did, and runs on the job queue
 (core/retention.py, docs/deploy.md "Retention")."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pgtrigger
@@ -19,7 +19,7 @@ from tests.factories import SchemeYearFactory
 from tests.claims.conftest import decided_claim, insured, insurer_user, report, with_documents, year  # noqa: F401
 from tongzhou_care.core.jobs import Worker, job_folder
 from tongzhou_care.core.models import AccessLog, BackgroundJob
-from tongzhou_care.core.retention import due_counts, retention_purge, retention_purge_queue
+from tongzhou_care.core.retention import _delete_append_only, due_counts, retention_purge, retention_purge_queue
 from tongzhou_care.core.rules import RuleViolation
 
 
@@ -113,6 +113,20 @@ def test_access_log_is_kept_its_period_to_the_day(settings, commission_admin, dj
     assert purge(commission_admin, "2026-07-05", django_capture_on_commit_callbacks)["access_log"] == 1
     assert list(AccessLog.objects.values_list("pk", flat=True)) == [next_day.pk]
     assert not AccessLog.objects.filter(pk=last_minute.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_database_itself_keeps_the_access_log_184_days(commission_admin):
+    """Even a caller that asks for more: the function refuses, and a plain DELETE stays refused."""
+    from django.db import connection, transaction
+    from django.db.utils import InternalError
+
+    recent = _access_log(commission_admin, (timezone.localdate() - timedelta(days=100)).isoformat(), time(12))
+    with pytest.raises(InternalError, match="kept at least 184 days"):
+        _delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only", timezone.now())
+    with pytest.raises(InternalError, match="append_only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_accesslog WHERE id = %s", [recent.pk])
+    assert AccessLog.objects.filter(pk=recent.pk).exists()
 
 
 @pytest.mark.django_db

@@ -18,6 +18,9 @@ This module holds the retention service, its selectors and its job runner in one
 reaches into three apps and is the only code that deletes their data. Every deletion runs inside
 `audit_context(actor, "retention_purge")`: tracked rows (claim documents, jobs, roster imports)
 leave their delete or update event in the audit trail; the job's row keeps the summary.
+Append-only rows (access log, roster rows) are deleted only through two database functions
+(migration core.0005) that run as the tables' owner, so the runtime role needs no DELETE on them,
+and that refuse what is not due (the access log: anything younger than 184 days, S15).
 """
 
 import logging
@@ -29,7 +32,7 @@ import pgtrigger
 from django.conf import settings
 from django.core.checks import Error, register
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -209,10 +212,20 @@ def _purge_claim_documents(cutoff: date, actor, periods: RetentionPeriods, step)
     return deleted
 
 
+def _delete_append_only(function: str, trigger: str, *args) -> int:
+    """Delete append-only rows through their retention function (migration core.0005): it runs
+    as the tables' owner and checks what may go; the append-only trigger is told to let this
+    transaction's deletion through. (The savepoint inside the ignore: pgtrigger resets its
+    setting on the way out, which must not meet an aborted transaction and hide the error.)"""
+    with pgtrigger.ignore(trigger), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}({', '.join(['%s'] * len(args))})", list(args))
+        return cursor.fetchone()[0]
+
+
 def _purge_access_log(cutoff: date) -> int:
-    with transaction.atomic(), pgtrigger.ignore("core.AccessLog:accesslog_append_only"):
-        deleted, _ = AccessLog.objects.filter(at__lt=_start_of(cutoff)).delete()
-    return deleted
+    with transaction.atomic():
+        return _delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only",
+                                   _start_of(cutoff))
 
 
 def _purge_job_files(cutoff: date, today: date, periods: RetentionPeriods) -> int:
@@ -232,10 +245,11 @@ def _purge_roster_rows(kind: str, cutoff: date, today: date, periods: RetentionP
 
     done = 0
     while ids := list(due_roster_imports(kind, cutoff).values_list("pk", flat=True)[:BATCH]):
-        with transaction.atomic(), pgtrigger.ignore("enrollment.RosterRow:rosterrow_append_only"):
+        with transaction.atomic():
             imports = list(due_roster_imports(kind, cutoff).filter(pk__in=ids).select_for_update(no_key=True))
             for ri in imports:
-                ri.rows.all().delete()
+                _delete_append_only("retention_delete_roster_rows", "enrollment.RosterRow:rosterrow_append_only",
+                                    ri.pk, _start_of(cutoff))
                 if ri.status == RosterImport.Status.PREVIEWED:   # its rows are gone: it can no longer be applied
                     ri.status = RosterImport.Status.DISCARDED
                 ri.notes = [*ri.notes, f"导入明细已于 {today:%Y-%m-%d} 按保存期限（{period_text(kind, periods)}）删除，"
