@@ -59,10 +59,14 @@ def test_backup_of_the_demo_data_restores_into_a_fresh_database(tmp_path, media_
     document = ClaimDocument.objects.order_by("pk").first()
     original = (media_root / document.file.name).read_bytes()
 
-    backed_up = run("backup", tmp_path / "backups", MEDIA_ROOT=media_root)
+    backups = tmp_path / "backups"
+    for old in ("tongzhou_care-20200101-020000", "unrelated"):       # an expired backup, a stranger
+        (backups / old).mkdir(parents=True)
+    backed_up = run("backup", backups, "--keep-days", 35, MEDIA_ROOT=media_root)
     assert backed_up.returncode == 0, backed_up.stderr
-    folder = tmp_path / "backups" / backed_up.stdout.strip().splitlines()[-1].rsplit("/", 1)[-1]
+    folder = backups / backed_up.stdout.strip().splitlines()[-1].rsplit("/", 1)[-1]
     assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "database.dump", "manifest.json", "media.tar"]
+    assert sorted(p.name for p in backups.iterdir()) == sorted([folder.name, "unrelated"])
     assert subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=folder).returncode == 0
 
     restored_media = tmp_path / "restored-media"

@@ -143,9 +143,11 @@ def _code_version(project: Path) -> str:
 
 
 # --- backup --------------------------------------------------------------------------------
-def backup(dest: Path, *, database: Database, media_root: Path, project: Path, progress=print) -> Path:
+def backup(dest: Path, *, database: Database, media_root: Path, project: Path, keep_days: int = 0,
+           progress=print) -> Path:
     """Write one backup folder below `dest` and return it. The folder is written under a
-    `.partial` name and renamed at the end: a folder without that suffix is complete."""
+    `.partial` name and renamed at the end: a folder without that suffix is complete. With
+    `keep_days`, backups older than that are removed afterwards (never before a new one exists)."""
     os.umask(0o077)                          # personal data: readable by the backup's owner only
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     final = dest / f"tongzhou_care-{stamp}"
@@ -182,7 +184,25 @@ def backup(dest: Path, *, database: Database, media_root: Path, project: Path, p
         shutil.rmtree(work, ignore_errors=True)
         raise
     progress(f"备份完成：{final}（{sum(manifest['tables'].values())} 行数据，{len(manifest['media'])} 个文件）")
+    if keep_days:
+        for old in prune(dest, keep_days=keep_days, now=datetime.now()):
+            progress(f"已删除超过 {keep_days} 天的旧备份：{old.name}")
     return final
+
+
+NAME = re.compile(r"^\.?tongzhou_care-(\d{8}-\d{6})(\.partial)?$")
+
+
+def prune(dest: Path, *, keep_days: int, now: datetime) -> list[Path]:
+    """Remove the backups in `dest` (and leftovers of interrupted ones) made more than
+    `keep_days` days before `now`; data deleted by retention leaves the backups with them."""
+    removed = []
+    for folder in sorted(dest.iterdir()):
+        match = NAME.match(folder.name)
+        if match and folder.is_dir() and (now - datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")).days > keep_days:
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
 
 
 def _write_media(target: Path, media_root: Path) -> dict[str, str]:
