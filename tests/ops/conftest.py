@@ -6,6 +6,7 @@ import socket
 import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.db import connection
 
@@ -42,3 +43,29 @@ def wait_for_port(port: int, process, timeout: float = 60) -> None:
                 return
         time.sleep(0.1)
     pytest.fail(f"nothing listened on port {port} within {timeout} s")
+
+
+@pytest.fixture
+def scratch_database():
+    """scratch_database(suffix) returns the address of a new, empty database beside the test
+    database (one per xdist worker); it is dropped afterwards."""
+    made = []
+    admin = psycopg2.connect(database_url("postgres"))
+    admin.autocommit = True
+
+    def drop(name):
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def make(suffix: str) -> str:
+        name = f"{connection.settings_dict['NAME']}_{suffix}"
+        drop(name)
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return database_url(name)
+
+    yield make
+    for name in made:
+        drop(name)
+    admin.close()

@@ -8,7 +8,6 @@ import subprocess
 import psycopg2
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from claims.models import ClaimDocument
 
@@ -38,23 +37,9 @@ def run(script: str, *args, **env) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture
-def fresh_database():
-    """An empty database beside the test database, dropped afterwards."""
-    name = f"{connection.settings_dict['NAME']}_restored"
-    admin = psycopg2.connect(database_url("postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield database_url(name)
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_backup_of_the_demo_data_restores_into_a_fresh_database(tmp_path, media_root, fresh_database):
+def test_backup_of_the_demo_data_restores_into_a_fresh_database(tmp_path, media_root, scratch_database):
+    fresh_database = scratch_database("restored")
     call_command("demo_data", logins_file=tmp_path / "logins.txt")
     document = ClaimDocument.objects.order_by("pk").first()
     original = (media_root / document.file.name).read_bytes()

@@ -40,22 +40,28 @@ class Command(BaseCommand):
         parser.add_argument("--logins-file", type=Path, default=None,
                             help="where to write the demo logins (default: print only)")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="the address the demo is served at")
 
-    def handle(self, *args, logins_file: Path | None, seed: int, **options):
+    def handle(self, *args, logins_file: Path | None, seed: int, url: str, **options):
         if not getattr(settings, "DEMO_DATA_ALLOWED", False):
             raise CommandError("演示数据只能在开发环境加载（DEMO_DATA_ALLOWED）。")
         password = self._password(logins_file)
         with transaction.atomic():
             loaded = User.objects.filter(username="admin").exists()
+            if not loaded:
+                self.stdout.write("1/4 用户……")
             users = self._users(password)
             if not loaded:
+                self.stdout.write("2/4 花名册导入（参保对象）……")
                 self._persons(users["admin"], seed)
+                self.stdout.write("3/4 保险年度、保单和增减员……")
                 self._scheme_year(users["admin"], users["insurer"].insurer)
+                self.stdout.write("4/4 一年的理赔和材料……")
                 self._claims(users)
                 self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
             else:
                 self.stdout.write("演示数据此前已加载，未重复加载。")
-        text = self._logins_text(users, password)
+        text = self._logins_text(users, password, url)
         if logins_file:
             logins_file.parent.mkdir(parents=True, exist_ok=True)
             logins_file.write_text(text, encoding="utf-8")
@@ -144,8 +150,8 @@ class Command(BaseCommand):
             persons, timezone.localdate(), users["admin"])
         self.stdout.write(f"理赔：{made} 件，各种状态都有。")
 
-    def _logins_text(self, users, password) -> str:
-        lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]
+    def _logins_text(self, users, password, url) -> str:
+        lines = [f"演示用户（登录地址 {url}/login/）", f"密码（所有演示用户）：{password}", ""]
         for username, user in users.items():
             lines.append(f"  {username:<12} {user.role_label}{' · ' + user.street.name if user.street else ''}")
         return "\n".join(lines) + "\n"
