@@ -37,9 +37,32 @@ def run(script: str, *args, **env) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.fixture
+def owner_role(transactional_db):
+    """A role that is no superuser, as the migration owner of a real server is (docs/deploy.md):
+    the restore connects as it and must manage alone (trusted extensions, no extension comments)."""
+    from django.db import connection
+
+    role, password = f"{connection.settings_dict['NAME']}_owner", "restore-drill-2026"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+        cursor.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB PASSWORD %s', [password])
+    yield role, password
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
 @pytest.mark.django_db(transaction=True)
-def test_backup_of_the_demo_data_restores_into_a_fresh_database(tmp_path, media_root, scratch_database):
-    fresh_database = scratch_database("restored")
+def test_backup_of_the_demo_data_restores_into_a_fresh_database(tmp_path, media_root, owner_role, scratch_database):
+    fresh = scratch_database("restored")
+    role, password = owner_role
+    admin = psycopg2.connect(database_url("postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{fresh.rsplit("/", 1)[1]}" OWNER TO "{role}"')
+    admin.close()
+    host = fresh.split("@", 1)[1]
+    fresh_database = f"postgres://{role}:{password}@{host}"         # restored as the owner role
     call_command("demo_data", logins_file=tmp_path / "logins.txt")
     document = ClaimDocument.objects.order_by("pk").first()
     original = (media_root / document.file.name).read_bytes()
@@ -70,6 +93,7 @@ def test_backup_of_the_demo_data_restores_into_a_fresh_database(tmp_path, media_
     # The document a user would open: same bytes, and the checksum its row recorded.
     copy = (restored_media / document.file.name).read_bytes()
     assert copy == original and hashlib.sha256(copy).hexdigest() == document.sha256
+    assert rows(fresh_database, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == [(role,)]
     # The code finds the restored database at its own migration state.
     check = subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--check"], cwd=ROOT,
                            env=process_env(DATABASE_URL=fresh_database), capture_output=True, text=True)
