@@ -105,7 +105,7 @@ ensure_venv() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "Installing Python packages from requirements.txt (first time: a minute or two; log: .venv/pip.log)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    with_progress "packages" "$(grep -cE '^[A-Za-z]' "$PROJECT_DIR/requirements.txt")" "^Collecting " "$VENV/pip.log" \
+    with_progress "packages" "$(grep -cE '^[A-Za-z]' "$PROJECT_DIR/requirements.txt")" "^(Collecting|Processing) " "$VENV/pip.log" \
       "$VENV/bin/python" -m pip install -r "$PROJECT_DIR/requirements.txt" || die "pip install failed (see .venv/pip.log)."
     echo "$want" > "$stamp"
   fi
