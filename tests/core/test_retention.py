@@ -2,8 +2,12 @@
 everything a claim or import is still about, records what it did, and runs on the job queue
 (core/retention.py, docs/deploy.md "Retention")."""
 
+import os
+import subprocess
+import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pgtrigger
 import pytest
@@ -225,3 +229,27 @@ def test_the_purge_runs_on_the_job_queue_and_leaves_its_summary(commission_admin
     assert not AccessLog.objects.exists()
     page = client_for(commission_admin).get("/jobs/").content.decode()
     assert job.message in page
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_RUNTIME_URL"),
+                    reason="needs the runtime role that scripts/lib.sh sets up (docs/deploy.md, Database roles)")
+@pytest.mark.django_db(transaction=True)
+def test_the_purge_job_runs_as_the_runtime_role(commission_admin, tmp_path, media_root):
+    """The worker connects as the role that may not delete append-only rows: the purge still
+    deletes what is due, through the owner's functions."""
+    from django.db import connection
+
+    entry = _access_log(commission_admin, "2020-01-01", time(12))
+    stale = _roster_import(commission_admin, tmp_path, seed=3, apply=False)
+    RosterImport.objects.filter(pk=stale.pk).update(created_at=at("2020-01-01"))
+    job = retention_purge_queue(actor=commission_admin)
+    runtime = urlunsplit(urlsplit(os.environ["DATABASE_RUNTIME_URL"])._replace(path="/" + connection.settings_dict["NAME"]))
+    env = {**os.environ, "DATABASE_URL": runtime, "DJANGO_SETTINGS_MODULE": "tongzhou_care.settings.test",
+           "MEDIA_ROOT": str(media_root)}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    worker = subprocess.run([sys.executable, "manage.py", "run_worker", "--once"], cwd=Path(__file__).resolve().parents[2],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    job.refresh_from_db()
+    assert job.status == BackgroundJob.Status.DONE, job.message
+    assert not AccessLog.objects.filter(pk=entry.pk).exists() and not stale.rows.exists()
