@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from enrollment.models import Person, PersonStatus
+from enrollment.rules import make_id_number, parse_id_number
 from enrollment.services import person_update
 from tongzhou_care.core.demo_clock import demo_clock
 from tongzhou_care.core.rules import RuleViolation
@@ -23,6 +24,7 @@ from . import demo_documents as papers
 from . import services
 from .models import ClaimDocument, ClaimStatus
 from .rules import add_working_days
+from .selectors import documents_status
 
 HOSPITALS = ("北京潞河医院", "通州区中西医结合医院", "北京友谊医院通州院区", "通州区妇幼保健院", "北京胸科医院")
 DIAGNOSES = ("肺炎", "脑梗死", "冠心病", "髋部骨折", "慢性阻塞性肺疾病急性加重", "2型糖尿病", "高血压病3级")
@@ -86,7 +88,13 @@ class DemoClaims:
         person = claim.person
         patient = papers.Patient(name=person.name, sex=person.get_sex_display(), birth_date=person.birth_date,
                                  id_number=person.id_number, address=person.address or f"{person.community}")
-        if kind in ("id_card", "proxy_id"):
+        if kind == "proxy_id" and claim.payee_id_number:          # the heir who files
+            heir = parse_id_number(claim.payee_id_number, today=claim.admitted_on)
+            data = papers.id_card(papers.Patient(name=claim.payee_name, sex="男" if heir.sex == "M" else "女",
+                                                 birth_date=heir.birth_date, id_number=claim.payee_id_number,
+                                                 address=patient.address), self.rng)
+            extension = "jpg"
+        elif kind in ("id_card", "proxy_id"):
             data, extension = papers.id_card(patient, self.rng), "jpg"
         elif kind == "bank_card":
             data, extension = papers.bank_card(claim.payee_name, claim.payee_bank or BANK, claim.payee_account,
@@ -95,7 +103,7 @@ class DemoClaims:
             data, extension = papers.death_certificate(patient=patient, died=person.status_date,
                                                        hospital=claim.hospital, rng=self.rng), "pdf"
         elif kind == "heirship":
-            heir = f"{person.spouse.name}（配偶）" if person.spouse_id else f"{person.name[0]}建华（侄子）"
+            heir = f"{claim.payee_name}（{claim.payee_relation}）" if claim.payee_relation else claim.payee_name
             data, extension = papers.heirship_certificate(patient=patient, heir=heir, died=person.status_date,
                                                           rng=self.rng), "pdf"
         else:                                  # discharge summary (and anything else: a hospital paper)
@@ -109,13 +117,12 @@ class DemoClaims:
                                   data, content_type=content_type)
 
     def upload(self, claim, kinds, moment):
-        for kind in kinds:
-            with demo_clock(moment):
-                services.claim_upload_document(claim_id=claim.pk, kind=kind, uploaded=self._paper(claim, kind),
-                                               actor=claim.reported_by)
+        with demo_clock(moment):
+            services.claim_upload_documents(claim_id=claim.pk, actor=claim.reported_by,
+                                            documents=[(kind, self._paper(claim, kind)) for kind in kinds])
 
     def documents(self, claim, moment):
-        self.upload(claim, services.documents_status(claim)[1], moment)
+        self.upload(claim, documents_status(claim)[1], moment)
 
     # --- the workflow -------------------------------------------------------------------------
     def to(self, claim, state: str):
@@ -192,17 +199,22 @@ class DemoClaims:
         claim = self.report(persons[1], date(today.year - 1, 12, 27), date(today.year, 1, 4))
         self.to(claim, ClaimStatus.PAID)
         made += 1
-        # 5. A death in hospital: the days before death are paid to the heirs, once the death
-        #    certificate and the proof of heirship are in.
+        # 5. A death in hospital: the days before death are paid to an heir, once the death
+        #    certificate, the proof of heirship and the heir's ID are in.
         died = persons[2]
         admitted = start + timedelta(days=100)
         claim = self.report(died, admitted, admitted + timedelta(days=9))
         died.refresh_from_db()
-        with demo_clock(claim.steps.after(minutes=5)):
+        steps = claim.steps
+        with demo_clock(steps.after(minutes=5)):
             person_update(person_id=died.pk, version=died.version, actor=commission_admin,
                           today=admitted + timedelta(days=9),
                           changes={"status": PersonStatus.DECEASED, "status_date": admitted + timedelta(days=9)})
-        steps = claim.steps
+        with demo_clock(steps.after(minutes=10)):
+            services.claim_set_payee(claim_id=claim.pk, payee_name="王建国", payee_relation="兄弟姐妹",
+                                     payee_id_number=make_id_number("110112", date(1952, 5, 17), 31),
+                                     payee_bank=BANK, payee_account=f"6210{self.rng.randint(10**11, 10**12 - 1)}",
+                                     actor=claim.reported_by, today=timezone.localtime(steps.last).date())
         claim.refresh_from_db()
         claim.steps = steps
         self.to(claim, ClaimStatus.PAID)
