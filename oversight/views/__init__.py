@@ -1,0 +1,2 @@
+"""Pages of the oversight app, one module per feature: thin views over the selectors and
+services."""
