@@ -21,7 +21,7 @@ urlpatterns += [
 ] + [
     path(f"complaints/<int:complaint_id>/{action}/", complaints.complaint_act, {"action": action},
          name=f"complaint_{action}")
-    for action in complaints.FORMS
+    for action in complaints.CALLS
 ]
 urlpatterns += [
     path("surveys/", surveys.survey_list, name="survey_list"),

@@ -1,1 +1,1 @@
-"""Forms of the oversight app, one module per feature."""
+

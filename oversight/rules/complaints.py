@@ -1,9 +1,5 @@
 """Complaint rules (domain.md "Oversight": 投诉): the deadline in working days, what overdue
-means, and the action table of a complaint's life.
-
-    recorded ──assign──▶ assigned ──reply──▶ replied ──close (with satisfaction)──▶ closed
-                 ▲  └─assign (another handler)─┘
-"""
+means, what a complaint must say, and who answers it. The action table is workflow.complaints."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +7,6 @@ from datetime import date
 from claims.rules import IsWorkday, add_working_days
 from tongzhou_care.core.models import Role
 from tongzhou_care.core.rules import RuleViolation
-from tongzhou_care.core.workflow import Action, Workflow
 
 from ..models.complaints import About, ComplaintStatus as S
 
@@ -78,21 +73,3 @@ def answers_for(user, facts: ComplaintFacts) -> bool:
     if facts.about == About.STREET:
         return user.role == Role.STREET_OFFICER and user.street_id == facts.street_id
     return False
-
-
-def _party_replies(user, facts: ComplaintFacts) -> str | None:
-    if answers_for(user, facts):
-        return None
-    party = {About.INSURER: "被投诉的保险公司", About.STREET: "被投诉的街道/乡镇专管员"}.get(facts.about, "")
-    return f"由{party + '或' if party else ''}区卫健委答复这件投诉。"
-
-
-COMPLAINT_WORKFLOW = Workflow(actions=(
-    Action("assign", "交办", "oversight.assign_complaint", frozenset({S.RECORDED, S.ASSIGNED}), S.ASSIGNED,
-           done="已交办。承办人将在首页看到这件投诉。", service="complaint_assign"),
-    Action("reply", "答复", "oversight.reply_complaint", frozenset({S.ASSIGNED}), S.REPLIED,
-           guards=(_party_replies,), done="已答复。区卫健委回访投诉人后办结。", service="complaint_reply"),
-    Action("close", "办结", "oversight.close_complaint", frozenset({S.REPLIED}), S.CLOSED,
-           done="已办结。", confirm="办结后不能再修改。确认已回访投诉人并记录其满意度？",
-           service="complaint_close"),
-), state_label=lambda status: S(status).label)

@@ -1,11 +1,6 @@
 """Satisfaction survey rules (domain.md "Oversight": 满意度调查; plan 五(五)): the yearly
-sample's size and draw, the scores, the response rate and mean scores, and the action table of
-a survey task.
-
-    pending ──answer──▶ answered
-        ├──unreachable──▶ unreachable
-        └──decline──▶ declined
-"""
+sample's size and draw, the scores, the response rate and mean scores. The task's action table
+is workflow.surveys."""
 
 import math
 import random
@@ -15,9 +10,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from tongzhou_care.core.rules import RuleViolation
-from tongzhou_care.core.workflow import Action, Workflow
 
-from ..models.surveys import QUESTIONS, SurveyMethod, SurveyStatus as S
+from ..models.surveys import QUESTIONS, SurveyMethod
 
 SCORES = range(1, 6)
 
@@ -98,13 +92,3 @@ def mean_score(value) -> Decimal | None:
 @dataclass(frozen=True)
 class SurveyFacts:
     status: str
-
-
-SURVEY_WORKFLOW = Workflow(actions=(
-    Action("answer", "录入调查结果", "oversight.conduct_survey", frozenset({S.PENDING}), S.ANSWERED,
-           done="调查结果已保存。", service="survey_record"),
-    Action("unreachable", "无法联系", "oversight.conduct_survey", frozenset({S.PENDING}), S.UNREACHABLE,
-           done="已记录无法联系。", confirm="确认多次联系均未能联系上？记录后本任务结束。", service="survey_record"),
-    Action("decline", "拒绝调查", "oversight.conduct_survey", frozenset({S.PENDING}), S.DECLINED,
-           done="已记录对方拒绝调查。", confirm="确认对方拒绝接受调查？记录后本任务结束。", service="survey_record"),
-), state_label=lambda status: S(status).label)

@@ -14,13 +14,8 @@ from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.workdays import is_workday
 
 from ..models.complaints import About, Channel, Complaint, ComplaintCategory, Satisfaction
-from ..rules.complaints import (
-    COMPLAINT_WORKFLOW,
-    check_parties,
-    check_received_on,
-    check_text,
-    complaint_due_on,
-)
+from ..rules.complaints import check_parties, check_received_on, check_text, complaint_due_on
+from ..workflow.complaints import COMPLAINT_WORKFLOW
 from ..selectors.complaints import complaint_deadline_days, complaint_facts, complaint_handler_choices
 
 

@@ -16,15 +16,8 @@ from tongzhou_care.core.models import Street, User
 from tongzhou_care.core.rules import RuleViolation
 
 from ..models.surveys import SCORE_FIELDS, Survey, SurveyOrigin, SurveySample
-from ..rules.surveys import (
-    SURVEY_WORKFLOW,
-    check_method,
-    check_scores,
-    check_survey_date,
-    draw_sample,
-    sample_size,
-    street_seed,
-)
+from ..rules.surveys import check_method, check_scores, check_survey_date, draw_sample, sample_size, street_seed
+from ..workflow.surveys import SURVEY_WORKFLOW
 from ..selectors.common import scheme_year_in_force
 from ..selectors.surveys import survey_facts
 

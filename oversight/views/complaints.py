@@ -16,8 +16,9 @@ from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.workdays import calendar_is_estimated
 
 from ..exports.complaints import write_complaints
-from ..forms.complaints import AssignForm, CloseForm, ComplaintFilterForm, ComplaintForm, ReplyForm
-from ..rules.complaints import COMPLAINT_WORKFLOW, closed_in_time, complaint_is_overdue
+from ..forms.complaints import AssignForm, ComplaintFilterForm, ComplaintForm
+from ..rules.complaints import closed_in_time, complaint_is_overdue
+from ..workflow.complaints import COMPLAINT_WORKFLOW
 from ..selectors.complaints import (
     complaint_facts,
     complaint_for_user_or_404,
@@ -89,16 +90,21 @@ def complaint_new(request):
                   {"form": form, "person": person, "officer": officer}, status=400 if form.errors else 200)
 
 
-FORMS = {"assign": AssignForm, "reply": ReplyForm, "close": CloseForm}
+def _form(action: str, complaint, data=None):
+    """The form the action table names for `action`, unbound or bound to `data`."""
+    form_class = COMPLAINT_WORKFLOW[action].form
+    if form_class is AssignForm:
+        return AssignForm(data, handlers=complaint_handler_choices(complaint), initial={"handler": complaint.handler_id})
+    return form_class(data)
 
 
-def _forms(complaint, bound=None) -> dict:
-    forms = {"assign": AssignForm(handlers=complaint_handler_choices(complaint),
-                                  initial={"handler": complaint.handler_id}),
-             "reply": ReplyForm(), "close": CloseForm()}
-    if bound:
-        forms[bound[0]] = bound[1]
-    return forms
+# What each action of the table calls with the form's cleaned data.
+CALLS = {
+    "assign": lambda c, u, d: services.complaint_assign(complaint_id=c.pk, handler_id=d["handler"].pk, actor=u),
+    "reply": lambda c, u, d: services.complaint_reply(complaint_id=c.pk, reply=d["reply"], actor=u),
+    "close": lambda c, u, d: services.complaint_close(complaint_id=c.pk, satisfaction=d["satisfaction"],
+                                                      note=d["note"], actor=u),
+}
 
 
 @require_GET
@@ -111,7 +117,9 @@ def _page(request, complaint, bound=None):
     today = timezone.localdate()
     facts = complaint_facts(complaint)
     return render(request, "oversight/complaints/complaint_detail.html", {
-        "complaint": complaint, "forms": _forms(complaint, bound),
+        "complaint": complaint,
+        "forms": {a.name: bound[1] if bound and bound[0] == a.name else _form(a.name, complaint)
+                  for a in COMPLAINT_WORKFLOW},
         "actions": COMPLAINT_WORKFLOW.available(request.user, facts),
         "blocked": COMPLAINT_WORKFLOW.blocked(request.user, facts),
         "overdue": complaint_is_overdue(status=complaint.status, due_on=complaint.due_on, today=today),
@@ -124,28 +132,21 @@ def _page(request, complaint, bound=None):
 @login_required
 def complaint_act(request, complaint_id, action):
     complaint = complaint_for_user_or_404(request.user, complaint_id)
-    if action not in FORMS:
+    if action not in CALLS:
         raise Http404
-    if not request.user.has_perm(COMPLAINT_WORKFLOW[action].permission):
-        raise PermissionDenied(f"您没有“{COMPLAINT_WORKFLOW[action].label}”的权限。")
-    form = (AssignForm(request.POST, handlers=complaint_handler_choices(complaint)) if action == "assign"
-            else FORMS[action](request.POST))
+    step = COMPLAINT_WORKFLOW[action]
+    if not request.user.has_perm(step.permission):
+        raise PermissionDenied(f"您没有“{step.label}”的权限。")
+    form = _form(action, complaint, request.POST)
     if not form.is_valid():
         return _page(request, complaint, (action, form))
-    data = form.cleaned_data
     try:
-        if action == "assign":
-            services.complaint_assign(complaint_id=complaint.pk, handler_id=data["handler"].pk, actor=request.user)
-        elif action == "reply":
-            services.complaint_reply(complaint_id=complaint.pk, reply=data["reply"], actor=request.user)
-        else:
-            services.complaint_close(complaint_id=complaint.pk, satisfaction=data["satisfaction"], note=data["note"],
-                                     actor=request.user)
+        CALLS[action](complaint, request.user, form.cleaned_data)
     except RuleViolation as violation:
         if violation.code in form.fields:
             form.add_error(violation.code, violation.message)
             return _page(request, complaint, (action, form))
         messages.error(request, violation.message)
     else:
-        messages.success(request, COMPLAINT_WORKFLOW[action].done)
+        messages.success(request, step.done)
     return redirect("oversight:complaint_detail", complaint_id=complaint.pk)

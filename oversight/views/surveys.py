@@ -13,8 +13,8 @@ from tongzhou_care.core.access import streets_of
 from tongzhou_care.core.rules import RuleViolation
 
 from ..exports.surveys import write_survey_figures
-from ..forms.surveys import SampleDrawForm, SurveyAnswerForm, SurveyFiguresFilterForm, SurveyFilterForm, SurveyOutcomeForm
-from ..rules.surveys import SURVEY_WORKFLOW
+from ..forms.surveys import SampleDrawForm, SurveyFiguresFilterForm, SurveyFilterForm
+from ..workflow.surveys import SURVEY_WORKFLOW
 from ..selectors.surveys import (
     survey_facts,
     survey_figures,
@@ -62,9 +62,8 @@ def survey_sample_draw(request):
 def _page(request, survey, bound=None):
     facts = survey_facts(survey)
     today = timezone.localdate()
-    forms = {"answer": SurveyAnswerForm(initial={"surveyed_on": today}, auto_id="id_answer_%s"),
-             "unreachable": SurveyOutcomeForm(initial={"surveyed_on": today}, auto_id="id_unreachable_%s"),
-             "decline": SurveyOutcomeForm(initial={"surveyed_on": today}, auto_id="id_decline_%s")}
+    # One form per action of the table, each with ids of its own (two outcome forms share a class).
+    forms = {a.name: a.form(initial={"surveyed_on": today}, auto_id=f"id_{a.name}_%s") for a in SURVEY_WORKFLOW}
     if bound:
         forms[bound[0]] = bound[1]
     return render(request, "oversight/surveys/survey_detail.html", {
@@ -87,8 +86,7 @@ def survey_act(request, survey_id, action):
     step = SURVEY_WORKFLOW[action]
     if not request.user.has_perm(step.permission):
         raise PermissionDenied(f"您没有“{step.label}”的权限。")
-    form_class = SurveyAnswerForm if action == "answer" else SurveyOutcomeForm
-    form = form_class(request.POST, auto_id=f"id_{action}_%s")
+    form = step.form(request.POST, auto_id=f"id_{action}_%s")
     if not form.is_valid():
         return _page(request, survey, (action, form))
     data = form.cleaned_data
