@@ -1,6 +1,6 @@
 """Reads of complaints (投诉), scoped: the commission sees all; insurer staff the complaints
 about their company; an officer the complaints of their street unless they are about the
-commission; finance none."""
+commission, and those they recorded; finance none."""
 
 from datetime import date
 
@@ -25,7 +25,9 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
         return qs
     if user.role == Role.INSURER_STAFF:
         return qs.filter(about=About.INSURER, insurer_id=user.insurer_id)
-    return qs.filter(street__in=streets_of(user)).exclude(about=About.COMMISSION)
+    # An officer also keeps sight of what they recorded (a complaint about the commission, taken
+    # from a family of their street, is otherwise the commission's alone).
+    return qs.filter((Q(street__in=streets_of(user)) & ~Q(about=About.COMMISSION)) | Q(recorded_by=user))
 
 
 def complaint_for_user_or_404(user, complaint_id) -> Complaint:
