@@ -66,6 +66,8 @@ def complaint_export(request):
 def complaint_new(request):
     """Record a complaint; from a person's page (?person=) it concerns that person."""
     person_id = request.POST.get("person") or request.GET.get("person")
+    if person_id and not str(person_id).isdigit():
+        raise Http404
     person = person_for_user_or_404(request.user, person_id) if person_id else None
     streets = streets_of(request.user)
     form = ComplaintForm(request.POST or None, streets=streets, initial={

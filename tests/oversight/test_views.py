@@ -110,6 +110,8 @@ def test_not_contacted_list_and_its_visit_sheet(client_for, officer_a, commissio
     assert odd.id_number not in str([c.value for c in row]) and row[6].value == "139****5678"
     log = AccessLog.objects.get(action="export")
     assert log.rows == 2 and log.user == officer_a
+    home = re.sub(r"<[^>]+>", "", client.get("/").content.decode())
+    assert "2 位参保对象2025年度尚未联系" in home
 
 
 def test_service_log_list_and_export(client_for, officer_a, officer_b, commission_staff, insured):
@@ -176,6 +178,7 @@ def test_complaint_form_errors_stay_beside_the_fields(client_for, commission_sta
     html = response.content.decode()
     assert 'id="id_street_errors"' in html and "请选择被投诉的街道/乡镇" in html and "专管员态度不好。" in html
     assert not Complaint.objects.exists()
+    assert client_for(commission_staff).get("/complaints/new/", {"person": "x1"}).status_code == 404
 
 
 def test_empty_reply_is_refused_beside_the_field(client_for, commission_staff, insurer_user, street_a):
