@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 from claims import services
 from enrollment.services import policies_issue
+from tests.claims.conftest import with_documents
 from tests.e2e.conftest import login
-from tests.factories import TEST_PASSWORD, PersonFactory, SchemeYearFactory, make_user, street, uploaded_file
+from tests.factories import TEST_PASSWORD, PersonFactory, SchemeYearFactory, make_user, street
 from tongzhou_care.core.models import Role
 
 
@@ -29,8 +30,7 @@ def test_paid_claim_survey_shows_in_the_street_figures(page, screenshot):
         "hospital": "北京潞河医院", "admitted_on": today - timedelta(days=12), "discharged_on": today - timedelta(days=2),
         "cause": "illness", "diagnosis": "肺炎", "reporter_name": "李专管", "reporter_relation": "专管员",
         "reporter_phone": "13900001111"})
-    for kind in services.documents_status(claim)[0]:
-        services.claim_upload_document(claim_id=claim.pk, kind=kind, uploaded=uploaded_file(), actor=officer)
+    with_documents(claim, officer)
     services.claim_accept(claim_id=claim.pk, actor=insurer)
     services.claim_decide(claim_id=claim.pk, actor=insurer)
 
