@@ -37,9 +37,10 @@ def test_paid_claim_survey_shows_in_the_street_figures(page, screenshot):
     # The insurer pays: this creates the officer's survey task.
     login(page, "insurer_survey", TEST_PASSWORD)
     page.goto(f"/claims/{claim.pk}/")
+    page.locator("summary", has_text="登记支付").click()
     page.get_by_label("银行流水号").fill("ZH20261128002")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="登记支付").click()
+    page.get_by_role("button", name="确认登记支付").click()
     expect(page.get_by_test_id("claim-status")).to_have_text("已支付")
     page.get_by_role("button", name="退出登录").click()
 
