@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enrollment.selectors import person_for_user_or_404
 from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.history import history_for
 from tongzhou_care.core.models import Role
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.workdays import calendar_is_estimated
@@ -127,6 +128,7 @@ def _page(request, complaint, bound=None):
         "overdue": complaint_is_overdue(status=complaint.status, due_on=complaint.due_on, today=today),
         "in_time": closed_in_time(closed_on=complaint.closed_on, due_on=complaint.due_on),
         "estimated": calendar_is_estimated(complaint.due_on),
+        "history": history_for(request.user, complaint),
     }, status=400 if bound else 200)
 
 

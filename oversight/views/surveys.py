@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.history import history_for
 from tongzhou_care.core.rules import RuleViolation
 
 from ..exports.surveys import write_survey_figures
@@ -68,7 +69,8 @@ def _page(request, survey, bound=None):
         forms[bound[0]] = bound[1]
     return render(request, "oversight/surveys/survey_detail.html", {
         "survey": survey, "forms": forms, "actions": SURVEY_WORKFLOW.available(request.user, facts),
-        "blocked": SURVEY_WORKFLOW.blocked(request.user, facts)}, status=400 if bound else 200)
+        "blocked": SURVEY_WORKFLOW.blocked(request.user, facts),
+        "history": history_for(request.user, survey)}, status=400 if bound else 200)
 
 
 @require_GET

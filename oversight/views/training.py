@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongzhou_care.core.history import history_for
 from tongzhou_care.core.rules import RuleViolation
 
 from ..exports.training import write_training
@@ -60,7 +61,7 @@ def _detail(request, session, form=None):
             "location": session.location, "note": session.note, "version": session.version,
             "attendees": list(session.attendances.values_list("user_id", flat=True))})
     return render(request, "oversight/training/training_detail.html", {
-        "session": session, "form": form,
+        "session": session, "form": form, "history": history_for(request.user, session),
         "attendances": training_attendances_visible_to(request.user).filter(session=session)
         .order_by("user__role", "user__street__code", "user__full_name")}, status=400 if form and form.errors else 200)
 

@@ -107,6 +107,19 @@ def test_complaint_life_record_assign_reply_close(commission_staff, insurer_user
         "closed", insurer_user, insurer_user, "basically", date(2026, 10, 20))
 
 
+def test_complaint_changes_are_audited_with_user_and_service(commission_staff, insurer_user, street_a, client_for):
+    from oversight.models import ComplaintEvent
+
+    complaint = _complaint(commission_staff, insurer=insurer_user.insurer, street=street_a)
+    complaint_assign(complaint_id=complaint.pk, handler_id=insurer_user.pk, actor=commission_staff)
+    event = ComplaintEvent.objects.filter(pgh_obj_id=complaint.pk, pgh_label="update").get()
+    assert event.pgh_context.metadata == {"user": commission_staff.pk, "action": "complaint_assign"}
+    assert event.handler_id == insurer_user.pk and event.status == "assigned"
+    page = client_for(commission_staff).get(f"/complaints/{complaint.pk}/").content.decode()
+    history = page[page.index('data-testid="history"'):]
+    assert "已登记 → 已交办" in history and str(commission_staff) in history
+
+
 def test_refused_complaint_actions_change_nothing(commission_staff, insurer_user, officer_a, street_a, officer_b):
     other_insurer = make_user(Role.INSURER_STAFF, insurer=Insurer.objects.create(name="另一家保险公司"))
     complaint = _complaint(commission_staff, insurer=insurer_user.insurer, street=street_a)
