@@ -353,3 +353,18 @@ def test_menu_entries_follow_the_role(client_for, street_a, role, shown, hidden)
     labels = [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(r"<a [^>]*>(.*?)</a>", menu, re.S)]
     assert all(label in labels for label in shown), labels
     assert not any(label in labels for label in hidden), labels
+
+
+def test_the_oversight_settings_are_edited_on_the_scheme_year(client_for, commission_admin, year):
+    client = client_for(commission_admin)
+    page = client.get(f"/scheme-years/{year.pk}/edit/").content.decode()
+    fields = submitted_fields(page[page.index('<form method="post"'):])
+    assert (fields["complaint_deadline_days"], fields["survey_sample_percent"], fields["survey_sample_minimum"]) == (
+        "15", "10", "3")
+    refused = client.post(f"/scheme-years/{year.pk}/edit/", {**fields, "survey_sample_percent": "0"})
+    assert refused.status_code == 400 and 'id="id_survey_sample_percent_errors"' in refused.content.decode()
+    fields.update(complaint_deadline_days="10", survey_sample_percent="20", survey_sample_minimum="5")
+    assert client.post(f"/scheme-years/{year.pk}/edit/", fields).status_code == 302
+    year.refresh_from_db()
+    assert (year.complaint_deadline_days, year.survey_sample_percent, year.survey_sample_minimum) == (10, 20, 5)
+    assert "10 个工作日 / 每街道 20%，至少 5 人" in client.get(f"/scheme-years/{year.pk}/").content.decode()
