@@ -71,7 +71,7 @@ def test_first_run_with_port_8000_taken_serves_the_demo_on_another_port(tmp_path
         port = int(served.group(1))
         text = output.read_text()
         assert port != 8000 and f"Port 8000 is taken: using {port} instead" in text
-        for step in ("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]", "1/4 用户", "4/4 一年的理赔和材料"):
+        for step in ("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]", "1/5 用户", "4/5 一年的理赔和材料", "5/5 服务台账"):
             assert step in text
         assert f"http://127.0.0.1:{port}/login/" in (project / ".local" / "demo-logins.txt").read_text(encoding="utf-8")
 

@@ -24,6 +24,11 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("参保对象", "enrollment:person_list", "people", "enrollment.view_person"),
     MenuItem("花名册导入", "enrollment:roster_import_list", "upload", "enrollment.import_roster"),
     MenuItem("保险年度与保单", "enrollment:scheme_year_list", "shield-check", "enrollment.view_schemeyear"),
+    MenuItem("服务台账", "oversight:service_entry_list", "journal-text", "oversight.view_serviceentry"),
+    MenuItem("投诉", "oversight:complaint_list", "megaphone", "oversight.view_complaint"),
+    MenuItem("满意度调查", "oversight:survey_list", "telephone", "oversight.view_survey"),
+    MenuItem("满意度统计", "oversight:survey_figures", "bar-chart", "oversight.view_survey_figures"),
+    MenuItem("业务培训", "oversight:training_list", "mortarboard", "oversight.view_trainingsession"),
     MenuItem("后台任务", "job_list", "hourglass-split"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
 )

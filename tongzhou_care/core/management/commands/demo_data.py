@@ -50,15 +50,17 @@ class Command(BaseCommand):
         with transaction.atomic():
             loaded = User.objects.filter(username="admin").exists()
             if not loaded:
-                self.stdout.write("1/4 用户……")
+                self.stdout.write("1/5 用户……")
             users = self._users(password)
             if not loaded:
-                self.stdout.write("2/4 花名册导入（参保对象）……")
+                self.stdout.write("2/5 花名册导入（参保对象）……")
                 self._persons(users["admin"], seed)
-                self.stdout.write("3/4 保险年度、保单和增减员……")
+                self.stdout.write("3/5 保险年度、保单和增减员……")
                 self._scheme_year(users["admin"], users["insurer"].insurer)
-                self.stdout.write("4/4 一年的理赔和材料……")
+                self.stdout.write("4/5 一年的理赔和材料……")
                 self._claims(users)
+                self.stdout.write("5/5 服务台账、投诉、满意度调查和培训……")
+                self._oversight(users)
                 self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
             else:
                 self.stdout.write("演示数据此前已加载，未重复加载。")
@@ -153,6 +155,14 @@ class Command(BaseCommand):
         made = DemoClaims(officers=officers, insurer_user=users["insurer"]).load(
             persons, timezone.localdate(), users["admin"])
         self.stdout.write(f"理赔：{made} 件，各种状态都有。")
+
+    def _oversight(self, users):
+        from oversight.demo import complaints, service_log, surveys, training
+
+        today = timezone.localdate()
+        officers = {u.street.code: u for u in users.values() if u.street_id}
+        self.stdout.write(f"服务台账：{service_log.load(officers, today)} 条；投诉：{complaints.load(users, today)} 件；"
+                          f"满意度调查已完成 {surveys.load(users, today)} 项；业务培训：{training.load(users, today)} 次。")
 
     def _logins_text(self, users, password, url) -> str:
         lines = [f"演示用户（登录地址 {url}/login/）", f"密码（所有演示用户）：{password}", ""]
