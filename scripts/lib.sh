@@ -65,6 +65,7 @@ ensure_system_packages() {  # $1 = app|test
   local log=/tmp/tongzhou_care-apt.log
   if ! with_progress "packages set up" "" "^Setting up " "$log" \
        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing; then
+    say "Updating the package lists, then trying again"
     with_progress "package lists" "" "^(Get|Hit):" "$log" as_root apt-get update -q \
       || die "Cannot install $missing: run as root or with sudo, or install them yourself."
     with_progress "packages set up" "" "^Setting up " "$log" \
