@@ -21,7 +21,9 @@ def database_url(name: str | None = None) -> str:
 def process_env(**extra) -> dict:
     """The environment of a script run by a test: the test database, no async shortcut."""
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "tongzhou_care.settings.test"}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # Another database's address must not leak in (scripts/lib.sh exports the runtime role's).
+    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_RUNTIME_URL"):
+        env.pop(name, None)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

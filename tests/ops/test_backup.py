@@ -40,11 +40,17 @@ def run(script: str, *args, **env) -> subprocess.CompletedProcess:
 @pytest.fixture
 def owner_role(transactional_db):
     """A role that is no superuser, as the migration owner of a real server is (docs/deploy.md):
-    the restore connects as it and must manage alone (trusted extensions, no extension comments)."""
+    the restore connects as it and must manage alone (trusted extensions, no extension comments).
+    The tests' own role when it is one already; else one made for the test."""
     from django.db import connection
 
-    role, password = f"{connection.settings_dict['NAME']}_owner", "restore-drill-2026"
+    db = connection.settings_dict
     with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            yield db["USER"], db["PASSWORD"]
+            return
+        role, password = f"{db['NAME']}_owner", "restore-drill-2026"
         cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
         cursor.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB PASSWORD %s', [password])
     yield role, password
