@@ -61,6 +61,16 @@ def check_transition(action: str, status: str, *, appeal_count: int = 0) -> Tran
 CLOSED_FOR_DOCUMENTS = frozenset({S.PAID, S.WITHDRAWN})
 
 
+# What an open claim waits for, as a list card says it next to the state.
+WAITING_FOR = {S.REPORTED: "待保险公司受理", S.DOCUMENTS_PENDING: "待补材料", S.ACCEPTED: "待保险公司核定",
+               S.DECIDED: "待保险公司支付", S.APPEALED: "待保险公司复核"}
+
+
+def waiting_for(status: str) -> str:
+    """What a claim in `status` waits for next ("待补材料"), or "" once nothing is pending."""
+    return WAITING_FOR.get(status, "")
+
+
 def may_record_discharge(user, claim) -> bool:
     """A stay reported while still in hospital gets its discharge date until the decision."""
     return claim.discharged_on is None and claim.status in BEFORE_DECISION and user.has_perm("claims.report_claim")

@@ -1,7 +1,7 @@
 from django import template
 
 from ..models import ClaimStatus
-from ..workflow import OTHER_ACTIONS, TRANSITIONS
+from ..workflow import OTHER_ACTIONS, TRANSITIONS, waiting_for
 
 register = template.Library()
 
@@ -16,3 +16,6 @@ def claim_action(action: str) -> str:
 @register.filter
 def claim_status(status: str) -> str:
     return ClaimStatus(status).label if status in ClaimStatus.values else status
+
+
+register.filter("claim_waiting", waiting_for)
