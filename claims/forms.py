@@ -1,6 +1,6 @@
 from django import forms
 
-from tongzhou_care.core.forms import DatePicker
+from tongzhou_care.core.forms import DatePicker, PhoneField
 
 from .models import DOCUMENT_MAX_BYTES, Cause, ClaimDocument
 from .rules import ADMISSION_TYPES, REFUSAL_CODES
@@ -26,11 +26,12 @@ class ClaimReportForm(forms.Form):
     diagnosis = forms.CharField(label="诊断", max_length=200)
     reporter_name = forms.CharField(label="报案人", max_length=50)
     reporter_relation = forms.ChoiceField(label="与被保险人关系", choices=RELATIONS)
-    reporter_phone = forms.CharField(label="报案人电话", max_length=30)
+    reporter_phone = PhoneField(label="报案人电话")
     proxy_filing = forms.BooleanField(label="由他人代办（需授权委托书和代办人身份证）", required=False)
     payee_name = forms.CharField(label="收款人", max_length=50, required=False)
     payee_bank = forms.CharField(label="开户银行", max_length=100, required=False)
-    payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False)
+    payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
 
     def __init__(self, *args, account_tail: str = "", **kwargs):
         super().__init__(*args, **kwargs)

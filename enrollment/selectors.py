@@ -211,9 +211,11 @@ def premium_settlement_for(scheme_year: SchemeYear):
     for row, cover, amount in zip(rows, covers, settlement.amounts):
         added = cover.start != coverage.start
         if added or row[7]:
+            kind = "、".join(k for k, on in (("增员", added), ("减员", bool(row[7]))) if on)
+            reason = Policy.EndReason(row[7]).label if row[7] else ""
             lines.append({"number": row[1], "name": row[2], "id_number": row[3], "street": row[4],
-                          "kind": "、".join(k for k, on in (("增员", added), ("减员", bool(row[7]))) if on),
-                          "cover_start": cover.start,
-                          "cover_end": cover.end, "days": cover.days, "amount": amount,
-                          "end_reason": Policy.EndReason(row[7]).label if row[7] else ""})
+                          "kind": kind, "cover_start": cover.start,
+                          "cover_end": cover.end, "days": cover.days, "amount": amount, "end_reason": reason,
+                          # 减员（死亡）, but a removal is just 减员, not 减员（减员）
+                          "described": f"{kind}（{reason}）" if reason and not kind.endswith(reason) else kind})
     return settlement, lines

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.access import street_filter_choices
 from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.models import AccessLog
@@ -33,7 +33,7 @@ PAGE_SIZE = 50
 
 
 def _filters(request) -> tuple[PersonFilterForm, dict]:
-    form = PersonFilterForm(request.GET or None, streets=streets_of(request.user))
+    form = PersonFilterForm(request.GET or None, streets=street_filter_choices(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     return form, {
         "text": data.get("q", ""),

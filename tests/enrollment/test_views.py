@@ -369,3 +369,20 @@ def test_a_spouse_in_another_street_is_not_named_to_an_officer(client_for, offic
     Person.objects.filter(pk=person_a.pk).update(spouse=person_b)
     page = client_for(officer_a).get(f"/persons/{person_a.pk}/").content.decode()
     assert person_b.name not in page and "已登记（不在您的管辖范围内）" in page
+
+
+@pytest.mark.django_db
+def test_a_contact_phone_must_be_a_phone_number(client_for, officer_a, person_a):
+    client = client_for(officer_a)
+    fields = submitted_fields(client.get(f"/persons/{person_a.pk}/edit/").content.decode())
+    response = client.post(f"/persons/{person_a.pk}/edit/", {**fields, "phone": "电话abc<i>x</i>"})
+    assert response.status_code == 400 and "11位手机号" in response.content.decode()
+    assert client.post(f"/persons/{person_a.pk}/edit/", {**fields, "phone": "（010）６９５４１２３４"}).status_code == 302
+    person_a.refresh_from_db()
+    assert person_a.phone == "010-69541234"
+
+
+@pytest.mark.django_db
+def test_an_officer_is_offered_no_street_filter_for_persons(client_for, officer_a, commission_staff, person_a):
+    assert 'name="street"' not in client_for(officer_a).get("/persons/").content.decode()
+    assert 'name="street"' in client_for(commission_staff).get("/persons/").content.decode()
