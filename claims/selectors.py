@@ -36,6 +36,30 @@ def claim_for_user_or_404(user, claim_id) -> Claim:
     return get_object_or_404(claims_visible_to(user), pk=claim_id)
 
 
+def claims_awaiting_documents(user, *, limit: int = 10) -> list[tuple[Claim, tuple[str, ...]]]:
+    """(claim, labels of the missing documents) for the user's open claims that still lack a
+    required document: those the insurer has asked for (待补材料) first, then the newest
+    reports; at most `limit` (the officer's to-do list on the home page)."""
+    from django.db.models import Case, IntegerField, Prefetch, Value, When
+
+    from .models import ClaimDocument
+    from .services import documents_status
+
+    claims = (claims_visible_to(user)
+              .filter(status__in=(ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.REPORTED))
+              .prefetch_related(Prefetch("documents", queryset=ClaimDocument.objects.only("claim_id", "kind")))
+              .order_by(Case(When(status=ClaimStatus.DOCUMENTS_PENDING, then=Value(0)), default=Value(1),
+                             output_field=IntegerField()), "-reported_at", "-pk"))
+    waiting = []
+    for claim in claims[:limit * 5]:       # a street has a few open claims; most lack something
+        _, missing = documents_status(claim, provided={d.kind for d in claim.documents.all()})
+        if missing:
+            waiting.append((claim, tuple(ClaimDocument.Kind(k).label for k in missing)))
+        if len(waiting) == limit:
+            break
+    return waiting
+
+
 def claim_search(user, *, text: str = "", status: str = "", street_id=None, since=None,
                  until=None) -> QuerySet[Claim]:
     """Claims the user may see, by claim number, the person's name or the last 4 characters of

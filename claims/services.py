@@ -179,12 +179,14 @@ def claim_update_stay(*, claim_id: int, version: int, discharged_on: date, actor
     return claim
 
 
-def documents_status(claim: Claim) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def documents_status(claim: Claim, provided: set[str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(required kinds, missing kinds) for the claim as it stands: a proxy filing needs the
-    power of attorney, a deceased insured the death certificate and proof of heirship."""
+    power of attorney, a deceased insured the death certificate and proof of heirship.
+    `provided`: the kinds on file, when the caller has them already (read otherwise)."""
     required = required_documents(proxy_filing=claim.proxy_filing,
                                   insured_deceased=claim.person.status == PersonStatus.DECEASED)
-    provided = set(claim.documents.values_list("kind", flat=True))
+    if provided is None:
+        provided = set(claim.documents.values_list("kind", flat=True))
     return required, missing_documents(required=required, provided=provided)
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enrollment.rules import parse_id_number
 from enrollment.selectors import person_for_user_or_404, person_search, persons_visible_to
-from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.access import street_filter_choices, streets_of
 from tongzhou_care.core.downloads import PDF, XLSX, dated_name, file_download
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
@@ -63,7 +63,7 @@ def claim_list(request):
     query.pop("page", None)
     return render(request, "claims/claim_list.html", {
         "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices,
-        "streets": streets_of(request.user) if not request.user.insurer_id else None, "filters": request.GET})
+        "streets": street_filter_choices(request.user), "filters": request.GET})
 
 
 def _claim_filters(request) -> dict:
@@ -142,8 +142,9 @@ def claim_report(request, person_id):
                      "overlap": "admitted_on"}.get(violation.code)
             form.add_error(field, violation.message)
         else:
-            messages.success(request, f"已报案，理赔编号 {claim.number}。请上传材料；"
-                             + ("本次报案已超过出院后报案期限，仍可受理。" if claim.late_report else ""))
+            messages.success(request, f"已报案，理赔编号 {claim.number}。"
+                             + ("本次报案已超过出院后报案期限，仍可受理。" if claim.late_report else "")
+                             + "请在下方上传材料。")
             return redirect("claims:claim_detail", claim_id=claim.pk)
     today = timezone.localdate()
     deadline_days = current_claim_settings(today).report_deadline_days
@@ -164,7 +165,8 @@ def _action_forms(claim, today) -> dict:
     """The claim page's forms, one per action, unbound; each reason box has its own id."""
     return {"document": DocumentForm(), "refuse": RefuseForm(),
             **{action: ReasonForm(auto_id=f"id_{action}_%s") for action in ("appeal", "overturn", "withdraw")},
-            "discharge": DischargeForm(initial={"version": claim.version}),
+            # A discharge is mostly recorded on the day, at the bedside.
+            "discharge": DischargeForm(initial={"version": claim.version, "discharged_on": today}),
             "pay": PaymentForm(initial={"amount": claim.amount, "paid_on": today})}
 
 

@@ -307,3 +307,68 @@ def test_a_stay_reported_in_hospital_gets_its_discharge_date_until_the_decision(
     claim.refresh_from_db()
     assert claim.discharged_on == D(2025, 3, 11)
     assert form not in client.get(f"/claims/{claim.pk}/").content.decode()   # entered: the form is gone
+
+
+# --- In the field (issue 15) -----------------------------------------------------------------
+
+REPORT_FORM = {"admission_type": "inpatient", "hospital": "潞河医院", "admitted_on": "2025-03-01",
+               "discharged_on": "2025-03-11", "cause": "illness", "diagnosis": "肺炎", "reporter_name": "李专管",
+               "reporter_relation": "专管员"}
+
+
+@pytest.mark.django_db
+def test_the_reporters_phone_must_be_a_phone_number(client_for, officer_a, insured):
+    client = client_for(officer_a)
+    response = client.post(f"/claims/report/{insured.pk}/", {**REPORT_FORM, "reporter_phone": "电话abc<i>x</i>"})
+    body = response.content.decode()
+    assert response.status_code == 400 and not Claim.objects.exists()
+    assert 'id="id_reporter_phone_errors"' in body and "11位手机号" in body
+    assert "<i>x</i>" not in body                                    # what was typed is kept, escaped
+    assert 'type="tel"' in body                                      # the phone's number keypad
+    response = client.post(f"/claims/report/{insured.pk}/", {**REPORT_FORM, "reporter_phone": "139 0000 1111"},
+                           follow=True)
+    assert Claim.objects.get().reporter_phone == "13900001111"
+    # The message ends as a sentence ends: no stray "；" when the report is not late either.
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.endswith("。") and "；" not in message and "上传材料" in message
+
+
+@pytest.mark.django_db
+def test_an_officer_is_offered_no_street_filter(client_for, officer_a, commission_staff, insured):
+    officer_page = client_for(officer_a).get("/claims/").content.decode()
+    assert 'id="street"' not in officer_page and 'name="q"' in officer_page
+    assert 'id="street"' in client_for(commission_staff).get("/claims/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_discharge_date_defaults_to_today(client_for, officer_a, insured):
+    claim = report(insured, officer_a, D(2025, 3, 1), None, today=D(2025, 3, 5))
+    page = client_for(officer_a).get(f"/claims/{claim.pk}/").content.decode()
+    assert f'name="discharged_on" value="{timezone.localdate().isoformat()}"' in page
+
+
+@pytest.mark.django_db
+def test_the_officers_home_lists_claims_waiting_for_documents(client_for, officer_a, officer_b, insurer_user,
+                                                              insured, street_b, commission_admin, year):
+    from enrollment.services import policies_issue
+    from tests.factories import PersonFactory
+
+    complete = with_documents(report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11)), officer_a)
+    fresh = report(insured, officer_a, D(2025, 4, 1), D(2025, 4, 3))
+    asked = report(insured, officer_a, D(2025, 5, 1), D(2025, 5, 3))
+    services.claim_upload_document(claim_id=asked.pk, kind="id_card", uploaded=uploaded_file("pdf"), actor=officer_a)
+    services.claim_request_documents(claim_id=asked.pk, actor=insurer_user)
+    theirs = PersonFactory(street=street_b, name="宋庄家属")
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=D(2025, 1, 1))
+    report(theirs, officer_b, D(2025, 4, 1), D(2025, 4, 3))
+
+    body = client_for(officer_a).get("/").content.decode()
+    tasks = body[body.index('data-testid="awaiting-documents"'):]
+    tasks = tasks[:tasks.index("</ul>")]
+    # What the insurer asked for comes first, then the new report; the complete file is not a task.
+    assert tasks.index(asked.number) < tasks.index(fresh.number) and complete.number not in tasks
+    assert f'href="/claims/{asked.pk}/#documents"' in tasks
+    assert "缺：出院小结或诊断证明、收款人银行借记卡" in tasks and "宋庄家属" not in tasks
+    # The report search sits on the home page too: one tap to the candidates, one to the form.
+    assert 'action="/claims/report/"' in body
+    assert 'data-testid="awaiting-documents"' not in client_for(insurer_user).get("/").content.decode()
