@@ -2,7 +2,9 @@ from django import forms
 
 from tongzhou_care.core.forms import DatePicker, PhoneField
 
-from .models import DOCUMENT_MAX_BYTES, Cause, ClaimDocument
+from tongzhou_care.core.uploads import DOCUMENT_MAX_BYTES
+
+from .models import Cause, ClaimDocument
 from .rules import ADMISSION_TYPES, REFUSAL_CODES
 
 RELATIONS = [("本人", "本人"), ("配偶", "配偶"), ("亲属", "亲属"), ("专管员", "街道/乡镇专管员"), ("其他", "其他")]

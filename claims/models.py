@@ -187,10 +187,6 @@ class ClaimPortion(models.Model):
         ]
 
 
-# An uploaded document (S16): a phone photo or a scanned PDF fits; larger is refused unread.
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-
-
 def document_path(document, filename: str) -> str:
     """Stored under MEDIA_ROOT/claims/<claim id>/ with a random name (never the user's)."""
     import uuid

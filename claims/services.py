@@ -7,7 +7,6 @@ Lock order (docs/claims.md): the person's policies first, in id order, then the 
 transaction; the CHECK `policy_allowance_within_cap` holds even for a path that forgets this.
 """
 
-import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -20,8 +19,9 @@ from tongzhou_care.core.audit import audit_context
 from tongzhou_care.core.models import User
 from tongzhou_care.core.money import format_yuan
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.uploads import check_document
 
-from .models import DOCUMENT_MAX_BYTES, Claim, ClaimAction, ClaimDocument, ClaimPortion, ClaimStatus, Payment
+from .models import Claim, ClaimAction, ClaimDocument, ClaimPortion, ClaimStatus, Payment
 from tongzhou_care.core.workdays import is_workday
 
 from .rules import (
@@ -37,8 +37,6 @@ from .rules import (
 )
 from .selectors import benefit_for
 from .workflow import BEFORE_DECISION, CLOSED_FOR_DOCUMENTS, check_transition
-
-DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
 
 
 def _record(claim: Claim, actor: User, action: str, *, from_status: str = "", note: str = "") -> None:
@@ -190,33 +188,15 @@ def documents_status(claim: Claim, provided: set[str] | None = None) -> tuple[tu
     return required, missing_documents(required=required, provided=provided)
 
 
-def sniff_document(head: bytes) -> str | None:
-    """The content type of an upload from its first bytes (JPEG, PNG or PDF), or None."""
-    return next((kind for magic, kind in DOCUMENT_TYPES.items() if head.startswith(magic)), None)
-
-
 @transaction.atomic
 def claim_upload_document(*, claim_id: int, kind: str, uploaded, actor: User) -> ClaimDocument:
     """Store one document after checking its real type and size (S16). Raises RuleViolation."""
     claim = _lock_claim(claim_id)
     if claim.status in CLOSED_FOR_DOCUMENTS:
         raise RuleViolation("closed", "已结案的理赔不能再上传材料。")
-    if uploaded.size == 0:
-        raise RuleViolation("empty", "文件为空，请重新选择。")
-    if uploaded.size > DOCUMENT_MAX_BYTES:
-        raise RuleViolation("too_large", f"文件超过 {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB，请压缩或分页拍照后上传。")
-    uploaded.seek(0)
-    content_type = sniff_document(uploaded.read(16))
-    if content_type is None:
-        raise RuleViolation("file_type", "只能上传 JPG、PNG 图片或 PDF 文件（按文件内容判断，改扩展名无效）。")
-    uploaded.seek(0)
-    digest = hashlib.sha256()
-    for chunk in uploaded.chunks():
-        digest.update(chunk)
-    uploaded.seek(0)
+    content_type, sha256 = check_document(uploaded)
     document = ClaimDocument(claim=claim, kind=kind, original_name=uploaded.name[:200],
-                             content_type=content_type, size=uploaded.size,
-                             sha256=digest.hexdigest(), uploaded_by=actor)
+                             content_type=content_type, size=uploaded.size, sha256=sha256, uploaded_by=actor)
     document.file.save("upload", uploaded, save=False)
     try:
         with audit_context(actor, "claim_upload_document"):

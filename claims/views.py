@@ -21,7 +21,7 @@ from tongzhou_care.core.downloads import PDF, XLSX, dated_name, file_download
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.services import access_log_record
-from tongzhou_care.core.uploads import request_too_large, upload_on_disk
+from tongzhou_care.core.uploads import DOCUMENT_MAX_BYTES, DOCUMENT_EXTENSIONS, DOCUMENT_TOO_LARGE, request_too_large, upload_on_disk
 from tongzhou_care.core.xlsx import open_temp
 
 from . import services
@@ -266,8 +266,8 @@ def claim_act(request, claim_id, action):
 @permission_required("claims.upload_claim_document", raise_exception=True)
 def document_upload(request, claim_id):
     claim = claim_for_user_or_404(request.user, claim_id)
-    if request_too_large(request, services.DOCUMENT_MAX_BYTES):
-        messages.error(request, f"文件超过 {services.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB，请压缩或分页拍照后上传。")
+    if request_too_large(request, DOCUMENT_MAX_BYTES):
+        messages.error(request, DOCUMENT_TOO_LARGE)
         return redirect("claims:claim_detail", claim_id=claim.pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -291,7 +291,7 @@ def document_download(request, claim_id, document_id):
         raise Http404
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD,
                       target=f"理赔材料 {claim.number} {document.get_kind_display()}")
-    extension = {"image/jpeg": ".jpg", "image/png": ".png"}.get(document.content_type, ".pdf")
+    extension = DOCUMENT_EXTENSIONS.get(document.content_type, ".pdf")
     return file_download(document.file.open("rb"), f"{claim.number}_{document.get_kind_display()}{extension}",
                          document.content_type, as_attachment=False)
 
