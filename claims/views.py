@@ -161,9 +161,10 @@ def claim_detail(request, claim_id):
     return _claim_page(request, claim_for_user_or_404(request.user, claim_id))
 
 
-def _action_forms(claim, today) -> dict:
-    """The claim page's forms, one per action, unbound; each reason box has its own id."""
-    return {"document": DocumentForm(), "refuse": RefuseForm(),
+def _action_forms(claim, today, missing: tuple[str, ...]) -> dict:
+    """The claim page's forms, one per action, unbound; each reason box has its own id. The
+    upload offers the first missing document's kind."""
+    return {"document": DocumentForm(initial={"kind": missing[0]} if missing else None), "refuse": RefuseForm(),
             **{action: ReasonForm(auto_id=f"id_{action}_%s") for action in ("appeal", "overturn", "withdraw")},
             # A discharge is mostly recorded on the day, at the bedside.
             "discharge": DischargeForm(initial={"version": claim.version, "discharged_on": today}),
@@ -175,7 +176,7 @@ def _claim_page(request, claim, *, bound: tuple[str, object] | None = None):
     filled it, with its errors beside the fields, and answers 400."""
     today = timezone.localdate()
     required, missing = services.documents_status(claim)
-    forms = _action_forms(claim, today)
+    forms = _action_forms(claim, today, missing)
     if bound:
         forms[bound[0]] = bound[1]
     return render(request, "claims/claim_detail.html", {
