@@ -86,12 +86,11 @@ def test_documents_upload_and_scoped_download(client_for, officer_a, insured):
     from tongzhou_care.core.models import AccessLog
     claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
     client = client_for(officer_a)
-    response = client.post(f"/claims/{claim.pk}/documents/", {"kind": "id_card", "file": uploaded_file("png")},
+    response = client.post(f"/claims/{claim.pk}/documents/", {"file_id_card": uploaded_file("png")}, follow=True)
+    assert "已上传 1 个文件。还缺：" in response.content.decode()
+    response = client.post(f"/claims/{claim.pk}/documents/", {"file_id_card": uploaded_file("exe", "a.jpg")},
                            follow=True)
-    assert "材料已上传" in response.content.decode()
-    response = client.post(f"/claims/{claim.pk}/documents/", {"kind": "id_card", "file": uploaded_file("exe", "a.jpg")},
-                           follow=True)
-    assert "只能上传" in response.content.decode() and claim.documents.count() == 1
+    assert "“a.jpg”：只能上传" in response.content.decode() and claim.documents.count() == 1
     document = claim.documents.get()
     download = client.get(f"/claims/{claim.pk}/documents/{document.pk}/")
     assert download["Content-Type"] == "image/png" and _content(download).startswith(b"\x89PNG")
@@ -356,7 +355,7 @@ def test_the_officers_home_lists_claims_waiting_for_documents(client_for, office
     complete = with_documents(report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11)), officer_a)
     fresh = report(insured, officer_a, D(2025, 4, 1), D(2025, 4, 3))
     asked = report(insured, officer_a, D(2025, 5, 1), D(2025, 5, 3))
-    services.claim_upload_document(claim_id=asked.pk, kind="id_card", uploaded=uploaded_file("pdf"), actor=officer_a)
+    services.claim_upload_documents(claim_id=asked.pk, actor=officer_a, documents=[("id_card", uploaded_file("pdf"))])
     services.claim_request_documents(claim_id=asked.pk, actor=insurer_user)
     theirs = PersonFactory(street=street_b, name="宋庄家属")
     policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=D(2025, 1, 1))

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from claims import services as claim_services
 from claims.models import Claim
+from claims.selectors import documents_status
 from enrollment.services import policies_issue
 from tests.e2e.conftest import ARTIFACTS, login
 from tests.factories import TEST_PASSWORD, PersonFactory, SchemeYearFactory, make_user, street, uploaded_file
@@ -82,12 +83,12 @@ def a_street_with_claims():
     reported = claim_services.claim_report(person=people[0], data=stay(20, 10), actor=officer)
     in_hospital = claim_services.claim_report(person=people[1], data=stay(5, 0), actor=officer)
     asked = claim_services.claim_report(person=people[2], data=stay(40, 12, proxy_filing=True), actor=officer)
-    claim_services.claim_upload_document(claim_id=asked.pk, kind="id_card", uploaded=uploaded_file("jpg", "身份证.jpg"),
-                                         actor=officer)
+    claim_services.claim_upload_documents(claim_id=asked.pk, actor=officer,
+                                          documents=[("id_card", uploaded_file("jpg", "身份证.jpg"))])
     claim_services.claim_request_documents(claim_id=asked.pk, actor=insurer)
     paid = claim_services.claim_report(person=people[3], data=stay(90, 15), actor=officer)
-    for kind in claim_services.documents_status(paid)[0]:
-        claim_services.claim_upload_document(claim_id=paid.pk, kind=kind, uploaded=uploaded_file("pdf"), actor=officer)
+    claim_services.claim_upload_documents(claim_id=paid.pk, actor=officer, documents=[
+        (kind, uploaded_file("pdf")) for kind in documents_status(paid)[0]])
     claim_services.claim_accept(claim_id=paid.pk, actor=insurer)
     claim_services.claim_decide(claim_id=paid.pk, actor=insurer)
     claim_services.payment_record(claim_id=paid.pk, paid_on=today, amount=Claim.objects.get(pk=paid.pk).amount,
