@@ -78,6 +78,8 @@ class MultipleFileField(forms.FileField):
 
 # One upload request carries at most this many files (each at most DOCUMENT_MAX_BYTES).
 DOCUMENTS_PER_UPLOAD = 10
+# What the file pickers offer: the photos phones make (HEIC is converted on the server) and PDFs.
+DOCUMENT_ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.heic,.heif,application/pdf"
 
 
 class DocumentsForm(forms.Form):
@@ -88,11 +90,12 @@ class DocumentsForm(forms.Form):
         super().__init__(*args, **kwargs)
         kinds = [k for k in ClaimDocument.Kind.values if k in missing] + [
             k for k in ClaimDocument.Kind.values if k not in missing]
+        # (kind, label, missing) in the boxes' order: the phone's photo list offers the same kinds.
+        self.kinds = [(kind, ClaimDocument.Kind(kind).label, kind in missing) for kind in kinds]
         for kind in kinds:
             self.fields[f"file_{kind}"] = MultipleFileField(
                 label=ClaimDocument.Kind(kind).label + ("（缺）" if kind in missing else ""), required=False)
-            self.fields[f"file_{kind}"].widget.attrs.update({"accept": "image/jpeg,image/png,application/pdf",
-                                                              "data-kind": kind})
+            self.fields[f"file_{kind}"].widget.attrs.update({"accept": DOCUMENT_ACCEPT, "data-kind": kind})
 
     def clean(self):
         data = super().clean()
@@ -109,7 +112,8 @@ class DocumentsForm(forms.Form):
         return {"documents": self.cleaned_data["documents"]}
 
 
-DOCUMENT_HELP = f"JPG、PNG 或 PDF，每个文件不超过 {DOCUMENT_MAX_BYTES // 2**20} MB，一次最多 {DOCUMENTS_PER_UPLOAD} 个文件"
+DOCUMENT_HELP = (f"JPG、PNG、HEIC（苹果手机照片，自动转换）或 PDF，每个文件不超过 {DOCUMENT_MAX_BYTES // 2**20} MB，"
+                 f"一次最多 {DOCUMENTS_PER_UPLOAD} 个文件")
 
 
 class PayeeForm(forms.Form):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.utils import timezone
 
@@ -371,3 +372,32 @@ def test_the_officers_home_lists_claims_waiting_for_documents(client_for, office
     # The report search sits on the home page too: one tap to the candidates, one to the form.
     assert 'action="/claims/report/"' in body
     assert 'data-testid="awaiting-documents"' not in client_for(insurer_user).get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_phone_photos_are_converted_and_reduced_when_uploaded(client_for, officer_a, insured):
+    """An iPhone's HEIC arrives as a JPEG, a 12-megapixel photo at A4 print size; a photo that
+    cannot be read is refused by its name and nothing of that upload is kept."""
+    from PIL import Image
+
+    from tests.core.test_photos import photo
+
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
+    client = client_for(officer_a)
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert 'capture="environment"' in page and "image/heic" in page          # the camera, and HEIC offered
+    large = photo(name="出院小结.jpg", quality=95)
+    response = client.post(f"/claims/{claim.pk}/documents/", {
+        "file_id_card": photo(fmt="HEIF", name="IMG_4711.HEIC"), "file_discharge_summary": large}, follow=True)
+    assert "已上传 2 个文件" in response.content.decode()
+    stored = {d.kind: d for d in claim.documents.all()}
+    assert (stored["id_card"].original_name, stored["id_card"].content_type) == ("IMG_4711.jpg", "image/jpeg")
+    summary = stored["discharge_summary"]
+    assert summary.size < large.size / 3
+    with summary.file.open("rb") as f:
+        assert Image.open(f).size == (2480, 1860)
+    broken = SimpleUploadedFile("坏照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 5000)
+    response = client.post(f"/claims/{claim.pk}/documents/", {
+        "file_bank_card": [uploaded_file("jpg"), broken]}, follow=True)
+    assert "“坏照片.jpg”：图片无法读取" in response.content.decode()
+    assert claim.documents.count() == 2

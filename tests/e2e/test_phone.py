@@ -191,16 +191,22 @@ def test_lists_are_cards_with_name_and_state_first(phone, live_server):
 
 
 def test_report_a_stay_and_upload_two_photos_on_a_phone(phone, live_server, tmp_path):
-    from PIL import Image
+    """The whole report and the documents from the phone's camera: two photos in one go, each
+    with its kind and a thumbnail before sending; an iPhone's HEIC arrives as a JPEG, a large
+    photo reduced to A4 print size."""
+    import pillow_heif
+    from PIL import Image, ImageDraw
 
     today = timezone.localdate()
     officer, people, claims = a_street_with_claims()
     person = people[4]                      # insured, no stay reported yet
-    photos = []
-    for kind, colour in (("身份证", "white"), ("出院小结", "lightyellow")):
-        path = tmp_path / f"{kind}.jpg"
-        Image.new("RGB", (1200, 900), colour).save(path, "JPEG")
-        photos.append(path)
+    pillow_heif.register_heif_opener()
+    photos = {}
+    for name, fmt, colour in (("IMG_0001.HEIC", "HEIF", "white"), ("IMG_0002.jpg", "JPEG", "lightyellow")):
+        image = Image.new("RGB", (4032, 3024), colour)
+        ImageDraw.Draw(image).rectangle((300, 300, 3700, 2700), outline="black", width=40)
+        image.save(tmp_path / name, fmt, quality=90)
+        photos[name] = tmp_path / name
 
     login(phone, "officer_phone", TEST_PASSWORD)
     # Two taps from home: find the person, then 为其报案.
@@ -219,11 +225,39 @@ def test_report_a_stay_and_upload_two_photos_on_a_phone(phone, live_server, tmp_
     claim = Claim.objects.get(person=person)
     assert claim.discharged_on is None
 
-    for kind, photo in zip(("被保险人身份证", "出院小结或诊断证明"), photos):
-        phone.get_by_label("材料类型").select_option(label=kind)
-        phone.get_by_label("文件（JPG、PNG 或 PDF，不超过 10 MB）").set_input_files(str(photo))
-        phone.get_by_role("button", name="上传").click()
-        expect(phone.get_by_text("材料已上传")).to_be_visible()
-    assert sorted(claim.documents.values_list("kind", flat=True)) == ["discharge_summary", "id_card"]
-    expect(phone.get_by_test_id("checklist")).to_contain_text("收款人银行借记卡（本人名下，非信用卡）（缺）")
+    # The camera button opens the phone's camera directly; each photo joins the list.
+    camera = phone.locator("input[type=file][capture=environment]")
+    assert camera.get_attribute("accept") == "image/*"
+    expect(phone.get_by_role("button", name="上传所选文件")).to_be_visible()
+    expect(phone.get_by_label("被保险人身份证（缺）")).to_be_hidden()          # the boxes per kind give way
+    camera.set_input_files(str(photos["IMG_0001.HEIC"]))
+    camera.set_input_files(str(photos["IMG_0002.jpg"]))
+    # Each gets the next missing kind; the officer corrects the second.
+    expect(phone.get_by_label("第 1 张：材料类型")).to_have_value("id_card")
+    expect(phone.get_by_label("第 2 张：材料类型")).to_have_value("discharge_summary")
+    phone.get_by_label("第 2 张：材料类型").select_option(label="收款人银行借记卡（缺）")
+    # A thumbnail of the JPEG is drawn before sending (the HEIC, which this browser cannot
+    # read, shows its type on a tile); a removed photo is not sent.
+    thumbnails = phone.get_by_role("img", name=re.compile("缩略图"))
+    expect(thumbnails).to_have_count(2)
+    drawn = thumbnails.nth(1).evaluate(
+        "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let dark = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 80) dark++; return dark; }")
+    assert drawn > 100                                     # the black frame of the photo is there
+    phone.locator("input[type=file][data-camera-input][multiple]").set_input_files(str(photos["IMG_0002.jpg"]))
+    expect(thumbnails).to_have_count(3)
+    phone.get_by_role("button", name="移除第 3 张").click()
+    expect(thumbnails).to_have_count(2)
+    fits(phone, "camera-photos")
+    phone.get_by_role("button", name="上传所选文件").click()
+    expect(phone.get_by_text("已上传 2 个文件")).to_be_visible()
+
+    stored = {d.kind: d for d in claim.documents.all()}
+    assert set(stored) == {"id_card", "bank_card"}
+    for document in stored.values():
+        with document.file.open("rb") as f:
+            image = Image.open(f)
+            assert (image.format, image.size) == ("JPEG", (2480, 1860))      # A4 print size
+    assert stored["id_card"].original_name == "IMG_0001.jpg"                 # the HEIC, converted
+    expect(phone.get_by_test_id("checklist")).to_contain_text("出院小结或诊断证明（写明住院起止日期）（缺）")
     fits(phone, "claim-after-upload")
