@@ -11,13 +11,6 @@ PAYEE_RELATIONS = [(SELF, SELF)] + [(r, r) for r in HEIR_RELATIONS]
 RELATIONS = [("本人", "本人"), ("配偶", "配偶"), ("亲属", "亲属"), ("专管员", "街道/乡镇专管员"), ("其他", "其他")]
 
 
-class PersonLookupForm(forms.Form):
-    """Find the person a stay is reported for: a name or the last 4 of the ID number in the
-    URL; a full ID number only by POST (S12: never in a URL)."""
-
-    q = forms.CharField(label="姓名、身份证号后4位或完整身份证号", max_length=18, min_length=1)
-
-
 class ClaimReportForm(forms.Form):
     admission_type = forms.ChoiceField(label="就诊类型", choices=list(ADMISSION_TYPES.items()),
                                        help_text="门诊留观、家庭病床和挂床不属于住院，不能报案。")

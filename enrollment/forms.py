@@ -25,6 +25,13 @@ class PersonFilterForm(forms.Form):
             del self.fields["street"]      # one street (an officer): nothing to choose
 
 
+class PersonLookupForm(forms.Form):
+    """Find a person to act for (report a stay, log a visit): a name or the last 4 of the ID
+    number in the URL; a full ID number only by POST (S12: never in a URL)."""
+
+    q = forms.CharField(label="姓名、身份证号后4位或完整身份证号", max_length=18, min_length=1)
+
+
 class UnmaskForm(forms.Form):
     """Seeing a full ID number, phone or account needs a stated reason (S10)."""
 

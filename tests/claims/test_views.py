@@ -334,13 +334,6 @@ def test_the_reporters_phone_must_be_a_phone_number(client_for, officer_a, insur
 
 
 @pytest.mark.django_db
-def test_an_officer_is_offered_no_street_filter(client_for, officer_a, commission_staff, insured):
-    officer_page = client_for(officer_a).get("/claims/").content.decode()
-    assert 'id="street"' not in officer_page and 'name="q"' in officer_page
-    assert 'id="street"' in client_for(commission_staff).get("/claims/").content.decode()
-
-
-@pytest.mark.django_db
 def test_the_discharge_date_defaults_to_today(client_for, officer_a, insured):
     claim = report(insured, officer_a, D(2025, 3, 1), None, today=D(2025, 3, 5))
     page = client_for(officer_a).get(f"/claims/{claim.pk}/").content.decode()
@@ -369,8 +362,8 @@ def test_the_officers_home_lists_claims_waiting_for_documents(client_for, office
     assert tasks.index(asked.number) < tasks.index(fresh.number) and complete.number not in tasks
     assert f'href="/claims/{asked.pk}/#documents"' in tasks
     assert "缺：出院小结或诊断证明、收款人银行借记卡" in tasks and "宋庄家属" not in tasks
-    # The report search sits on the home page too: one tap to the candidates, one to the form.
-    assert 'action="/claims/report/"' in body
+    # The person search sits on the home page too: one tap to the candidates, one to the form.
+    assert 'action="/persons/find/"' in body
     assert 'data-testid="awaiting-documents"' not in client_for(insurer_user).get("/").content.decode()
 
 

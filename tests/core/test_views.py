@@ -1,5 +1,7 @@
 """Home pages per role with real figures, login and logout, Chinese error pages."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -110,9 +112,17 @@ def test_person_search_by_last_four_of_id(client_for, officer_a, street_a):
     ("/persons/", "参保对象"),
 ])
 def test_the_menu_lights_up_one_item(client_for, officer_a, path, lit):
-    import re
-
     body = client_for(officer_a).get(path).content.decode()
     active = re.findall(r'class="nav-link active"[^>]*>\s*<i[^>]*></i>\s*(\S+)', body)
     assert active == [lit]
 
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/claims/", "/persons/", "/service-log/", "/service-log/not-contacted/",
+                                  "/complaints/", "/surveys/"])
+def test_an_officer_is_offered_no_street_filter(client_for, officer_a, commission_staff, path):
+    """An officer has one street: a street filter would offer nothing to choose."""
+    street_select = re.compile(r'<select[^>]*name="street"')
+    assert not street_select.search(client_for(officer_a).get(path).content.decode())
+    assert street_select.search(client_for(commission_staff).get(path).content.decode())

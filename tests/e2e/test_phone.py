@@ -53,13 +53,24 @@ def phone(browser, live_server, transactional_db):
     context.close()
 
 
-def fits(page, name: str):
-    """Assert the page is no wider than the phone and no control lies off it; screenshot it."""
+def misfits(page, name: str) -> list[str]:
+    """What does not fit the phone on this page (wider than the screen, controls off it), after
+    a screenshot of it."""
     measured = page.evaluate(MEASURE)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
-    assert measured["scroll"] <= measured["width"], f"{name}: {measured['scroll']} px wide on a {measured['width']} px screen"
-    assert not measured["off"], f"{name}: controls off the screen: {measured['off']}"
+    problems = []
+    if measured["scroll"] > measured["width"]:
+        problems.append(f"{name}: {measured['scroll']} px wide on a {measured['width']} px screen")
+    if measured["off"]:
+        problems.append(f"{name}: controls off the screen: {measured['off']}")
+    return problems
+
+
+def fits(page, name: str):
+    """Assert the page is no wider than the phone and no control lies off it; screenshot it."""
+    problems = misfits(page, name)
+    assert not problems, "\n".join(problems)
 
 
 def a_street_with_claims():
@@ -93,6 +104,12 @@ def a_street_with_claims():
     claim_services.claim_decide(claim_id=paid.pk, actor=insurer)
     claim_services.payment_record(claim_id=paid.pk, paid_on=today, amount=Claim.objects.get(pk=paid.pk).amount,
                                   bank_reference="ZH2026000001", actor=insurer)
+    # The service log has a home visit and a green-channel help at the bedside.
+    from oversight.services.service_log import service_entry_record
+    service_entry_record(person_id=people[0].pk, kind="home_visit", served_on=today - timedelta(days=30),
+                         note="上门了解近况，老人身体尚可，家中有保姆照看", actor=officer)
+    service_entry_record(person_id=people[0].pk, kind="green_channel", served_on=today - timedelta(days=15),
+                         note="协助联系潞河医院病房，代取出院小结", claim_id=reported.pk, actor=officer)
     # The insurer is late with the first one: it shows in 逾期待办.
     Claim.objects.filter(pk=reported.pk).update(due_on=today - timedelta(days=3))
     BackgroundJob.objects.create(kind="certificate_batch", title="中仓街道保险凭证", created_by=officer)
@@ -120,6 +137,8 @@ def officer_pages(officer) -> list[tuple[str, str]]:
 def test_every_officer_page_fits_a_phone(phone, live_server):
     officer, people, claims = a_street_with_claims()
     own_job = BackgroundJob.objects.get(created_by=officer)
+    for old in ARTIFACTS.glob("phone-[0-9][0-9]-*.png"):      # the crawl's screenshots of a run before
+        old.unlink()
 
     phone.goto("/login/")
     fits(phone, "login")
@@ -137,13 +156,15 @@ def test_every_officer_page_fits_a_phone(phone, live_server):
     phone.get_by_role("button", name="菜单").click()
     expect(menu).to_be_visible()
     phone.wait_for_function("document.getElementById('sidebar').getBoundingClientRect().left >= 0")  # slid in
-    assert [t.strip() for t in menu.get_by_role("link").all_inner_texts()] == [
-        "首页", "报案", "理赔", "逾期待办", "参保对象", "后台任务", "修改密码"]
+    from tongzhou_care.core.navigation import menu_for
+    desktop_menu = [item["label"] for item in menu_for(officer, "/")]
+    assert [t.strip() for t in menu.get_by_role("link").all_inner_texts()] == desktop_menu + ["修改密码"]
+    assert {"报案", "理赔", "参保对象", "服务台账"} <= set(desktop_menu)
     fits(phone, "menu")
     phone.get_by_role("button", name="关闭菜单").click()
     expect(menu).to_be_hidden()
 
-    visited = set()
+    visited, problems = set(), []
     pages = officer_pages(officer) + [
         ("job_detail", f"/jobs/{own_job.pk}/"),
         ("claims:report_person", f"/claims/report/?q={people[0].name}"),
@@ -153,7 +174,8 @@ def test_every_officer_page_fits_a_phone(phone, live_server):
         response = phone.goto(url)
         assert response.status == 200, f"{name} {url}"
         visited.add(name)
-        fits(phone, f"{number:02d}-{name.replace(':', '-')}")
+        problems += misfits(phone, f"{number:02d}-{name.replace(':', '-')}")
+    assert not problems, "\n".join(problems)
     assert MUST_VISIT <= visited, f"not reached: {MUST_VISIT - visited}"
 
     # The forms an officer opens on the claim page (撤案, 申请复核) fit when open too.
@@ -210,7 +232,7 @@ def test_report_a_stay_and_upload_two_photos_on_a_phone(phone, live_server, tmp_
 
     login(phone, "officer_phone", TEST_PASSWORD)
     # Two taps from home: find the person, then 为其报案.
-    phone.get_by_label("报案：被保险人姓名或身份证号后4位").fill(person.id_number[-4:])
+    phone.get_by_label("查找参保对象：姓名或身份证号后4位").fill(person.id_number[-4:])
     phone.get_by_role("button", name="查找").click()
     phone.get_by_role("link", name="为其报案").click()
     expect(phone.get_by_test_id("days-left")).to_be_visible()
@@ -261,3 +283,26 @@ def test_report_a_stay_and_upload_two_photos_on_a_phone(phone, live_server, tmp_
     assert stored["id_card"].original_name == "IMG_0001.jpg"                 # the HEIC, converted
     expect(phone.get_by_test_id("checklist")).to_contain_text("出院小结或诊断证明（写明住院起止日期）（缺）")
     fits(phone, "claim-after-upload")
+
+
+def test_log_a_visit_in_two_taps_from_home(phone, live_server):
+    """At the family's door: find the person from the home page (tap 1), 登记服务 (tap 2); the
+    date is today, pick how, 登记服务."""
+    from oversight.models import ServiceEntry
+
+    officer, people, claims = a_street_with_claims()
+    person = people[1]
+    login(phone, "officer_phone", TEST_PASSWORD)
+    phone.get_by_label("查找参保对象：姓名或身份证号后4位").fill(person.name)
+    phone.get_by_role("button", name="查找").click()
+    fits(phone, "person-found")
+    card = phone.get_by_test_id("person-found").locator("tbody tr").filter(has_text=person.name)
+    card.get_by_role("link", name="登记服务").click()
+    expect(phone.get_by_label("服务日期")).to_have_value(timezone.localdate().isoformat())
+    phone.get_by_label("服务方式").select_option(label="上门服务")
+    phone.get_by_label("服务内容（可不填）").fill("上门看望，出院后恢复良好")
+    fits(phone, "visit-form")
+    phone.get_by_role("button", name="登记服务").click()
+    expect(phone.get_by_text(f"已登记{person.name}的服务：上门服务。")).to_be_visible()
+    entry = ServiceEntry.objects.get(person=person, note="上门看望，出院后恢复良好")
+    assert (entry.kind, entry.served_on, entry.officer_id) == ("home_visit", timezone.localdate(), officer.pk)

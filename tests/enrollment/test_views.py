@@ -383,6 +383,13 @@ def test_a_contact_phone_must_be_a_phone_number(client_for, officer_a, person_a)
 
 
 @pytest.mark.django_db
-def test_an_officer_is_offered_no_street_filter_for_persons(client_for, officer_a, commission_staff, person_a):
-    assert 'name="street"' not in client_for(officer_a).get("/persons/").content.decode()
-    assert 'name="street"' in client_for(commission_staff).get("/persons/").content.decode()
+def test_the_officers_search_offers_what_to_do_for_the_person(client_for, officer_a, person_a, person_b):
+    """From the home page's search: the person found, with 为其报案 and 登记服务 one tap away."""
+    client = client_for(officer_a)
+    body = client.post("/persons/find/", {"q": person_a.id_number[-4:]}).content.decode()
+    assert person_a.name in body and person_a.id_number not in body
+    assert f'href="/claims/report/{person_a.pk}/"' in body
+    assert f'href="/service-log/add/{person_a.pk}/"' in body
+    assert "完整身份证号请通过查询按钮提交" in client.get("/persons/find/", {"q": person_a.id_number}).content.decode()
+    assert person_a.name in client.post("/persons/find/", {"q": person_a.id_number}).content.decode()
+    assert person_b.name not in client.post("/persons/find/", {"q": person_b.id_number}).content.decode()
