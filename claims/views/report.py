@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from enrollment.models import PersonStatus
-from enrollment.forms import PersonLookupForm
-from enrollment.selectors import person_for_user_or_404, person_lookup
+from enrollment.selectors import person_for_user_or_404
+from enrollment.views.persons import looked_up
 from tongzhou_care.core.rules import RuleViolation
 
 from .. import services
@@ -24,14 +24,7 @@ from ..selectors import current_claim_settings, person_cover_summary
 @permission_required("claims.report_claim", raise_exception=True)
 def claim_report_person(request):
     """Step 1 of a report: find the person (a full ID number only by POST, S12)."""
-    form = PersonLookupForm(request.POST or request.GET or None)
-    persons = None
-    if form.is_bound and form.is_valid():
-        try:
-            persons = person_lookup(request.user, form.cleaned_data["q"], posted=request.method == "POST",
-                                    today=timezone.localdate())
-        except RuleViolation as violation:
-            form.add_error("q", violation.message)
+    form, persons = looked_up(request)
     return render(request, "claims/report_person.html", {"form": form, "persons": persons})
 
 

@@ -73,6 +73,13 @@ def person_list(request):
 def person_find(request):
     """The officer's search from the home page: the persons found, each with what the user
     may do for them there and then (为其报案, 登记服务), one tap away."""
+    form, persons = looked_up(request)
+    return render(request, "enrollment/person_find.html", {"form": form, "persons": persons})
+
+
+def looked_up(request) -> tuple[PersonLookupForm, object]:
+    """(the search form, the persons found or None) for a person search page (S12: a full ID
+    number only from a POST); a refused search puts its reason beside the box."""
     form = PersonLookupForm(request.POST or request.GET or None)
     persons = None
     if form.is_bound and form.is_valid():
@@ -81,7 +88,7 @@ def person_find(request):
                                     today=timezone.localdate())
         except RuleViolation as violation:
             form.add_error("q", violation.message)
-    return render(request, "enrollment/person_find.html", {"form": form, "persons": persons})
+    return form, persons
 
 
 def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
