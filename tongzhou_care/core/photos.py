@@ -8,7 +8,6 @@ stays sharp. Reducing it keeps the file at a few hundred kilobytes, so a claim's
 in storage and in the insurer's download for years."""
 
 import io
-from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 
@@ -34,18 +33,11 @@ def is_heif(head: bytes) -> bool:
     return len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
 
 
-@dataclass(frozen=True)
-class Kept:
-    """A photo as it is stored: its bytes, type and a file name with the right extension."""
-
-    file: ContentFile
-    content_type: str
-
-
-def photo_for_keeping(uploaded, content_type: str) -> Kept | None:
-    """The photo converted (HEIC → JPEG) and reduced to PRINT_LONG_SIDE, upright and without
-    metadata; None when the upload is kept as it is (a PDF; a JPEG or PNG that is already
-    small). Raises RuleViolation for an image that cannot be read or is absurdly large."""
+def photo_for_keeping(uploaded, content_type: str) -> tuple[ContentFile, str] | None:
+    """(file, content type) of the photo converted (HEIC → JPEG) and reduced to
+    PRINT_LONG_SIDE, upright and without metadata, named with its new extension; None when the
+    upload is kept as it is (a PDF; a JPEG or PNG that is already small). Raises RuleViolation
+    for an image that cannot be read or is absurdly large."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if content_type not in ("image/jpeg", "image/png", "image/heic"):
@@ -79,4 +71,4 @@ def photo_for_keeping(uploaded, content_type: str) -> Kept | None:
     finally:
         uploaded.seek(0)
     stem = (uploaded.name or "photo").rsplit(".", 1)[0]
-    return Kept(ContentFile(out.getvalue(), name=stem + extension), kept_type)
+    return ContentFile(out.getvalue(), name=stem + extension), kept_type

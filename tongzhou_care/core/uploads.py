@@ -76,10 +76,11 @@ def document_for_keeping(uploaded) -> KeptDocument:
     content_type = sniff_document(head) or ("image/heic" if is_heif(head) else None)
     if content_type is None:
         raise RuleViolation("file_type", "只能上传 JPG、PNG、HEIC 照片或 PDF 文件（按文件内容判断，改扩展名无效）。")
-    kept = photo_for_keeping(uploaded, content_type)
-    if kept is None:
+    photo = photo_for_keeping(uploaded, content_type)
+    if photo is None:
         return KeptDocument(uploaded, uploaded.name, content_type, uploaded.size, _sha256(uploaded))
-    return KeptDocument(kept.file, kept.file.name, kept.content_type, kept.file.size, _sha256(kept.file))
+    file, content_type = photo
+    return KeptDocument(file, file.name, content_type, file.size, _sha256(file))
 
 
 def request_too_large(request, limit: int) -> bool:
