@@ -172,6 +172,16 @@ PRINTOUTS = {
 }
 
 
+# What an open claim waits for, as a list card says it next to the state.
+WAITING_FOR = {S.REPORTED: "待保险公司受理", S.DOCUMENTS_PENDING: "待补材料", S.ACCEPTED: "待保险公司核定",
+               S.DECIDED: "待保险公司支付", S.APPEALED: "待保险公司复核"}
+
+
+def waiting_for(status: str) -> str:
+    """What a claim in `status` waits for next ("待补材料"), or "" once nothing is pending."""
+    return WAITING_FOR.get(status, "")
+
+
 def printouts(facts: ClaimFacts, *, supplements: int) -> dict[str, Printout]:
     """The printouts the claim has now: the one-time notice only while documents are missing,
     the supplementary notice only once there is a supplementary decision."""
