@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ per machine come from the
 environment (django-environ); see docs/deploy.md for the full list."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -176,6 +177,17 @@ RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=3 * 365
 RETENTION_JOB_FILE_DAYS = env.int("RETENTION_JOB_FILE_DAYS", default=30)
 RETENTION_ROSTER_PREVIEW_DAYS = env.int("RETENTION_ROSTER_PREVIEW_DAYS", default=30)
 RETENTION_ROSTER_ROWS_DAYS = env.int("RETENTION_ROSTER_ROWS_DAYS", default=2 * 365)
+
+# --- Personal data at rest (core/crypto.py; docs/deploy.md "Keys of personal data") -------
+# SM4 keys as "<id>:<base64 of 16 bytes>", comma-separated: every listed key opens, the one
+# named by PERSONAL_DATA_KEY_ID (default: the highest id) seals. The HMAC-SM3 key of the blind
+# indexes is separate (base64 of 32 bytes). Production must set them (settings/production.py);
+# development keeps generated ones in .local/, tests derive fixed ones.
+PERSONAL_DATA_KEYS = env("PERSONAL_DATA_KEYS", default="")
+PERSONAL_DATA_KEY_ID = env("PERSONAL_DATA_KEY_ID", default="")
+PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default="")
+# Processes a large batch is sealed with (the roster import's new persons): the machine's cores.
+PERSONAL_DATA_PROCESSES = env.int("PERSONAL_DATA_PROCESSES", default=os.cpu_count() or 1)
 
 # --- Audit (S13) ---------------------------------------------------------------------------
 PGHISTORY_APPEND_ONLY = True

@@ -8,6 +8,14 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-never-used-in-production-8f3a")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
+# Personal data keys: from the environment, else generated once into .local/ (git-ignored).
+if not PERSONAL_DATA_KEYS:  # noqa: F405
+    from tongzhou_care.core.keys import local_keys
+
+    _local_keys = local_keys(BASE_DIR / ".local")  # noqa: F405
+    PERSONAL_DATA_KEYS = _local_keys["PERSONAL_DATA_KEYS"]
+    PERSONAL_DATA_HASH_KEY = PERSONAL_DATA_HASH_KEY or _local_keys["PERSONAL_DATA_HASH_KEY"]  # noqa: F405
+
 # The demo_data command refuses to run unless this is set.
 DEMO_DATA_ALLOWED = True
 

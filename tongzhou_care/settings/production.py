@@ -7,6 +7,9 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# No default: without its keys the system cannot read or write personal data (docs/deploy.md).
+PERSONAL_DATA_KEYS = env("PERSONAL_DATA_KEYS")
+PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # HTTPS is terminated by the reverse proxy in front of gunicorn.

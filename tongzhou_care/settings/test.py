@@ -6,6 +6,18 @@ import os
 # settings load; tests/conftest.py refuses to start a database test without a real one.
 NO_DATABASE = "DATABASE_URL" not in os.environ
 os.environ.setdefault("DATABASE_URL", "postgres://no-database@127.0.0.1:9/none")
+# Personal data keys derived from fixed labels (test keys, not secrets), set in the environment
+# so that scripts a test starts (backup, gunicorn, the worker) read the test database with them.
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+
+
+def _test_key(label: str, size: int) -> str:
+    return base64.b64encode(hashlib.sha256(f"tongzhou_care test {label}".encode()).digest()[:size]).decode()
+
+
+os.environ.setdefault("PERSONAL_DATA_KEYS", f"1:{_test_key('SM4 key 1', 16)}")
+os.environ.setdefault("PERSONAL_DATA_HASH_KEY", _test_key("HMAC-SM3 key", 32))
 
 from .dev import *  # noqa: E402,F401,F403
 

@@ -1,0 +1,235 @@
+"""Model fields for personal data at rest (core/crypto.py does the cryptography).
+
+`SealedField` keeps a text column SM4-GCM-sealed (bytea) in the database and clear in Python:
+`person.id_number` reads and assigns as text, forms and templates see text, `values_list`
+returns text. A value read from the database is an `Unsealed` string that remembers the bytes
+it came from, so saving a row without changing it writes the same bytes again: no new
+ciphertext, no audit noise, no cost. Only assigned (new or changed) values are sealed.
+A blank value is NULL. The column may only be tested for NULL: any other lookup raises,
+because comparing ciphertexts finds nothing; look values up by their blind index.
+
+`BlindIndexField` sits beside it: the HMAC-SM3 of the (normalised) value, or of its last four
+characters, computed whenever the row is saved. Lookups, the unique constraint on the ID
+number, and SQL that compares accounts or ID numbers use these. `SealedModel.save` adds a
+field's indexes to `update_fields` when the field is in it. `QuerySet.update()` and
+`bulk_update()` do not compute indexes: assign and save, or set the index too
+(`blind_index_of`).
+
+pghistory copies the fields into the audit event tables, so the events hold the same sealed
+bytes and indexes, never the clear value. Each sealed column carries the database comment
+"SM4-GCM sealed <purpose>", which the re-sealing function of a key rotation checks.
+"""
+
+import functools
+
+from django import forms
+from django.apps import apps
+from django.core.exceptions import FieldError
+from django.db import models
+
+from . import crypto
+from .keys import keyring
+
+SEALED_COMMENT = "SM4-GCM sealed"
+INDEX_COMMENT = "HMAC-SM3 blind index"
+
+
+def _digits_and_letters(value: str) -> str:
+    return "".join(ch for ch in value if not ch.isspace() and ch != "-").upper()
+
+
+# How a value is written before it is hashed, per purpose: an account typed with spaces, an ID
+# number with a lower-case x, a landline with a dash are the same value.
+NORMALISE = {
+    "id_number": lambda v: v.strip().upper(),
+    "bank_account": _digits_and_letters,
+    "phone": _digits_and_letters,
+}
+
+
+def blind_index_of(purpose: str, value: str, *, last: int | None = None) -> bytes | None:
+    """The blind index a BlindIndexField stores for `value` (None for a blank value)."""
+    if not value:
+        return None
+    value = NORMALISE.get(purpose, str.strip)(str(value))
+    if last:
+        return crypto.blind_index_cached(keyring(), f"{purpose}_last{last}", value[-last:])
+    return crypto.blind_index(keyring(), purpose, value)
+
+
+class Unsealed(str):
+    """Clear text read from a sealed column, carrying the sealed bytes it was read from (and
+    their purpose: bytes sealed as a phone do not open as an account)."""
+
+    sealed: bytes
+    purpose: str
+
+    def __reduce__(self):        # pickles (and copies) as the plain text it is
+        return (str, (str(self),))
+
+
+def unsealed(purpose: str, sealed) -> str:
+    """The clear text of sealed bytes read by raw SQL ("" for NULL)."""
+    if sealed is None:
+        return ""
+    sealed = bytes(sealed)
+    text = Unsealed(crypto.unseal(keyring(), purpose, sealed))
+    text.sealed, text.purpose = sealed, purpose
+    return text
+
+
+def sealed_bytes(purpose: str, value) -> bytes | None:
+    """What a SealedField of `purpose` stores for `value`: the bytes an Unsealed came from, or
+    the text sealed now; None for blank. For raw SQL and COPY."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Unsealed) and value.purpose == purpose:
+        return value.sealed
+    return crypto.seal(keyring(), purpose, str(value))
+
+
+class SealedField(models.Field):
+    """Text kept SM4-GCM-sealed in a bytea column; clear in Python."""
+
+    description = "SM4-GCM sealed text"
+    empty_strings_allowed = True
+
+    def __init__(self, *args, purpose: str, **kwargs):
+        self.purpose = purpose
+        kwargs["null"] = True                      # a blank value is NULL
+        kwargs.setdefault("db_comment", f"{SEALED_COMMENT} {purpose}")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("null", None)
+        if kwargs.get("db_comment") == f"{SEALED_COMMENT} {self.purpose}":
+            kwargs.pop("db_comment")
+        kwargs["purpose"] = self.purpose
+        return name, path, args, kwargs
+
+    def db_type(self, connection):
+        return "bytea"
+
+    def from_db_value(self, value, expression, connection):
+        return unsealed(self.purpose, value)
+
+    def to_python(self, value):
+        if value is None:
+            return ""
+        return value if isinstance(value, str) else str(value)
+
+    def get_prep_value(self, value):
+        return sealed_bytes(self.purpose, value)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not prepared:
+            value = self.get_prep_value(value)
+        return None if value is None else connection.Database.Binary(value)
+
+    def value_to_string(self, obj):
+        return str(self.value_from_object(obj) or "")
+
+    def get_lookup(self, lookup_name):
+        if lookup_name != "isnull":
+            raise FieldError(f"{self.name} is sealed: look it up by its blind index, not by '{lookup_name}'")
+        return super().get_lookup(lookup_name)
+
+    def get_transform(self, lookup_name):
+        raise FieldError(f"{self.name} is sealed: no '{lookup_name}' on its ciphertext")
+
+    def formfield(self, **kwargs):
+        return forms.CharField(label=self.verbose_name, required=not self.blank, max_length=self.max_length,
+                               help_text=self.help_text, empty_value="", **kwargs)
+
+    def get_default(self):
+        return ""
+
+
+class SealedJSONField(SealedField):
+    """A JSON value (a roster row's original cells) sealed as one."""
+
+    description = "SM4-GCM sealed JSON"
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else crypto.unseal_json(keyring(), self.purpose, bytes(value))
+
+    def to_python(self, value):
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return crypto.seal_json(keyring(), self.purpose, value)
+
+    def formfield(self, **kwargs):
+        return None
+
+    def get_default(self):
+        return None
+
+
+class BlindIndexField(models.BinaryField):
+    """The HMAC-SM3 blind index of the SealedField named `source` (or of its last `last`
+    characters), computed when the row is saved."""
+
+    description = "HMAC-SM3 blind index"
+
+    def __init__(self, *args, source: str, purpose: str, last: int | None = None, **kwargs):
+        self.source, self.purpose, self.last = source, purpose, last
+        kwargs["null"] = True
+        kwargs["editable"] = False
+        kwargs.setdefault("db_comment", f"{INDEX_COMMENT} {purpose}" + (f" last {last}" if last else ""))
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for key in ("null", "editable"):
+            kwargs.pop(key, None)
+        if kwargs.get("db_comment") == f"{INDEX_COMMENT} {self.purpose}" + (f" last {self.last}" if self.last else ""):
+            kwargs.pop("db_comment")
+        kwargs.update(source=self.source, purpose=self.purpose)
+        if self.last:
+            kwargs["last"] = self.last
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else bytes(value)
+
+    def pre_save(self, model_instance, add):
+        # Computed at every save (~2 µs): cheaper than knowing whether the value changed.
+        value = getattr(model_instance, self.source)
+        index = blind_index_of(self.purpose, value, last=self.last)
+        setattr(model_instance, self.attname, index)
+        return index
+
+
+@functools.cache
+def _indexes_of(model) -> dict[str, tuple[str, ...]]:
+    """Sealed field name → the names of its blind index fields, for `model`."""
+    found: dict[str, list[str]] = {}
+    for field in model._meta.concrete_fields:
+        if isinstance(field, BlindIndexField):
+            found.setdefault(field.source, []).append(field.name)
+    return {source: tuple(names) for source, names in found.items()}
+
+
+class SealedModel(models.Model):
+    """A model with sealed fields: saving a sealed field by `update_fields` saves its blind
+    indexes too."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            indexes = _indexes_of(type(self))
+            update_fields = set(update_fields)
+            update_fields |= {name for source in list(update_fields) for name in indexes.get(source, ())}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+
+def sealed_columns():
+    """(model, field) for every sealed column of every model, audit event models included."""
+    return [(model, field) for model in apps.get_models() if model._meta.managed and not model._meta.proxy
+            for field in model._meta.concrete_fields if isinstance(field, SealedField)]
