@@ -23,6 +23,9 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("参保对象", "enrollment:person_list", "people", "enrollment.view_person"),
     MenuItem("花名册导入", "enrollment:roster_import_list", "upload", "enrollment.import_roster"),
     MenuItem("保险年度与保单", "enrollment:scheme_year_list", "shield-check", "enrollment.view_schemeyear"),
+    MenuItem("巡查", "oversight:inspection_list", "binoculars", "oversight.view_inspection"),
+    MenuItem("巡查问题整改", "oversight:finding_list", "clipboard2-pulse", "oversight.view_inspectionfinding"),
+    MenuItem("数据核查", "oversight:check_finding_list", "database-check", "oversight.view_checkfinding"),
     MenuItem("后台任务", "job_list", "hourglass-split"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
 )

@@ -77,6 +77,28 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     }),
 }
 
+# Inspections and data checks (oversight): commission staff inspect, review rectifications and
+# run and handle the checks; the admin reads; a street officer sees and answers the inspection
+# findings addressed to their street and sees its data-check findings; insurer staff see and
+# answer the findings addressed to their company; finance none (its figures are aggregates).
+_INSPECTIONS_AND_CHECKS: dict[str, set[str]] = {
+    Role.COMMISSION_ADMIN: {"oversight.view_inspection", "oversight.view_inspectionfinding",
+                            "oversight.export_inspectionfinding", "oversight.view_checkfinding",
+                            "oversight.export_checkfinding"},
+    Role.COMMISSION_STAFF: {"oversight.view_inspection", "oversight.record_inspection",
+                            "oversight.review_rectification", "oversight.view_inspectionfinding",
+                            "oversight.export_inspectionfinding", "oversight.view_checkfinding",
+                            "oversight.run_checks", "oversight.handle_checkfinding",
+                            "oversight.export_checkfinding"},
+    Role.STREET_OFFICER: {"oversight.view_inspectionfinding", "oversight.answer_inspectionfinding",
+                          "oversight.export_inspectionfinding", "oversight.view_checkfinding",
+                          "oversight.export_checkfinding"},
+    Role.INSURER_STAFF: {"oversight.view_inspectionfinding", "oversight.answer_inspectionfinding",
+                         "oversight.export_inspectionfinding"},
+}
+for _role, _perms in _INSPECTIONS_AND_CHECKS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
 # Finance reads and downloads; core.middleware.ReadOnlyRoleMiddleware refuses its writes.
 READ_ONLY_ROLES = frozenset({Role.FINANCE})
 

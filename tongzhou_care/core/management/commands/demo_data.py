@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 self._persons(users["admin"], seed)
                 self._scheme_year(users["admin"], users["insurer"].insurer)
                 self._claims(users)
+                self._oversight(users)
                 self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
             else:
                 self.stdout.write("演示数据此前已加载，未重复加载。")
@@ -143,6 +144,17 @@ class Command(BaseCommand):
         made = DemoClaims(officers=officers, insurer_user=users["insurer"]).load(
             persons, timezone.localdate(), users["admin"])
         self.stdout.write(f"理赔：{made} 件，各种状态都有。")
+
+    def _oversight(self, users):
+        from oversight.demo.checks import load_checks
+        from oversight.demo.inspections import load_inspections
+
+        today = timezone.localdate()
+        findings = load_inspections(staff=users["staff"], officer=users["officer001"], insurer_user=users["insurer"],
+                                    today=today)
+        officers = {u.street.code: u for u in users.values() if u.street_id}
+        checks = load_checks(staff=users["staff"], admin=users["admin"], officers=officers, today=today)
+        self.stdout.write(f"巡查：2 次，问题 {findings} 个，各种状态都有；数据核查发现 {checks} 条。")
 
     def _logins_text(self, users, password) -> str:
         lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]
