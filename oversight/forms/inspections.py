@@ -35,10 +35,10 @@ class _PartyForm(forms.Form):
 class InspectionForm(_PartyForm):
     inspected_on = forms.DateField(label="巡查日期", widget=DatePicker)
     target = forms.ChoiceField(label="巡查对象", choices=Party.choices, widget=forms.RadioSelect)
-    street = forms.ModelChoiceField(label="街道/乡镇", queryset=Street.objects.order_by("code"),
-                                    required=False, empty_label="请选择")
-    insurer = forms.ModelChoiceField(label="保险公司", queryset=Insurer.objects.order_by("name"),
-                                     required=False, empty_label="请选择")
+    street = forms.ModelChoiceField(label="被巡查街道/乡镇", queryset=Street.objects.order_by("code"),
+                                    required=False, empty_label="请选择", help_text="巡查对象为街道/乡镇时选择")
+    insurer = forms.ModelChoiceField(label="被巡查保险公司", queryset=Insurer.objects.order_by("name"),
+                                     required=False, empty_label="请选择", help_text="巡查对象为保险公司时选择")
     scopes = forms.MultipleChoiceField(label="巡查内容", choices=InspectionScope.choices,
                                        widget=forms.CheckboxSelectMultiple)
     inspectors = forms.CharField(label="巡查人员", max_length=200, help_text="多人用顿号分隔，如：王明、李华")
@@ -55,9 +55,9 @@ class FindingForm(_PartyForm):
                                   widget=forms.Textarea(attrs={"rows": 2}))
     responsible = forms.ChoiceField(label="责任单位", choices=Party.choices, widget=forms.RadioSelect)
     responsible_street = forms.ModelChoiceField(label="责任街道/乡镇", queryset=Street.objects.order_by("code"),
-                                                required=False, empty_label="请选择")
+                                                required=False, empty_label="请选择", help_text="责任单位为街道/乡镇时选择")
     responsible_insurer = forms.ModelChoiceField(label="责任保险公司", queryset=Insurer.objects.order_by("name"),
-                                                 required=False, empty_label="请选择")
+                                                 required=False, empty_label="请选择", help_text="责任单位为保险公司时选择")
     deadline_days = forms.IntegerField(label="整改期限（工作日）", min_value=1, max_value=MAX_DEADLINE_DAYS,
                                        initial=DEFAULT_DEADLINE_DAYS,
                                        help_text="按法定工作日计算（节假日和调休按国家安排），自提出之日的次日起算。")

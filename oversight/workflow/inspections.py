@@ -36,7 +36,7 @@ REVIEW = "oversight.review_rectification"
 
 FINDING_WORKFLOW = Workflow(actions=(
     Action("report", "报送整改情况", ANSWER, frozenset(AWAITING_PARTY), S.REPORTED,
-           guards=(_only_the_responsible_party,), form=RectificationForm, done="整改情况已报送，等待区卫健委验收。",
+           guards=(_only_the_responsible_party,), form=RectificationForm, done="整改情况已报送。区卫健委验收或退回后，结果会显示在本页。",
            service="finding_report"),
     Action("accept", "验收通过", REVIEW, frozenset({S.REPORTED}), S.ACCEPTED, form=AcceptForm,
            done="已验收，该问题整改完毕。", confirm="确认验收通过？验收后该问题办结。",

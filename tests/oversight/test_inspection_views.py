@@ -65,7 +65,7 @@ def test_record_answer_accept_in_the_pages(client_for, commission_staff, officer
         "text": "已补齐两件理赔的银行卡复印件。", "files": [uploaded_file("pdf", "银行卡.pdf"), uploaded_file("png", "照片.png")]})
     assert response.status_code == 302
     page = officer.get(f"/inspection-findings/{finding.pk}/").content.decode()
-    assert "整改情况已报送" in page and "银行卡.pdf" in page and "照片.png" in page
+    assert "整改情况已报送，等待区卫健委验收" in page and "银行卡.pdf" in page and "照片.png" in page
     assert "个巡查问题待本单位整改" not in officer.get("/").content.decode()
 
     assert "1 个巡查问题的整改待验收" in staff.get("/").content.decode()
