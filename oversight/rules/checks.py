@@ -100,39 +100,38 @@ rates AS MATERIALIZED (
         SELECT am.scheme_year_id, am.effective_date, am.after FROM amendments am
     ) r
 ),
-portions AS (
-    SELECT cp.claim_id, y.id AS year_id, y.daily_subsidy, w.s,
-           least(cp.days_payable, greatest(w.e - w.s + 1, 0)) AS payable
-    FROM claims_claimportion cp
-    JOIN claims_claim c ON c.id = cp.claim_id AND {DECIDED}
-    JOIN enrollment_person p ON p.id = c.person_id
-    JOIN enrollment_policy po ON po.id = cp.policy_id
-    JOIN enrollment_schemeyear y ON y.id = po.scheme_year_id
-    CROSS JOIN LATERAL (
-        SELECT greatest(cp.first_day, po.cover_start) AS s,
-               least(cp.last_day,
-                     CASE WHEN y.year_crossing = 'admission' AND po.cover_end = y.coverage_end THEN NULL
-                          ELSE po.cover_end END,
-                     CASE WHEN p.status <> 'active' THEN p.status_date END) AS e) w
-),
-expected AS (
-    SELECT pt.claim_id, sum(pt.payable) AS days,
-           sum(CASE WHEN amended.year_id IS NULL THEN pt.payable * pt.daily_subsidy
-                    ELSE (SELECT coalesce(sum(greatest(least(r.to_day, pt.s + pt.payable - 1)
-                                                       - greatest(r.from_day, pt.s) + 1, 0) * r.subsidy), 0)
-                          FROM rates r WHERE r.year_id = pt.year_id) END) AS amount
-    FROM portions pt
-    LEFT JOIN (SELECT DISTINCT year_id FROM rates) amended ON amended.year_id = pt.year_id
-    GROUP BY pt.claim_id
-)
+amended AS (SELECT DISTINCT year_id FROM rates)
 SELECT 'claim:' || c.id AS key, c.person_id, c.id AS claim_id, c.street_id,
        jsonb_build_object('decided_days', c.days_payable, 'decided_amount', c.amount::text,
-                          'days', coalesce(e.days, 0), 'amount', coalesce(e.amount, 0)::numeric(12, 2)::text,
+                          'days', coalesce(sum(x.payable), 0),
+                          'amount', coalesce(sum(m.amount), 0)::numeric(12, 2)::text,
                           'claim_status', c.status) AS detail
 FROM claims_claim c
-LEFT JOIN expected e ON e.claim_id = c.id
+JOIN enrollment_person p ON p.id = c.person_id
+LEFT JOIN claims_claimportion cp ON cp.claim_id = c.id
+LEFT JOIN enrollment_policy po ON po.id = cp.policy_id
+LEFT JOIN enrollment_schemeyear y ON y.id = po.scheme_year_id
+LEFT JOIN amended ON amended.year_id = y.id
+-- the portion's charged days still covered today: from the cover start (or its first day), to
+-- the earliest of its last day, the cover end (not under the admission-year rule for cover that
+-- ran to the year end) and the person's death or removal
+CROSS JOIN LATERAL (
+    SELECT greatest(cp.first_day, po.cover_start) AS s,
+           least(cp.last_day,
+                 CASE WHEN y.year_crossing = 'admission' AND po.cover_end = y.coverage_end THEN NULL
+                      ELSE po.cover_end END,
+                 CASE WHEN p.status <> 'active' THEN p.status_date END) AS e) w
+CROSS JOIN LATERAL (SELECT least(cp.days_payable, greatest(w.e - w.s + 1, 0)) AS payable) x
+-- those days at the subsidy in force on each (amended years only look the periods up)
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN amended.year_id IS NULL THEN x.payable * y.daily_subsidy
+                ELSE (SELECT coalesce(sum(greatest(least(r.to_day, w.s + x.payable - 1)
+                                                   - greatest(r.from_day, w.s) + 1, 0) * r.subsidy), 0)
+                      FROM rates r WHERE r.year_id = y.id) END AS amount) m
 WHERE {DECIDED}
-  AND (c.amount IS DISTINCT FROM coalesce(e.amount, 0) OR c.days_payable IS DISTINCT FROM coalesce(e.days, 0))
+GROUP BY c.id
+HAVING c.amount IS DISTINCT FROM coalesce(sum(m.amount), 0)
+    OR c.days_payable IS DISTINCT FROM coalesce(sum(x.payable), 0)
 """)
 
 PAID_NOT_DECIDED = CheckRule(
@@ -209,16 +208,22 @@ held AS MATERIALIZED (
     JOIN enrollment_person p ON p.id = a.person_id
     LEFT JOIN enrollment_person q ON q.spouse_id = p.id
 ),
-shared AS (
-    SELECT account FROM held GROUP BY account HAVING min(household) <> max(household)
+shared AS MATERIALIZED (
+    SELECT account, array_agg(person_id) AS persons, array_agg(household) AS households
+    FROM held GROUP BY account HAVING min(household) <> max(household)
+),
+flagged AS (
+    SELECT h.person_id, h.street_id, min(h.household) AS household, array_agg(DISTINCT h.account) AS accounts
+    FROM shared s JOIN held h ON h.account = s.account
+    GROUP BY h.person_id, h.street_id
 )
-SELECT 'person:' || h.person_id AS key, h.person_id, NULL::integer AS claim_id, h.street_id,
-       jsonb_build_object('account_tails', jsonb_agg(DISTINCT right(h.account, 4)),
-                          'others', jsonb_agg(DISTINCT o.person_id)) AS detail
-FROM shared s
-JOIN held h ON h.account = s.account
-JOIN held o ON o.account = s.account AND o.household <> h.household
-GROUP BY h.person_id, h.street_id
+SELECT 'person:' || f.person_id AS key, f.person_id, NULL::integer AS claim_id, f.street_id,
+       jsonb_build_object(
+           'account_tails', (SELECT jsonb_agg(right(a, 4) ORDER BY a) FROM unnest(f.accounts) AS a),
+           'others', (SELECT jsonb_agg(DISTINCT o.person ORDER BY o.person)
+                      FROM shared s CROSS JOIN LATERAL unnest(s.persons, s.households) AS o(person, household)
+                      WHERE s.account = ANY (f.accounts) AND o.household <> f.household)) AS detail
+FROM flagged f
 """)
 
 LONG_STAY = CheckRule(

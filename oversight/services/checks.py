@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from claims.rules import check_reason
 from tongzhou_care.core.audit import audit_context
 from tongzhou_care.core.jobs import job_defer
 from tongzhou_care.core.models import BackgroundJob, User
@@ -27,7 +28,6 @@ from tongzhou_care.core.rules import RuleViolation
 
 from ..models.checks import CheckFinding, CheckFindingStatus, CheckRun
 from ..rules.checks import CHECK_RULES, CheckRule
-from ..rules.inspections import check_text
 from ..workflow.checks import CHECK_FINDING_WORKFLOW, CheckFindingFacts
 
 # pg_advisory_xact_lock keys: one run writes a rule's findings at a time; one request queues a run.
@@ -147,7 +147,7 @@ def _lock(finding_id: int) -> CheckFinding:
 def _handle(finding_id: int, action: str, text: str, actor: User, *, what: str) -> CheckFinding:
     finding = _lock(finding_id)
     CHECK_FINDING_WORKFLOW.check(actor, CheckFindingFacts(status=finding.status), action)
-    text = check_text(text, code="note", what=what)
+    text = check_reason(text, code="note", what=what)
     with audit_context(actor, f"check_finding_{action}"):
         finding.status = CHECK_FINDING_WORKFLOW[action].target
         finding.handled_by, finding.handled_at, finding.note = actor, timezone.now(), text[:500]
@@ -180,7 +180,7 @@ def check_finding_reopen(*, finding_id: int, reason: str, actor: User) -> CheckF
 def check_findings_resolve_cleared(*, rule: str, note: str, actor: User) -> int:
     """Resolve, with one note, every open finding of a rule that the latest run no longer found
     (e.g. the claims since paid); returns how many. Raises PermissionDenied or RuleViolation."""
-    note = check_text(note, code="note", what="核实和处理情况")
+    note = check_reason(note, code="note", what="核实和处理情况")
     ids = list(CheckFinding.objects.filter(rule=rule, status=CheckFindingStatus.OPEN, cleared_at__isnull=False)
                .order_by("pk").values_list("pk", flat=True))
     if not ids:

@@ -83,9 +83,8 @@ def check_finding_export(request):
 
 def _finding_page(request, finding, *, bound: tuple[str, object] | None = None):
     facts = CheckFindingFacts(status=finding.status)
-    available = CHECK_FINDING_WORKFLOW.available(request.user, facts)
-    action_forms = [(name, action, bound[1] if bound and bound[0] == name else action.form(auto_id=f"id_{name}_%s"))
-                    for name, action in available.items()]
+    # One form per button the service would accept now, in the table's order.
+    action_forms = CHECK_FINDING_WORKFLOW.forms(request.user, facts, bound=bound)
     others = finding_others(request.user, finding)
     return render(request, "oversight/checks/finding_detail.html", {
         "finding": finding, "rule": RULES_BY_NAME.get(finding.rule),

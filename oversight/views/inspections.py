@@ -168,10 +168,8 @@ def _finding_page(request, finding, *, bound: tuple[str, object] | None = None):
     in, with its errors beside the fields, and answers 400."""
     today = timezone.localdate()
     facts = finding_facts(finding, today)
-    available = FINDING_WORKFLOW.available(request.user, facts)
     # One form per button the service would accept now, in the table's order.
-    action_forms = [(name, action, bound[1] if bound and bound[0] == name else action.form(auto_id=f"id_{name}_%s"))
-                    for name, action in available.items()]
+    action_forms = FINDING_WORKFLOW.forms(request.user, facts, bound=bound)
     return render(request, "oversight/inspections/finding_detail.html", {
         "finding": finding, "facts": facts, "action_forms": action_forms,
         "blocked": FINDING_WORKFLOW.blocked(request.user, facts),
