@@ -268,16 +268,19 @@ def phase_setup(n_persons: int, n_claims: int) -> dict:
             "counts": counts}
 
 
-def bare(today) -> dict:
-    """Each rule's query on its own, every row fetched: what the checks cost at the least."""
+def bare(today, *, run_settings: bool = True) -> dict:
+    """Each rule's query on its own, every row fetched: what the checks cost at the least; with
+    the session settings of a run (services.checks.RUN_SETTINGS), or the server's defaults."""
     from django.db import connection, transaction
 
     from oversight.rules.checks import CHECK_RULES
-    from oversight.services.checks import rule_params
+    from oversight.services.checks import RUN_SETTINGS, rule_params
 
     out = {}
     for rule in CHECK_RULES:
         with transaction.atomic(), connection.cursor() as cursor:
+            for setting in RUN_SETTINGS if run_settings else ():
+                cursor.execute(setting)
             start = time.perf_counter()
             cursor.execute(rule.sql, rule_params(today))
             rows = cursor.fetchall()
@@ -302,18 +305,38 @@ def nightly(now) -> dict:
             "findings": CheckFinding.objects.count()}
 
 
-def phase_measure() -> dict:
+def _total(result: dict) -> float:
+    return sum(r["seconds"] for r in result.values())
+
+
+def phase_measure(rounds: int) -> dict:
+    """Bare and nightly alternately, `rounds` times (the machine is shared: medians, not one
+    sample); the first nightly run writes the findings, the others are reruns."""
+    import statistics
+
     from django.utils import timezone
 
+    from django.db import connection
+
+    from oversight.models import CheckFinding, CheckRun
+
+    with connection.cursor() as cursor:            # the first run below is a first run
+        cursor.execute(f"TRUNCATE {CheckFinding._meta.db_table}, {CheckFinding.pgh_event_model._meta.db_table}, "
+                       f"{CheckRun._meta.db_table}, {CheckRun.pgh_event_model._meta.db_table}")
+        cursor.execute("DELETE FROM core_backgroundjob WHERE kind = 'data_checks'")
     today = timezone.localdate()
     now = timezone.now()
-    first_bare = bare(today)
-    first = nightly(now)
-    rerun = nightly(now + timedelta(days=1))
-    second_bare = bare(today)
-    bare_seconds = min(sum(r["seconds"] for r in first_bare.values()), sum(r["seconds"] for r in second_bare.values()))
-    return {"bare": [first_bare, second_bare], "bare_seconds": bare_seconds, "first": first, "rerun": rerun,
-            "ratio_first": first["seconds"] / bare_seconds, "ratio_rerun": rerun["seconds"] / bare_seconds}
+    defaults = bare(today, run_settings=False)
+    bares, nights = [], []
+    for k in range(rounds):
+        bares.append(bare(today))
+        nights.append(nightly(now + timedelta(days=k)))
+    bare_seconds = statistics.median(_total(b) for b in bares)
+    rerun_seconds = statistics.median(n["seconds"] for n in nights[1:])
+    return {"bare_server_defaults": defaults, "bare": bares, "nightly": nights, "bare_seconds": bare_seconds,
+            "bare_defaults_seconds": _total(defaults), "first_seconds": nights[0]["seconds"],
+            "rerun_seconds": rerun_seconds, "ratio_first": nights[0]["seconds"] / bare_seconds,
+            "ratio_rerun": rerun_seconds / bare_seconds, "rerun_new": [n["new"] for n in nights[1:]]}
 
 
 def main():
@@ -321,6 +344,7 @@ def main():
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--only", nargs="*", default=["setup", "measure"])
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     setup_django()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -331,15 +355,20 @@ def main():
         report["setup"]["total_seconds"] = time.perf_counter() - start
         print(f"set up in {report['setup']['total_seconds']:.0f} s: {report['setup']['counts']}")
     if "measure" in args.only:
-        report["measure"] = m = phase_measure()
-        print(f"{'rule':24} {'bare s':>8} {'found':>7} {'night s':>8} {'new':>6} {'rerun s':>8} {'new':>5}")
-        for name, row in m["bare"][1].items():
-            first, rerun = m["first"]["rules"][name], m["rerun"]["rules"][name]
-            print(f"{name:24} {min(m['bare'][0][name]['seconds'], row['seconds']):8.2f} {row['rows']:7,} "
-                  f"{first['seconds']:8.2f} {first['new']:6,} {rerun['seconds']:8.2f} {rerun['new']:5,}")
-        print(f"bare queries {m['bare_seconds']:.1f} s; nightly run {m['first']['seconds']:.1f} s "
-              f"({m['ratio_first']:.2f}x, {m['first']['new']:,} new findings); rerun {m['rerun']['seconds']:.1f} s "
-              f"({m['ratio_rerun']:.2f}x, {m['rerun']['new']} new)")
+        import statistics
+
+        report["measure"] = m = phase_measure(args.rounds)
+        print(f"{'rule':24} {'bare s':>8} {'found':>7} {'first s':>8} {'new':>6} {'rerun s':>8}")
+        for name in m["bare"][0]:
+            print(f"{name:24} {statistics.median(b[name]['seconds'] for b in m['bare']):8.2f} "
+                  f"{m['bare'][0][name]['rows']:7,} {m['nightly'][0]['rules'][name]['seconds']:8.2f} "
+                  f"{m['nightly'][0]['rules'][name]['new']:6,} "
+                  f"{statistics.median(n['rules'][name]['seconds'] for n in m['nightly'][1:]):8.2f}")
+        print(f"bare queries {m['bare_seconds']:.1f} s (median of {args.rounds}; with the server's defaults, JIT on: "
+              f"{m['bare_defaults_seconds']:.1f} s)")
+        print(f"nightly run, first {m['first_seconds']:.1f} s ({m['ratio_first']:.2f}x, "
+              f"{m['nightly'][0]['new']:,} new findings); rerun {m['rerun_seconds']:.1f} s ({m['ratio_rerun']:.2f}x, "
+              f"new findings {m['rerun_new']})")
     (RESULTS / "data_checks.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
 
 
