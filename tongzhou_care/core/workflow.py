@@ -32,6 +32,8 @@ class Action:
     done: str = ""                       # the message after it succeeded
     confirm: str = ""                    # the question asked before an irreversible step
     service: str = ""                    # the name of the service function that carries it out
+    hint: bool = True                    # say on the page why a guard refuses it (False where the
+                                         # refusal only means "does not apply", e.g. already done)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,6 @@ class Workflow:
         out = []
         for action in self.actions:
             refused = self.refusal(user, facts, action.name)
-            if refused is not None and refused[0] == "guard":
+            if refused is not None and refused[0] == "guard" and action.hint:
                 out.append((action, refused[1]))
         return out
