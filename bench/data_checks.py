@@ -67,12 +67,12 @@ FROM bench_person p CROSS JOIN bench_year y
 # accepted, 2 %% withdrawn; the rest are paid.
 CLAIMS = """
 INSERT INTO claims_claim (number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on, cause,
-    diagnosis, reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_bank, payee_account,
-    status, late_report, reported_at, reported_by_id, accepted_at, decided_at, paid_at, withdrawn_at, days_claimed,
+    diagnosis, reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_relation,
+    payee_id_number, payee_bank, payee_account, status, late_report, reported_at, reported_by_id, accepted_at, decided_at, paid_at, withdrawn_at, days_claimed,
     days_payable, amount, calculation, refusal_code, refusal_explanation, appeal_reason, appeal_count, due_step,
     due_on, version, updated_at)
 SELECT 'LPC' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院', d.admitted, d.admitted + d.len,
-       'illness', '肺炎', '专管员', '专管员', '13900000000', false, pe.name, pe.bank_name, pe.bank_account,
+       'illness', '肺炎', '专管员', '专管员', '13900000000', false, pe.name, '本人', '', pe.bank_name, pe.bank_account,
        s.status, false, (d.admitted + d.len + 1)::timestamp AT TIME ZONE 'Asia/Shanghai', %(user)s,
        CASE WHEN s.decided THEN (d.admitted + d.len + 3)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
        CASE WHEN s.decided THEN (d.admitted + d.len + 5)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
@@ -169,12 +169,12 @@ PLANTS = [
     # 20 persons with seven stays in one scheme year (six extra one-day stays in the autumn).
     ("many_stays", """
      INSERT INTO claims_claim (number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on, cause,
-         diagnosis, reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_bank,
-         payee_account, status, late_report, reported_at, reported_by_id, calculation, refusal_code,
+         diagnosis, reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_relation,
+         payee_id_number, payee_bank, payee_account, status, late_report, reported_at, reported_by_id, calculation, refusal_code,
          refusal_explanation, appeal_reason, appeal_count, due_step, due_on, version, updated_at)
      SELECT 'LPM' || lpad((p.i * 10 + n)::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院',
             y.coverage_start + 250 + 7 * n, y.coverage_start + 251 + 7 * n, 'illness', '肺炎', '专管员', '专管员',
-            '13900000000', false, '', '', '', 'reported', false, now(), %(user)s, '[]', '', '', '', 0, 'accept',
+            '13900000000', false, '', '', '', '', '', 'reported', false, now(), %(user)s, '[]', '', '', '', 0, 'accept',
             %(today)s + 2, 1, now()
      FROM bench_person p JOIN bench_year y ON y.k = 3 CROSS JOIN generate_series(0, 5) AS n
      WHERE p.i %% 5000 = 61"""),

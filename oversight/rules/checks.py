@@ -40,6 +40,14 @@ class CheckRule:
     impossible: bool = False   # the database's constraints should make it impossible: the check proves it
 
 
+# What a claim holds on each policy now: its decision's portion plus every supplementary
+# decision (补充核定) on that policy (claims.selectors.paid_days_by_policy, set-based).
+_SUPPLEMENTED = """
+    SELECT s.claim_id, sp.policy_id, sum(sp.days_difference)::integer AS days, sum(sp.amount_difference) AS amount
+    FROM claims_supplement s JOIN claims_supplementportion sp ON sp.supplement_id = s.id
+    GROUP BY s.claim_id, sp.policy_id
+"""
+
 # The latest roster: the latest applied import of a file that lists the district's persons. A
 # supplementary list (补充名单) names a few new persons and leaves everyone else "missing": an
 # import whose missing rows outnumber its data rows is such a list, not the roster.
@@ -54,19 +62,22 @@ _LATEST_ROSTER = """
 PAID_AFTER_END = CheckRule(
     "paid_after_end", "死亡或减员之后的天数被核定给付",
     "已核定或已支付的理赔中，有给付天数落在参保对象登记的死亡日期或减员生效日期之后（保障至该日止）。"
-    "逐个分年度核定比较：给付天数减去该分年度在保障开始日与死亡/减员日之间的计入天数，大于0即为多付天数，"
-    "金额按该分年度的补贴标准计算。死亡或减员事后补录、日期早于已核定的住院时最常见。",
+    "逐个分年度核定比较：给付天数（含补充核定增减的天数）减去该分年度在保障开始日与死亡/减员日之间的计入天数，"
+    "大于0即为多付天数，金额按该分年度核定的补贴标准计算。死亡或减员事后补录、日期早于已核定的住院时最常见；"
+    "补充核定冲减这些天数后即不再列出。",
     "claim", f"""
+WITH supplemented AS ({_SUPPLEMENTED})
 SELECT 'claim:' || c.id AS key, c.person_id, c.id AS claim_id, c.street_id,
        jsonb_build_object('end', p.status, 'end_date', p.status_date, 'claim_status', c.status,
                           'days', sum(x.days), 'amount', sum(x.days * cp.daily_subsidy)::text) AS detail
 FROM enrollment_person p
 JOIN claims_claim c ON c.person_id = p.id AND {DECIDED}
-JOIN claims_claimportion cp ON cp.claim_id = c.id AND cp.days_payable > 0 AND cp.last_day > p.status_date
+JOIN claims_claimportion cp ON cp.claim_id = c.id AND cp.last_day > p.status_date
 JOIN enrollment_policy po ON po.id = cp.policy_id
+LEFT JOIN supplemented sp ON sp.claim_id = c.id AND sp.policy_id = cp.policy_id
 CROSS JOIN LATERAL (
-    SELECT cp.days_payable - greatest(least(cp.last_day, p.status_date)
-                                      - greatest(cp.first_day, po.cover_start) + 1, 0) AS days) x
+    SELECT cp.days_payable + coalesce(sp.days, 0)
+           - greatest(least(cp.last_day, p.status_date) - greatest(cp.first_day, po.cover_start) + 1, 0) AS days) x
 WHERE p.status IN ('deceased', 'removed') AND x.days > 0
 GROUP BY c.id, p.status, p.status_date
 """)
@@ -74,10 +85,10 @@ GROUP BY c.id, p.status, p.status_date
 ENGINE_DIFFERS = CheckRule(
     "engine_differs", "核定金额与按现行数据重算的结果不符",
     "对每件已核定或已支付的理赔，按现在的数据重算各分年度：计入天数中落在保单现在的保障期间内、且不晚于"
-    "死亡/减员日期的天数（按入院年度规则延续到次年的天数不受该年度保障结束日限制），与原给付天数取小者为"
-    "重算给付天数（年度上限按原核定，不重新排序）；重算金额为这些天数按生效日期分段的住院护理补贴标准"
+    "死亡/减员日期的天数（按入院年度规则延续到次年的天数不受该年度保障结束日限制），与现有给付天数（核定加补充核定）"
+    "取小者为重算给付天数（年度上限不重新排序）；重算金额为这些天数按生效日期分段的住院护理补贴标准"
     "（合同变更改过补贴标准的，变更生效日前按原标准、之后按新标准，逐日取所在日期的标准）之和。"
-    "重算的天数或金额与理赔记录的核定天数、核定金额不同即列出。补充核定上线后，应加上补充核定的金额再比较。",
+    "重算的天数或金额与理赔现在应得的天数、金额（核定加上全部补充核定）不同即列出；补充核定补付或冲减差额后即不再列出。",
     "claim", f"""
 WITH amendments AS (
     SELECT a.id, a.scheme_year_id, a.effective_date,
@@ -100,15 +111,22 @@ rates AS MATERIALIZED (
         SELECT am.scheme_year_id, am.effective_date, am.after FROM amendments am
     ) r
 ),
-amended AS (SELECT DISTINCT year_id FROM rates)
+amended AS (SELECT DISTINCT year_id FROM rates),
+supplemented AS MATERIALIZED ({_SUPPLEMENTED}),
+entitled AS (   -- what the family is owed now: the decision plus its supplements
+    SELECT claim_id, sum(days)::integer AS days, sum(amount) AS amount FROM supplemented GROUP BY claim_id
+)
 SELECT 'claim:' || c.id AS key, c.person_id, c.id AS claim_id, c.street_id,
-       jsonb_build_object('decided_days', c.days_payable, 'decided_amount', c.amount::text,
+       jsonb_build_object('decided_days', c.days_payable + coalesce(min(en.days), 0),
+                          'decided_amount', (c.amount + coalesce(min(en.amount), 0))::text,
                           'days', coalesce(sum(x.payable), 0),
                           'amount', coalesce(sum(m.amount), 0)::numeric(12, 2)::text,
                           'claim_status', c.status) AS detail
 FROM claims_claim c
 JOIN enrollment_person p ON p.id = c.person_id
+LEFT JOIN entitled en ON en.claim_id = c.id
 LEFT JOIN claims_claimportion cp ON cp.claim_id = c.id
+LEFT JOIN supplemented sp ON sp.claim_id = c.id AND sp.policy_id = cp.policy_id
 LEFT JOIN enrollment_policy po ON po.id = cp.policy_id
 LEFT JOIN enrollment_schemeyear y ON y.id = po.scheme_year_id
 LEFT JOIN amended ON amended.year_id = y.id
@@ -121,7 +139,7 @@ CROSS JOIN LATERAL (
                  CASE WHEN y.year_crossing = 'admission' AND po.cover_end = y.coverage_end THEN NULL
                       ELSE po.cover_end END,
                  CASE WHEN p.status <> 'active' THEN p.status_date END) AS e) w
-CROSS JOIN LATERAL (SELECT least(cp.days_payable, greatest(w.e - w.s + 1, 0)) AS payable) x
+CROSS JOIN LATERAL (SELECT least(cp.days_payable + coalesce(sp.days, 0), greatest(w.e - w.s + 1, 0)) AS payable) x
 -- those days at the subsidy in force on each (amended years only look the periods up)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN amended.year_id IS NULL THEN x.payable * y.daily_subsidy
@@ -130,20 +148,27 @@ CROSS JOIN LATERAL (
                       FROM rates r WHERE r.year_id = y.id) END AS amount) m
 WHERE {DECIDED}
 GROUP BY c.id
-HAVING c.amount IS DISTINCT FROM coalesce(sum(m.amount), 0)
-    OR c.days_payable IS DISTINCT FROM coalesce(sum(x.payable), 0)
+HAVING c.amount + coalesce(min(en.amount), 0) IS DISTINCT FROM coalesce(sum(m.amount), 0)
+    OR c.days_payable + coalesce(min(en.days), 0) IS DISTINCT FROM coalesce(sum(x.payable), 0)
 """)
 
 PAID_NOT_DECIDED = CheckRule(
     "paid_not_decided", "支付金额与核定金额不符",
-    "支付记录的金额与理赔的核定金额不相等；或理赔为“已支付”却没有支付记录；或有支付记录的理赔不是“已支付”状态。",
+    "支付记录的金额与支付时应付的金额（核定金额加上支付前作出、随支付一并结清的补充核定）不相等；"
+    "或理赔为“已支付”却没有支付记录；或有支付记录的理赔不是“已支付”状态。支付之后作出的补充核定另行补付或追回，不计入。",
     "claim", """
+WITH before_payment AS (
+    SELECT pm.claim_id, sum(s.amount_difference) AS amount
+    FROM claims_payment pm JOIN claims_supplement s ON s.claim_id = pm.claim_id AND s.decided_at <= pm.recorded_at
+    GROUP BY pm.claim_id
+)
 SELECT 'claim:' || c.id AS key, c.person_id, c.id AS claim_id, c.street_id,
-       jsonb_build_object('decided_amount', c.amount::text, 'paid_amount', pm.amount::text,
+       jsonb_build_object('decided_amount', (c.amount + coalesce(bp.amount, 0))::text, 'paid_amount', pm.amount::text,
                           'paid_on', pm.paid_on, 'claim_status', c.status) AS detail
 FROM claims_claim c
 LEFT JOIN claims_payment pm ON pm.claim_id = c.id
-WHERE (pm.id IS NOT NULL AND (pm.amount IS DISTINCT FROM c.amount OR c.status <> 'paid'))
+LEFT JOIN before_payment bp ON bp.claim_id = c.id
+WHERE (pm.id IS NOT NULL AND (pm.amount IS DISTINCT FROM c.amount + coalesce(bp.amount, 0) OR c.status <> 'paid'))
    OR (pm.id IS NULL AND c.status = 'paid')
 """)
 
@@ -317,24 +342,28 @@ WHERE p.sex = 'F' AND p.status = 'active' AND p.category IN ('death', 'disabilit
   AND p.assistance_start < (p.birth_date + interval '{SPECIAL_AID_MIN_AGE} years')::date
 """)
 
-# The same days a stay occupies as the constraint claim_no_overlapping_stays (claims.models
-# StayRange): [admission, discharge), a same-day stay [admission, admission + 1), a stay still
-# in hospital open-ended. tests/oversight/test_check_constraints.py holds the two together.
+# The same span a stay occupies as the constraint claim_no_overlapping_stays (claims.models
+# StaySpan): from noon of the admission day to 08:00 of the discharge day, a same-day stay from
+# 08:00 to noon, a stay still in hospital open-ended. tests/oversight/test_check_constraints.py
+# holds the two together case by case.
+_SPAN_START = "CASE WHEN {c}.discharged_on = {c}.admitted_on THEN {c}.admitted_on + time '08:00' " \
+              "ELSE {c}.admitted_on + time '12:00' END"
+_SPAN_END = "CASE WHEN {c}.discharged_on IS NULL THEN 'infinity'::timestamp " \
+            "WHEN {c}.discharged_on = {c}.admitted_on THEN {c}.admitted_on + time '12:00' " \
+            "ELSE {c}.discharged_on + time '08:00' END"
+
 OVERLAPPING_STAYS = CheckRule(
     "overlapping_stays", "同一参保对象的住院时间重叠",
-    "同一参保对象的两次未撤案住院占用的日期重叠（与数据库约束相同的口径：入院日起、出院日止但不含出院日，"
-    "当日出院的占入院当天，仍在住院的一直延续）。数据库的排除约束应使其不可能发生，本项核查证明这一点。"
-    "每件与更早入院的住院重叠的理赔列一条。",
+    "同一参保对象的两次未撤案住院占用的时间重叠（与数据库约束相同的口径：入院日中午起至出院日早8时止，"
+    "当日出院的占当天8时至中午，仍在住院的一直延续；因此出院当日再入院、当日出院后当日再入院不算重叠）。"
+    "数据库的排除约束应使其不可能发生，本项核查证明这一点。每件与更早开始的住院重叠的理赔列一条。",
     "claim", f"""
 WITH stays AS (
-    SELECT c.id, c.person_id, c.street_id, c.admitted_on,
-           CASE WHEN c.discharged_on IS NULL THEN 'infinity'::date
-                WHEN c.discharged_on > c.admitted_on THEN c.discharged_on
-                ELSE c.admitted_on + 1 END AS ends
+    SELECT c.id, c.person_id, c.street_id, {_SPAN_START.format(c="c")} AS starts, {_SPAN_END.format(c="c")} AS ends
     FROM claims_claim c WHERE {COUNTED}
 ),
 ordered AS (
-    SELECT s.*, max(s.ends) OVER (PARTITION BY s.person_id ORDER BY s.admitted_on, s.id
+    SELECT s.*, max(s.ends) OVER (PARTITION BY s.person_id ORDER BY s.starts, s.id
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_ends
     FROM stays s
 )
@@ -344,16 +373,15 @@ FROM ordered o
 LEFT JOIN LATERAL (
     SELECT c2.id, c2.number FROM claims_claim c2
     WHERE c2.person_id = o.person_id AND c2.id <> o.id AND c2.status <> 'withdrawn'
-      AND (c2.admitted_on, c2.id) < (o.admitted_on, o.id)
-      AND (c2.discharged_on IS NULL OR greatest(c2.discharged_on, c2.admitted_on + 1) > o.admitted_on)
+      AND ({_SPAN_START.format(c="c2")}, c2.id) < (o.starts, o.id) AND {_SPAN_END.format(c="c2")} > o.starts
     ORDER BY c2.admitted_on, c2.id LIMIT 1) other ON true
-WHERE o.admitted_on < o.earlier_ends
+WHERE o.starts < o.earlier_ends
 """, impossible=True)
 
 CAP_OVERRUN = CheckRule(
     "cap_overrun", "超过年度累计理赔天数上限",
-    "保单的已用天数计数，或该保单所有已核定、已支付理赔分年度核定的给付天数之和（直接按理赔重新合计，"
-    "不依赖计数），超过保单与保险年度两者中较小的年度天数上限。数据库的检查约束和核定时的行锁应使其不可能发生，"
+    "保单的已用天数计数，或该保单所有已核定、已支付理赔分年度核定的给付天数加上补充核定增减天数之和（直接按理赔"
+    "重新合计，不依赖计数），超过保单与保险年度两者中较小的年度天数上限。数据库的检查约束和核定时的行锁应使其不可能发生，"
     "本项核查证明这一点。",
     "policy", f"""
 SELECT 'policy:' || po.id AS key, p.id AS person_id, NULL::integer AS claim_id, p.street_id,
@@ -363,9 +391,13 @@ FROM enrollment_policy po
 JOIN enrollment_schemeyear y ON y.id = po.scheme_year_id
 JOIN enrollment_person p ON p.id = po.person_id
 LEFT JOIN (
-    SELECT cp.policy_id, sum(cp.days_payable) AS days
-    FROM claims_claimportion cp JOIN claims_claim c ON c.id = cp.claim_id AND {DECIDED}
-    GROUP BY cp.policy_id
+    SELECT held.policy_id, sum(held.days) AS days
+    FROM (SELECT cp.claim_id, cp.policy_id, cp.days_payable AS days FROM claims_claimportion cp
+          UNION ALL
+          SELECT s.claim_id, sp.policy_id, sp.days_difference FROM claims_supplement s
+          JOIN claims_supplementportion sp ON sp.supplement_id = s.id) held
+    JOIN claims_claim c ON c.id = held.claim_id AND {DECIDED}
+    GROUP BY held.policy_id
 ) d ON d.policy_id = po.id
 WHERE greatest(po.days_used, coalesce(d.days, 0)) > least(po.day_cap, y.day_cap)
 """, impossible=True)
@@ -399,8 +431,8 @@ def describe(rule: str, detail: dict, *, today: date) -> str:
         return (f"{END_WORDS.get(d['end'], d['end'])}日期 {d['end_date']}，其后 {d['days']} 天已核定"
                 f"{'并支付' if d['claim_status'] == 'paid' else ''}，金额 {_yuan(d['amount'])}")
     if rule == "engine_differs":
-        return (f"核定 {d['decided_days']} 天 {_yuan(d['decided_amount'])}；按现行数据重算 {d['days']} 天 "
-                f"{_yuan(d['amount'])}")
+        return (f"已核定（含补充核定）{d['decided_days']} 天 {_yuan(d['decided_amount'])}；按现行数据重算 "
+                f"{d['days']} 天 {_yuan(d['amount'])}")
     if rule == "paid_not_decided":
         if d.get("paid_amount") is None:
             return f"状态为已支付，但没有支付记录（核定 {_yuan(d['decided_amount'])}）"

@@ -38,6 +38,7 @@ class World:
     p3: Person
     c1: Claim
     c2: Claim
+    insurer_user: User
 
 
 def build_world(*, street_a, street_b, commission_staff, commission_admin) -> World:
@@ -55,7 +56,7 @@ def build_world(*, street_a, street_b, commission_staff, commission_admin) -> Wo
     c2 = decided_claim(p2, officer, insurer_user, date(2025, 4, 1), date(2025, 4, 6))
     c1.refresh_from_db()
     c2.refresh_from_db()
-    return World(year, commission_staff, commission_admin, street_a, street_b, p1, p2, p3, c1, c2)
+    return World(year, commission_staff, commission_admin, street_a, street_b, p1, p2, p3, c1, c2, insurer_user)
 
 
 def _person(world, person, **fields):
@@ -174,10 +175,11 @@ def _raw_claim(world, person, admitted: date, discharged: date | None, number: s
         cursor.execute("""
             INSERT INTO claims_claim (number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on,
                 cause, diagnosis, reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name,
-                payee_bank, payee_account, status, late_report, reported_at, reported_by_id, calculation,
-                refusal_code, refusal_explanation, appeal_reason, appeal_count, due_step, version, updated_at)
+                payee_relation, payee_id_number, payee_bank, payee_account, status, late_report, reported_at,
+                reported_by_id, calculation, refusal_code, refusal_explanation, appeal_reason, appeal_count, due_step,
+                version, updated_at)
             SELECT %s, p.id, p.street_id, %s, '测试医院', %s, %s, 'illness', '肺炎', '报案人', '本人', '13900000000',
-                   false, '', '', '', 'reported', false, now(), %s, '[]', '', '', '', 0, '', 1, now()
+                   false, '', '', '', '', '', 'reported', false, now(), %s, '[]', '', '', '', 0, '', 1, now()
             FROM enrollment_person p WHERE p.id = %s RETURNING id""",
             [number, world.year.insurer_id, admitted, discharged, world.staff.pk, person.pk])
         return cursor.fetchone()[0]

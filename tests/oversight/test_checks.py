@@ -165,3 +165,51 @@ def test_handling_needs_words_and_the_right_state(world, officer_a):
     check_finding_dismiss(finding_id=finding.pk, reason="已核实确为住院。", actor=world.staff)
     with pytest.raises(RuleViolation, match="当前状态为“已排除”"):
         check_finding_resolve(finding_id=finding.pk, note="已核实并处理。", actor=world.staff)
+
+
+def found_now(world, *names) -> dict[str, set[str]]:
+    """Run the named rules; the keys each finds that are still present."""
+    run(world, *(RULES_BY_NAME[n] for n in names))
+    return {n: set(CheckFinding.objects.filter(rule=n, status="open", cleared_at__isnull=True)
+                   .values_list("key", flat=True)) for n in names}
+
+
+@pytest.mark.django_db
+def test_a_late_death_is_found_until_a_supplementary_decision_settles_it(world):
+    """A death recorded after payment, dated inside the paid stay: the days after it are found
+    (overpaid); the insurer's supplementary decision (补充核定) gives them back, and the checks
+    no longer find anything — nor take the recovery for a payment that differs."""
+    from claims.services import claim_supplement
+    from enrollment.services import person_update
+
+    person = world.p1
+    person.refresh_from_db()
+    person_update(person_id=person.pk, version=person.version, actor=world.admin, today=TODAY,
+                  changes={"status": "deceased", "status_date": date(2025, 3, 5)})
+    rules = ("paid_after_end", "engine_differs", "paid_not_decided", "cap_overrun")
+    key = f"claim:{world.c1.pk}"
+    assert found_now(world, *rules) == {"paid_after_end": {key}, "engine_differs": {key}, "paid_not_decided": set(),
+                                        "cap_overrun": set()}
+    supplement = claim_supplement(claim_id=world.c1.pk, actor=world.insurer_user, today=TODAY)
+    assert (supplement.days_difference, supplement.amount_difference) == (-5, Decimal("-1500.00"))
+    assert found_now(world, *rules) == {name: set() for name in rules}
+
+
+@pytest.mark.django_db
+def test_an_amendment_supplemented_before_payment_is_paid_with_it(world):
+    """The subsidy raised from 2 April: the decided, unpaid claim of 1-5 April is found; a
+    supplementary decision adds the difference; the payment of decision plus supplement is
+    what the check expects."""
+    from claims.services import claim_supplement, payment_record
+
+    year = SchemeYear.objects.get(pk=world.year.pk)
+    year.daily_subsidy = Decimal("320.00")
+    scheme_year_save(scheme_year=year, actor=world.admin, amendment_date=date(2025, 4, 2), amendment_reason="补贴标准调整")
+    key = f"claim:{world.c2.pk}"
+    assert found_now(world, "engine_differs")["engine_differs"] == {key}
+    supplement = claim_supplement(claim_id=world.c2.pk, actor=world.insurer_user, today=TODAY)
+    assert supplement.amount_difference == Decimal("80.00")                     # 4 days × 20.00
+    payment_record(claim_id=world.c2.pk, paid_on=TODAY, amount=Decimal("1580.00"), bank_reference="ZH002",
+                   actor=world.insurer_user, today=TODAY)
+    assert found_now(world, "engine_differs", "paid_not_decided") == {"engine_differs": set(),
+                                                                      "paid_not_decided": set()}
