@@ -15,6 +15,7 @@ from ..models.inspections import (
     FindingStatus,
     Inspection,
     InspectionFinding,
+    Rectification,
     RectificationEvidence,
 )
 from ..rules.inspections import FindingFacts, is_overdue
@@ -52,11 +53,20 @@ def inspection_finding_for_user_or_404(user, inspection_finding_id) -> Inspectio
     return get_object_or_404(inspection_findings_visible_to(user), pk=inspection_finding_id)
 
 
+def rectifications_visible_to(user) -> QuerySet[Rectification]:
+    """The reports of the findings the user may see."""
+    return Rectification.objects.filter(finding__in=inspection_findings_visible_to(user).values("pk"))
+
+
+def evidence_visible_to(user) -> QuerySet[RectificationEvidence]:
+    """The evidence files of the reports the user may see."""
+    return RectificationEvidence.objects.filter(rectification__in=rectifications_visible_to(user).values("pk"))
+
+
 def evidence_for_user_or_404(user, inspection_finding_id, evidence_id) -> RectificationEvidence:
-    """An evidence file, reached only through a finding the user may see."""
-    finding = inspection_finding_for_user_or_404(user, inspection_finding_id)
-    return get_object_or_404(RectificationEvidence.objects.select_related("rectification"),
-                             pk=evidence_id, rectification__finding=finding)
+    """An evidence file, reached only through a finding the user may see (and of that finding)."""
+    return get_object_or_404(evidence_visible_to(user).select_related("rectification"), pk=evidence_id,
+                             rectification__finding_id=inspection_finding_id)
 
 
 def finding_facts(finding: InspectionFinding, today: date) -> FindingFacts:
@@ -105,10 +115,10 @@ def inspection_list(user, today: date) -> QuerySet[Inspection]:
     ).order_by("-inspected_on", "-pk")
 
 
-def rectifications_of(finding: InspectionFinding):
-    """A finding's reports, oldest first, each with its evidence (read after the finding's
-    scoped lookup)."""
-    return finding.rectifications.select_related("submitted_by", "reviewed_by").prefetch_related("evidence")
+def rectifications_of(user, finding: InspectionFinding) -> QuerySet[Rectification]:
+    """A finding's reports the user may see, oldest first, each with its evidence."""
+    return (rectifications_visible_to(user).filter(finding=finding).select_related("submitted_by", "reviewed_by")
+            .prefetch_related("evidence").order_by("submitted_at", "pk"))
 
 
 def finding_home_figures(user, today: date) -> dict | None:

@@ -173,7 +173,7 @@ def _finding_page(request, finding, *, bound: tuple[str, object] | None = None):
     return render(request, "oversight/inspections/finding_detail.html", {
         "finding": finding, "facts": facts, "action_forms": action_forms,
         "blocked": FINDING_WORKFLOW.blocked(request.user, facts),
-        "rectifications": rectifications_of(finding), "today": today,
+        "rectifications": rectifications_of(request.user, finding), "today": today,
         "can_see_inspection": request.user.has_perm("oversight.view_inspection"),
     }, status=400 if bound else 200)
 

@@ -154,3 +154,13 @@ def test_each_party_sees_only_what_is_addressed_to_it(inspection_a, commission_s
     assert seen(commission_staff) == seen(commission_admin) == {to_a.pk, to_b.pk, to_company.pk}
     assert not inspections_visible_to(officer_a).exists() and not inspections_visible_to(company_staff).exists()
     assert InspectionFinding.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_reports_and_evidence_follow_the_findings_scope(finding_a, officer_a, officer_b, company_staff):
+    from oversight.selectors.inspections import evidence_visible_to, rectifications_visible_to
+
+    services.finding_report(finding_id=finding_a.pk, actor=officer_a, text="已补齐全部签字。", files=[uploaded_file("pdf")])
+    assert rectifications_visible_to(officer_a).count() == evidence_visible_to(officer_a).count() == 1
+    for other in (officer_b, company_staff):
+        assert not rectifications_visible_to(other).exists() and not evidence_visible_to(other).exists()
