@@ -68,9 +68,14 @@ def finding_add(*, inspection_id: int, data: dict, actor: User, today: date | No
     return finding
 
 
-def _lock_finding(finding_id: int) -> InspectionFinding:
-    return (InspectionFinding.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("inspection").get(pk=finding_id))
+def _locked(finding_id: int, action: str, actor: User, today: date | None) -> tuple[InspectionFinding, date]:
+    """The finding, locked, once the action table lets `actor` take `action` on it now (raises
+    PermissionDenied or RuleViolation otherwise), and the day it is taken on."""
+    today = today or timezone.localdate()
+    finding = (InspectionFinding.objects.select_for_update(no_key=True, of=("self",))
+               .select_related("inspection").get(pk=finding_id))
+    FINDING_WORKFLOW.check(actor, finding_facts(finding, today), action)
+    return finding, today
 
 
 def _pending_report(finding: InspectionFinding) -> Rectification:
@@ -84,9 +89,7 @@ def finding_report(*, finding_id: int, text: str, files: list, actor: User,
     finding then waits for the commission's acceptance. Every file is checked by content and
     size before anything is stored. Raises PermissionDenied or RuleViolation; on any error no
     file is left behind (S20)."""
-    today = today or timezone.localdate()
-    finding = _lock_finding(finding_id)
-    FINDING_WORKFLOW.check(actor, finding_facts(finding, today), "report")
+    finding, today = _locked(finding_id, "report", actor, today)
     text = check_text(text, code="text", what="整改情况")
     if not files:
         raise RuleViolation("files", "请至少上传一份整改佐证材料。")
@@ -117,9 +120,7 @@ def finding_report(*, finding_id: int, text: str, files: list, actor: User,
 def finding_accept(*, finding_id: int, note: str, actor: User, today: date | None = None) -> InspectionFinding:
     """The commission accepts the rectification (验收): the finding is closed. Raises
     PermissionDenied or RuleViolation."""
-    today = today or timezone.localdate()
-    finding = _lock_finding(finding_id)
-    FINDING_WORKFLOW.check(actor, finding_facts(finding, today), "accept")
+    finding, _ = _locked(finding_id, "accept", actor, today)
     now = timezone.now()
     with audit_context(actor, "finding_accept"):
         report = _pending_report(finding)
@@ -137,9 +138,7 @@ def finding_return(*, finding_id: int, reason: str, deadline_days: int, actor: U
                    today: date | None = None) -> InspectionFinding:
     """The commission returns the rectification with a reason (退回整改) and gives a new
     deadline in working days from today. Raises PermissionDenied or RuleViolation."""
-    today = today or timezone.localdate()
-    finding = _lock_finding(finding_id)
-    FINDING_WORKFLOW.check(actor, finding_facts(finding, today), "return")
+    finding, today = _locked(finding_id, "return", actor, today)
     reason = check_text(reason, code="reason", what="退回理由")
     new_due = due_date(issued_on=today, deadline_days=deadline_days, is_workday=is_workday)
     with audit_context(actor, "finding_return"):
@@ -157,9 +156,7 @@ def finding_return(*, finding_id: int, reason: str, deadline_days: int, actor: U
 def finding_cancel(*, finding_id: int, reason: str, actor: User, today: date | None = None) -> InspectionFinding:
     """The commission withdraws a finding recorded in error (撤销), with the reason. Raises
     PermissionDenied or RuleViolation."""
-    today = today or timezone.localdate()
-    finding = _lock_finding(finding_id)
-    FINDING_WORKFLOW.check(actor, finding_facts(finding, today), "cancel")
+    finding, _ = _locked(finding_id, "cancel", actor, today)
     reason = check_text(reason, code="reason", what="撤销理由")
     with audit_context(actor, "finding_cancel"):
         finding.status, finding.closed_at, finding.closed_by = FindingStatus.CANCELLED, timezone.now(), actor
