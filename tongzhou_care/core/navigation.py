@@ -27,6 +27,11 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("巡查", "oversight:inspection_list", "binoculars", "oversight.view_inspection"),
     MenuItem("巡查问题整改", "oversight:finding_list", "clipboard2-pulse", "oversight.view_inspectionfinding"),
     MenuItem("数据核查", "oversight:check_finding_list", "database-check", "oversight.view_checkfinding"),
+    MenuItem("服务台账", "oversight:service_entry_list", "journal-text", "oversight.view_serviceentry"),
+    MenuItem("投诉", "oversight:complaint_list", "megaphone", "oversight.view_complaint"),
+    MenuItem("满意度调查", "oversight:survey_list", "telephone", "oversight.view_survey"),
+    MenuItem("满意度统计", "oversight:survey_figures", "bar-chart", "oversight.view_survey_figures"),
+    MenuItem("业务培训", "oversight:training_list", "mortarboard", "oversight.view_trainingsession"),
     MenuItem("后台任务", "job_list", "hourglass-split"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
 )
