@@ -233,3 +233,15 @@ def sealed_columns():
     """(model, field) for every sealed column of every model, audit event models included."""
     return [(model, field) for model in apps.get_models() if model._meta.managed and not model._meta.proxy
             for field in model._meta.concrete_fields if isinstance(field, SealedField)]
+
+
+def unsealed_from_json(field: SealedField, value) -> str:
+    """A sealed column's value as the audit trail's JSON holds it (bytea as '\\x…' hex, from
+    pghistory's row_to_json) in clear text; "" for NULL."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str) and value.startswith("\\x"):
+        value = bytes.fromhex(value[2:])
+    if isinstance(field, SealedJSONField):
+        return crypto.unseal_json(keyring(), field.purpose, bytes(value))
+    return unsealed(field.purpose, value)
