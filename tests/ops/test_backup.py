@@ -2,6 +2,7 @@
 fresh database and media folder, and the restored data is the same data (docs/deploy.md)."""
 
 import hashlib
+import re
 import shutil
 import subprocess
 
@@ -9,7 +10,10 @@ import psycopg2
 import pytest
 from django.core.management import call_command
 
-from claims.models import ClaimDocument
+from claims.models import Claim, ClaimDocument
+from enrollment.models import Person
+from oversight.models import Complaint
+from tongzhou_care.core.backup import pg_tool
 
 from .conftest import ROOT, database_url, process_env
 
@@ -35,6 +39,41 @@ def rows(url: str, query: str) -> list[tuple]:
 def run(script: str, *args, **env) -> subprocess.CompletedProcess:
     return subprocess.run([str(ROOT / "scripts" / script), *map(str, args)], cwd=ROOT, env=process_env(**env),
                           capture_output=True, text=True, timeout=300)
+
+
+def personal_values() -> dict[str, set[str]]:
+    """Every ID number, bank account and phone number of a person in the database, and every
+    diagnosis, read through the application (which unseals them)."""
+    values = {"ID number": set(), "bank account": set(), "phone": set(), "diagnosis": set()}
+    for id_number, phone, account in Person.objects.values_list("id_number", "phone", "bank_account"):
+        values["ID number"].add(id_number)
+        values["phone"].add(phone)
+        values["bank account"].add(account)
+    for payee_id, account, phone, diagnosis in Claim.objects.values_list(
+            "payee_id_number", "payee_account", "reporter_phone", "diagnosis"):
+        values["ID number"].add(payee_id)
+        values["bank account"].add(account)
+        values["phone"].add(phone)
+        values["diagnosis"].add(diagnosis)
+    values["phone"] |= set(Complaint.objects.values_list("complainant_phone", flat=True))
+    return {kind: found - {""} for kind, found in values.items()}
+
+
+def assert_no_clear_personal_data(dump) -> None:
+    """Issue 14: the dump (as the SQL pg_restore makes of it: every table, the audit trail
+    included, uncompressed) holds none of those values in clear. A number is looked for where
+    no other digit or hex digit touches it, so it is not found by chance inside a hex-encoded
+    ciphertext."""
+    from django.db import connection
+
+    sql = subprocess.run([pg_tool("pg_restore", connection.pg_version), "--file=-", str(dump)],
+                         capture_output=True, text=True, check=True).stdout
+    values = personal_values()
+    assert all(len(found) >= 2 for found in values.values()), {k: len(v) for k, v in values.items()}
+    assert len(values["ID number"]) > 100 and "COPY public.enrollment_personevent" in sql
+    found = {kind: sorted(v for v in found if re.search(rf"(?<![0-9A-Fa-f]){re.escape(v)}(?![0-9A-Fa-f])", sql))
+             for kind, found in values.items()}
+    assert found == {kind: [] for kind in values}, "clear personal data in the dump"
 
 
 @pytest.fixture
@@ -82,6 +121,7 @@ def test_backup_of_the_demo_data_restores_into_a_fresh_database(tmp_path, media_
     assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "database.dump", "manifest.json", "media.tar"]
     assert sorted(p.name for p in backups.iterdir()) == sorted([folder.name, "unrelated"])
     assert subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=folder).returncode == 0
+    assert_no_clear_personal_data(folder / "database.dump")
 
     restored_media = tmp_path / "restored-media"
     restored = run("restore", folder, DATABASE_URL=fresh_database, MEDIA_ROOT=restored_media)
