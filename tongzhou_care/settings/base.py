@@ -128,10 +128,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-# Behind a reverse proxy, production sets this so the client address is the real one.
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
-    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
-)
+# Tries made while locked out are not counted: they would extend the lock of whatever username
+# a locked-out address names, so one attacker could keep any user out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client address, read from the trusted proxy's X-Forwarded-For (core/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "tongzhou_care.core.clientip.client_ip"
+# Addresses (or networks) of the reverse proxies in front of gunicorn; empty: no proxy, the
+# peer address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # S5: a new key at login and a flush at logout are Django's own behaviour; the idle and
 # absolute limits are enforced by core.middleware.SessionTimeoutMiddleware.
