@@ -328,9 +328,10 @@ def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits):
             if leading.startswith(_SUBTOTAL) or any(c.startswith(_SUBTOTAL) for c in later):
                 continue
         if kind == "csv":
-            formula = next((i for i, c in enumerate(cells) if c.startswith("=")), None)
+            # A spreadsheet program trims the cell before it looks for a formula.
+            formula = next((i for i, c in enumerate(cells) if c.lstrip(" \t\r\n").startswith("=")), None)
             if formula is not None:
-                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula][:20]}”。"
+                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula].strip()[:20]}”。"
                                       "为防止数据被公式篡改，请删除公式后重新上传。")
         count += 1
         if count > limits.max_rows:

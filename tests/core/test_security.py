@@ -248,3 +248,38 @@ def test_s12_500_page_shows_request_id_not_traceback(client_for, officer_a, monk
     assert "错误编号" in body and re.search(r"[0-9a-f]{12}", body)
     assert response["X-Request-ID"] in body
     assert "Traceback" not in body and "secret internal detail" not in body
+
+
+@pytest.mark.parametrize("password", ["abc", "short1!", "123456789012", "officer_a_2026"])
+@pytest.mark.django_db
+def test_s3_password_rules_speak_chinese(password, officer_a):
+    """Issue 13 point 6: every message a refused password gets is Chinese."""
+    from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        validate_password(password, officer_a)
+    for message in error.value.messages + password_validators_help_texts():
+        assert re.search(r"[\u4e00-\u9fff]", message) and not re.search(r"[A-Za-z]{4,}", message), message
+
+
+def test_no_template_or_code_marks_values_safe():
+    """Issue 13 point 6: stored values reach pages only escaped (help texts carry numbers)."""
+    offenders = [f"{p}: {line.strip()}" for folder in ("templates", "tongzhou_care", "enrollment", "claims", "oversight")
+                 for p in (ROOT / folder).rglob("*") if p.suffix in (".html", ".py")
+                 for line in p.read_text(encoding="utf-8").splitlines()
+                 if re.search(r"\|\s*safe\b|autoescape off|mark_safe|format_html\(f", line)]
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_help_text_with_a_stored_value_is_escaped(client_for, officer_a, person_a):
+    """A payee account tail or masked phone shown in a help text cannot inject markup."""
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Form(forms.Form):
+        account = forms.CharField(help_text='尾号 <img src=x onerror="alert(1)">')
+
+    html = render_to_string("includes/field.html", {"field": Form()["account"]})
+    assert "<img" not in html and "&lt;img" in html

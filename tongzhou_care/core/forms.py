@@ -29,7 +29,14 @@ class LoginForm(AuthenticationForm):
 
 
 class ChangePasswordForm(PasswordChangeForm):
-    """Django's form; saving goes through core.services.user_change_password."""
+    """Django's form; saving goes through core.services.user_change_password. The rules are
+    listed as plain text: no template marks a help text safe."""
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth.password_validation import password_validators_help_texts
+
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = "".join(password_validators_help_texts())
 
     def save(self, commit=True):
         from .services import user_change_password
