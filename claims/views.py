@@ -20,6 +20,7 @@ from tongzhou_care.core.access import streets_of
 from tongzhou_care.core.downloads import PDF, XLSX, dated_name, file_download
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.uploads import request_too_large, upload_on_disk
 from tongzhou_care.core.xlsx import open_temp
@@ -63,13 +64,14 @@ def claim_list(request):
     query.pop("page", None)
     return render(request, "claims/claim_list.html", {
         "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices,
-        "streets": streets_of(request.user) if not request.user.insurer_id else None, "filters": request.GET})
+        "streets": streets_of(request.user) if not request.user.insurer_id else None,
+        "filters": resolved_query(request)})
 
 
 def _claim_filters(request) -> dict:
     """The claims list's filters from the URL (shared by the page and its export); what does
     not parse is ignored rather than refused, as in any search box."""
-    data = request.GET
+    data = resolved_query(request)
 
     def day(name):
         try:
@@ -106,19 +108,16 @@ def claim_export(request):
 @permission_required("claims.report_claim", raise_exception=True)
 def claim_report_person(request):
     """Step 1 of a report: find the person (a full ID number only by POST, S12)."""
-    form = PersonLookupForm(request.POST or request.GET or None)
+    form = PersonLookupForm(request.POST or None)
     persons = None
     if form.is_bound and form.is_valid():
         text = form.cleaned_data["q"].strip()
         if len(text) == 18:
-            if request.method != "POST":
-                form.add_error("q", "完整身份证号请通过查询按钮提交，不放在网址中。")
-            else:
-                try:
-                    number = parse_id_number(text, today=timezone.localdate()).value
-                    persons = persons_visible_to(request.user).filter(id_number=number)
-                except RuleViolation as violation:
-                    form.add_error("q", violation.message)
+            try:
+                number = parse_id_number(text, today=timezone.localdate()).value
+                persons = persons_visible_to(request.user).filter(id_number=number)
+            except RuleViolation as violation:
+                form.add_error("q", violation.message)
         else:
             persons = person_search(request.user, text=text)[:30]
     return render(request, "claims/report_person.html", {"form": form, "persons": persons})

@@ -13,6 +13,7 @@ from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
@@ -33,7 +34,7 @@ PAGE_SIZE = 50
 
 
 def _filters(request) -> tuple[PersonFilterForm, dict]:
-    form = PersonFilterForm(request.GET or None, streets=streets_of(request.user))
+    form = PersonFilterForm(resolved_query(request) or None, streets=streets_of(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     return form, {
         "text": data.get("q", ""),

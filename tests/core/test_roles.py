@@ -119,7 +119,7 @@ def test_every_post_by_finance_is_403(client_for, finance, street_a):
     client = client_for(finance)
     posted = 0
     for regex, name, kwargs in app_patterns():
-        if name in ("logout", "password_change"):
+        if name in ("logout", "password_change", "search"):  # search writes nothing
             continue
         url = url_for(regex, {k: v.pk for k, v in plant(kwargs, street_a).items()})
         assert client.post(url, {"reason": "x"}).status_code == 403, name

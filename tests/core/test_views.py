@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from enrollment.models import PersonStatus
 from tests.factories import TEST_PASSWORD, PersonFactory
+from tests.html_forms import searched
 
 
 @pytest.fixture
@@ -97,5 +98,5 @@ def test_person_detail_masks_by_default_and_unmask_is_logged(client_for, officer
 def test_person_search_by_last_four_of_id(client_for, officer_a, street_a):
     wanted = PersonFactory(street=street_a)
     other = PersonFactory(street=street_a)
-    body = client_for(officer_a).get("/persons/", {"q": wanted.id_number[-4:]}).content.decode()
+    body = searched(client_for(officer_a), "/persons/", q=wanted.id_number[-4:]).content.decode()
     assert wanted.name in body and other.name not in body

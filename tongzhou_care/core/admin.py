@@ -90,7 +90,7 @@ class InsurerAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
-    list_display = ("at", "user", "action", "target", "rows", "reason")
+    list_display = ("at", "user", "ip_address", "action", "target", "rows", "reason")
     list_filter = ("action",)
     date_hierarchy = "at"
 

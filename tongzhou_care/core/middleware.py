@@ -28,14 +28,23 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        from .clientip import client_ip
+
         request.request_id = uuid.uuid4().hex[:12]
         _local.request_id = request.request_id
+        _local.client_ip = client_ip(request)
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request.request_id
             return response
         finally:
             _local.request_id = "-"
+            _local.client_ip = None
+
+
+def current_client_ip() -> str | None:
+    """The client address of the request this thread is serving (None outside a request)."""
+    return getattr(_local, "client_ip", None)
 
 
 class RequestIdLogFilter(logging.Filter):
@@ -99,9 +108,9 @@ class PasswordExpiryMiddleware:
 class ReadOnlyRoleMiddleware:
     """Finance reads and downloads but never writes (S9): every state-changing request by a
     read-only role is refused here, whatever view it reaches, except logging out and changing
-    one's own password."""
+    one's own password, and submitting a filter bar (core/search.py, it writes nothing)."""
 
-    ALLOWED = ("logout", "password_change")
+    ALLOWED = ("logout", "password_change", "search")
     SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
     def __init__(self, get_response):

@@ -130,6 +130,8 @@ class AccessLog(models.Model):
     detail = models.CharField("条件/说明", max_length=500, blank=True)
     rows = models.PositiveIntegerField("行数", null=True, blank=True)
     reason = models.CharField("事由", max_length=200, blank=True)
+    # The client's address behind the proxy (core/clientip.py); empty for background jobs.
+    ip_address = models.GenericIPAddressField("客户端地址", null=True, blank=True)
 
     class Meta:
         verbose_name = "访问日志"

@@ -12,15 +12,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from .downloads import file_download
 from .jobs import KINDS
 from .models import AccessLog
 from .services import access_log_record
 from .forms import ChangePasswordForm, LoginForm
+from .search import PARAM, search_token
 from .selectors import home_figures, job_for_user_or_404, jobs_visible_to
 
 
@@ -67,6 +70,26 @@ def job_download(request, job_id):
     access_log_record(actor=request.user, action=AccessLog.Action.DOWNLOAD, target=f"后台任务结果 {job.title}",
                       detail=job.result_name, rows=job.progress_total or None)
     return file_download(path.open("rb"), job.result_name, content_type)
+
+
+@require_POST
+@login_required
+def search(request):
+    """A filter bar's submission: the free text becomes an opaque token (core/search.py), the
+    other filters go into the list's URL as they are."""
+    target = request.POST.get("next", "")
+    if not (target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        target = reverse("home")
+    query = request.POST.copy()
+    for name in ("csrfmiddlewaretoken", "next", "page"):
+        query.pop(name, None)
+    text = query.get(PARAM, "").strip()
+    if text:
+        query[PARAM] = search_token(request, text)
+    else:
+        query.pop(PARAM, None)
+    return redirect(f"{target.split('?')[0]}?{query.urlencode()}" if query else target.split("?")[0])
 
 
 class LoginView(auth_views.LoginView):
