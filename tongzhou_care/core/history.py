@@ -8,11 +8,9 @@ from datetime import datetime
 from django.db import models
 from pghistory.models import Events
 
-from .masking import mask_bank_account, mask_id_number, mask_phone
+from .masking import MASKED_COLUMNS, mask_column
 from .models import User
 
-MASKED_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone,
-                  "bank_account": mask_bank_account}
 HIDDEN_COLUMNS = {"id", "version", "created_at", "updated_at"}
 EVENT_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 
@@ -37,7 +35,7 @@ def _display(field: models.Field | None, column: str, value, related_names: dict
     if value is None or value == "":
         return "—"
     if column in MASKED_COLUMNS:
-        return MASKED_COLUMNS[column](str(value))
+        return mask_column(column, value)
     if field is not None and field.is_relation:
         return related_names.get((field.related_model, value), f"#{value}")
     if field is not None and field.choices:
