@@ -18,6 +18,9 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role the web and worker processes connect as (docs/deploy.md "Database roles"): set when
+# `migrate` runs as the owner role, which then grants this role its row privileges.
+DATABASE_RUNTIME_ROLE = env("DATABASE_RUNTIME_ROLE", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
