@@ -61,10 +61,14 @@ def worker(live_server, settings):
 
     from django.db import connection
 
+    from urllib.parse import urlsplit, urlunsplit
+
     db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if os.environ.get("DATABASE_RUNTIME_URL"):   # as in production: the role that owns nothing
+        url = urlunsplit(urlsplit(os.environ["DATABASE_RUNTIME_URL"])._replace(path="/" + db["NAME"]))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tongzhou_care.settings.test",
-           "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+           "DATABASE_URL": url, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     process = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--poll", "0.2"],
                                cwd=Path(__file__).resolve().parents[2], env=env,
