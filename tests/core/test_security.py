@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import TEST_PASSWORD, make_user
+from tests.two_factor import login_with_code, verified
 from tongzhou_care.core.middleware import SESSION_LOGIN_AT, SESSION_SEEN_AT
 from tongzhou_care.core.models import Role, User
 
@@ -181,7 +182,7 @@ def _age_session(client, **seconds_ago):
 
 @pytest.mark.django_db
 def test_s5_idle_timeout_30_minutes(client, officer_a):
-    _login(client, officer_a.username, TEST_PASSWORD)
+    login_with_code(client, officer_a, TEST_PASSWORD)
     _age_session(client, login=29 * 60, seen=29 * 60)
     assert client.get("/persons/").status_code == 200        # 29 idle minutes: still in
     _age_session(client, login=40 * 60, seen=31 * 60)
@@ -191,7 +192,7 @@ def test_s5_idle_timeout_30_minutes(client, officer_a):
 
 @pytest.mark.django_db
 def test_s5_absolute_timeout_12_hours(client, officer_a):
-    _login(client, officer_a.username, TEST_PASSWORD)
+    login_with_code(client, officer_a, TEST_PASSWORD)
     _age_session(client, login=12 * 3600 - 60, seen=60)
     assert client.get("/persons/").status_code == 200
     _age_session(client, login=12 * 3600 + 60, seen=60)       # active, but 12 hours are up
@@ -213,6 +214,7 @@ def test_s5_cookie_flags_in_production():
 def test_s6_post_without_csrf_token_is_refused(officer_a, person_a):
     client = Client(enforce_csrf_checks=True)
     client.force_login(officer_a, backend="django.contrib.auth.backends.ModelBackend")
+    verified(client, officer_a)
     response = client.post(f"/persons/{person_a.pk}/unmask/", {"reason": "核对材料"})
     assert response.status_code == 403
     assert "页面已过期" in response.content.decode()
@@ -283,3 +285,32 @@ def test_help_text_with_a_stored_value_is_escaped(client_for, officer_a, person_
 
     html = render_to_string("includes/field.html", {"field": Form()["account"]})
     assert "<img" not in html and "&lt;img" in html
+
+
+@pytest.mark.django_db
+def test_strict_content_security_policy_and_permissions_policy(client_for, officer_a):
+    """Issue 13 point 8: default-src 'self', no inline script or style, no eval, on every page
+    (the login page and personal pages alike); browser features the system never uses denied."""
+    for response in (Client().get("/login/"), client_for(officer_a).get("/persons/")):
+        policy = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+        assert policy["default-src"] == "'self'"
+        assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+        assert "unsafe" not in response["Content-Security-Policy"]
+        assert "camera=()" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"]
+
+
+PDF_TEMPLATES = ("pdf_base.html", "/pdf/")   # rendered by WeasyPrint on the server, never by a browser
+
+
+def test_templates_have_no_inline_script_style_or_handlers():
+    """Issue 13 point 8: what the CSP would refuse is not written in the first place."""
+    offenders = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        if any(marker in str(path) for marker in PDF_TEMPLATES):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle=", r"\son[a-z]+=",
+                        r"javascript:", r"hx-on", r"hx-vars"):
+            offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in re.finditer(pattern, text)]
+    assert offenders == []

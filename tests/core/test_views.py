@@ -6,6 +6,7 @@ from django.urls import reverse
 from enrollment.models import PersonStatus
 from tests.factories import TEST_PASSWORD, PersonFactory
 from tests.html_forms import searched
+from tests.two_factor import code_for, enrol
 
 
 @pytest.fixture
@@ -54,7 +55,12 @@ def test_login_and_logout(client, officer_a):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert "登录" in client.get("/login/").content.decode()
+    device = enrol(officer_a)
     response = client.post("/login/", {"username": "officer_a", "password": TEST_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    response = client.get("/")                       # the second factor first (S7)
+    assert response.status_code == 302 and response["Location"] == "/two-factor/?next=%2F"
+    response = client.post("/two-factor/", {"token": code_for(device), "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
     assert client.get(reverse("logout")).status_code == 405  # logout is a POST

@@ -18,7 +18,10 @@ class CoreConfig(AppConfig):
         from .middleware import mark_login
         from .roles import sync_roles_after_migrate
 
+        from .twofactor import mark_first_login
+
         user_logged_in.connect(mark_login, dispatch_uid="core.mark_login")
+        user_logged_in.connect(mark_first_login, dispatch_uid="core.mark_first_login")
         # Every `migrate` re-applies the role matrix in roles.py, so groups always match code.
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         # ... and gives the runtime database role its privileges on the tables it made.

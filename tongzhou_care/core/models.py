@@ -79,12 +79,15 @@ class User(AbstractUser):
         on_delete=models.PROTECT, related_name="users",
     )
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # The two-factor grace period (TWO_FACTOR_GRACE_DAYS) counts from here (core/twofactor.py).
+    first_login_at = models.DateTimeField("首次登录时间", null=True, blank=True)
 
     objects = UserManager()
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        permissions = [("reset_two_factor", "可重置用户的双因素认证（需填写事由）")]
         constraints = [
             models.CheckConstraint(
                 name="user_street_iff_officer",
@@ -121,6 +124,7 @@ class AccessLog(models.Model):
         EXPORT = "export", "导出"
         IMPORT = "import", "导入"
         DOWNLOAD = "download", "下载"
+        TWO_FACTOR = "two_factor", "双因素认证"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.PROTECT,

@@ -33,10 +33,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
     "django_htmx",
+    "csp",
     "import_export",
     "enrollment",
     "claims",
@@ -48,6 +52,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (issue 13 point 8).
+    "csp.middleware.CSPMiddleware",
+    "tongzhou_care.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tongzhou_care.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,8 +62,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tongzhou_care.core.middleware.SessionTimeoutMiddleware",
+    "tongzhou_care.core.middleware.TwoFactorMiddleware",
     "tongzhou_care.core.middleware.PasswordExpiryMiddleware",
     "tongzhou_care.core.middleware.ReadOnlyRoleMiddleware",
     "tongzhou_care.core.middleware.NoStoreMiddleware",
@@ -149,6 +158,39 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "tongzhou_care.core.views.csrf_failure"
+
+# S7: two-factor login (core/twofactor.py). Days a user without a second factor may work after
+# their first login before enrolment is required; 0 = enrol at the first login.
+TWO_FACTOR_GRACE_DAYS = env.int("TWO_FACTOR_GRACE_DAYS", default=0)
+OTP_TOTP_ISSUER = "通州区住院护理补贴保险"
+# A wrong code doubles the wait before the next try (1 s, 2 s, 4 s ...), per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# --- Content security policy (django-csp) -------------------------------------------------
+# Everything comes from this site (the intranet is offline, static/ is vendored): no inline
+# script or style, no eval, no plugins, no framing, forms post only here. Bootstrap's CSS draws
+# its form icons as data: SVG images, hence data: for images (never for scripts or frames).
+# JS goes in static/js/*.js wired by data- attributes, CSS in static/css/*.css; the browser tests
+# fail on any violation (tests/e2e/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+# Browser features no page of this system uses, denied to it and to anything it could embed.
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+                      "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), hid=(), idle-detection=()")
 
 # --- Language, time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -11,3 +11,5 @@ PASSWORD_HASHERS = [
 ]
 ALLOWED_HOSTS = ["*"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# As in production: a second factor at the first login (tests enrol one, tests/two_factor.py).
+TWO_FACTOR_GRACE_DAYS = 0
