@@ -133,7 +133,8 @@ def test_every_post_by_finance_is_403(client_for, finance, street_a):
 # roles.py, so that a capability added to a role (finance writing, say) fails this test until
 # someone decides it here too.
 _CASEWORK = {"enrollment.view_person", "enrollment.unmask_person", "claims.view_claim",
-             "claims.report_claim", "claims.upload_claim_document", "claims.withdraw_claim"}
+             "claims.report_claim", "claims.upload_claim_document", "claims.withdraw_claim",
+             "claims.set_payee"}
 EXPECTED_PERMISSIONS = {
     Role.COMMISSION_ADMIN: _CASEWORK | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",

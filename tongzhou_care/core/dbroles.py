@@ -13,16 +13,14 @@ from django.db import connections
 
 
 def append_only_tables() -> list[str]:
-    """Tables whose rows are never changed once written."""
+    """Tables whose rows are never changed once written: every audit event table and every
+    table guarded by an `*_append_only` trigger (access log, import reports, claim timeline)."""
     from pghistory.models import Event
 
-    from enrollment.models import RosterRow
-
-    from .models import AccessLog
-
-    tables = [m._meta.db_table for m in apps.get_models()
-              if issubclass(m, Event) and not m._meta.abstract and not m._meta.proxy and m._meta.managed]
-    return sorted(set(tables + [AccessLog._meta.db_table, RosterRow._meta.db_table]))
+    return sorted({m._meta.db_table for m in apps.get_models()
+                   if not m._meta.proxy and m._meta.managed and (
+                       issubclass(m, Event)
+                       or any("append_only" in t.name for t in getattr(m._meta, "triggers", [])))})
 
 
 def grant_runtime_privileges(*, using: str = "default", role: str | None = None) -> bool:

@@ -33,6 +33,7 @@ from django.db import (
     connections,
     transaction,
 )
+from django.db import IntegrityError, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -81,6 +82,12 @@ class Progress:
 
     def __init__(self, job: BackgroundJob, worker: str):
         self.job, self.worker = job, worker
+        self.noted: int | None = None
+
+    def note(self, done: int) -> None:
+        """Progress made inside a transaction, where an update of the job row would stay
+        invisible until the end: the heartbeat thread writes it from its own connection."""
+        self.noted = done
 
     def _update(self, **fields) -> None:
         fields["heartbeat_at"] = timezone.now()
@@ -90,8 +97,13 @@ class Progress:
             raise JobLost(self.job.pk)
 
     def beat(self) -> None:
-        """Only the heartbeat: the job is alive though no step has finished."""
-        self._update()
+        """The heartbeat, with any progress noted since: the job is alive."""
+        noted = self.noted
+        if noted is not None:
+            self._update(progress_done=models.Func(models.Value(noted), models.F("progress_total"),
+                                                   function="LEAST"))
+        else:
+            self._update()
 
     def total(self, total: int, done: int = 0) -> None:
         self._update(progress_total=total, progress_done=done)
@@ -100,14 +112,23 @@ class Progress:
         self._update(progress_done=done)
 
 
-@transaction.atomic
 def job_defer(*, kind: str, title: str, params: dict, actor) -> BackgroundJob:
-    """Queue a job for the workers and return it. Raises KeyError for an unknown kind."""
+    """Queue a job for the workers and return it. Raises KeyError for an unknown kind, and
+    RuleViolation("busy") when the user already has an expensive job waiting or running
+    (BackgroundJob.ONE_AT_A_TIME: the database holds each user to one)."""
     if kind not in KINDS:
         raise KeyError(kind)
-    with audit_context(actor, "job_defer"):
-        return BackgroundJob.objects.create(kind=kind, title=title[:200], params=params,
-                                            created_by=actor)
+    try:
+        with transaction.atomic(), audit_context(actor, "job_defer"):
+            return BackgroundJob.objects.create(kind=kind, title=title[:200], params=params,
+                                                created_by=actor)
+    except IntegrityError as error:
+        if "job_one_expensive_per_user" not in str(error):
+            raise
+        running = (BackgroundJob.objects.filter(created_by=actor, kind__in=BackgroundJob.ONE_AT_A_TIME,
+                                                status__in=["queued", "running"]).first())
+        raise RuleViolation("busy", f"您已有一个后台任务“{running.title if running else ''}”正在处理，"
+                                    "请等它完成后再提交（可在“后台任务”中查看进度）。") from None
 
 
 # A job whose workers died this many times (it may be what kills them) is failed, not retried.
@@ -149,7 +170,8 @@ class Heartbeat:
         self.thread = threading.Thread(target=self._run, name=f"heartbeat-{progress.job.pk}", daemon=True)
 
     def _run(self) -> None:
-        interval = max(0.2, settings.JOB_STALE_AFTER / 4)
+        # Often enough for a progress bar, and well within JOB_STALE_AFTER.
+        interval = max(0.2, min(2.0, settings.JOB_STALE_AFTER / 4))
         try:
             while not self.stopped.wait(interval):
                 try:

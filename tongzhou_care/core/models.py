@@ -181,12 +181,21 @@ class BackgroundJob(models.Model):
     worker = models.CharField("执行进程", max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
+    # Expensive kinds (checking a payment file or roster, applying a large roster): each user has
+    # at most one waiting or running, so one user cannot occupy every worker.
+    ONE_AT_A_TIME = ("payment_check", "roster_preview", "roster_apply")
+
     class Meta:
         verbose_name = "后台任务"
         verbose_name_plural = "后台任务"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="job_status_created_idx")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["created_by"], name="job_one_expensive_per_user",
+                condition=Q(status__in=["queued", "running"],
+                            kind__in=["payment_check", "roster_preview", "roster_apply"]),
+                violation_error_message="每位用户同时只能有一个核对或导入任务。"),
             models.CheckConstraint(name="job_status_valid",
                                    condition=Q(status__in=["queued", "running", "done", "failed"])),
             models.CheckConstraint(name="job_progress_within_total",
@@ -205,3 +214,17 @@ class BackgroundJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class RateLimitCounter(models.Model):
+    """Requests counted per key (an address or a user, and what they did) and time window, for
+    core/ratelimit.py. A counter, not a record: old windows are deleted."""
+
+    key = models.CharField("键", max_length=200)
+    window_start = models.DateTimeField("时间窗口开始")
+    hits = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "频率限制计数"
+        verbose_name_plural = "频率限制计数"
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_key_window")]
