@@ -232,11 +232,13 @@ def normalise_header(value) -> str:
 _ALIAS_TO_FIELD = {normalise_header(a): f for f, aliases in COLUMN_ALIASES.items() for a in aliases}
 
 
-def map_header(cells: list) -> dict[str, int]:
-    """Field → column index for the cells of a candidate header row (first match wins)."""
+def map_header(cells: list, aliases: dict[str, str] | None = None) -> dict[str, int]:
+    """Field → column index for the cells of a candidate header row (first match wins), by the
+    roster's column names or the given normalised aliases."""
+    aliases = _ALIAS_TO_FIELD if aliases is None else aliases
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        field = _ALIAS_TO_FIELD.get(normalise_header(cell))
+        field = aliases.get(normalise_header(cell))
         if field and field not in columns:
             columns[field] = index
     return columns

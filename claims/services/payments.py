@@ -69,19 +69,10 @@ def _read_payment_rows(path) -> list[tuple[int, dict]]:
     """(row number, {number, amount, paid_on, reference}) of a payment file, read by the same
     table reader as a roster (safety checks, header under title lines, total and signature
     lines end the table, subtotals skipped, CSV formulas refused); raises RosterFileError."""
-    from enrollment.roster_files import normalise_header, open_table
+    from enrollment.roster_files import map_header, normalise_header, open_table
 
     aliases = {normalise_header(a): field for field, names in PAYMENT_COLUMNS.items() for a in names}
-
-    def map_columns(cells) -> dict[str, int]:
-        columns: dict[str, int] = {}
-        for i, c in enumerate(cells):
-            field = aliases.get(normalise_header(c))
-            if field and field not in columns:
-                columns[field] = i
-        return columns
-
-    table = open_table(path, map_columns=map_columns, is_header=lambda m: len(m) == len(PAYMENT_COLUMNS),
+    table = open_table(path, map_columns=lambda cells: map_header(cells, aliases), is_header=lambda m: len(m) == len(PAYMENT_COLUMNS),
                        key="number", is_key=_is_claim_number,
                        not_found="未找到表头，或缺少列：前30行中没有同时含“" + "”“".join(
                            names[0] for names in PAYMENT_COLUMNS.values()) + "”的行。")

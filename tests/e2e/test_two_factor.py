@@ -21,7 +21,8 @@ def test_enrol_then_log_in_with_a_code(page, screenshot):
     expect(page.get_by_role("heading", name="双因素认证")).to_be_visible()
     qr = page.get_by_role("img", name="双因素认证二维码（密钥见左侧文字）")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.naturalWidth") > 100          # the server-made SVG loaded
+    # The server-made SVG loaded (decode() waits for it).
+    assert qr.evaluate("img => img.decode().then(() => img.naturalWidth)") > 100
     screenshot("setup")
     secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
     key = base64.b32decode(secret).hex()

@@ -195,9 +195,10 @@ def two_factor_setup(request):
 @require_GET
 @login_required
 def two_factor_qr(request):
-    """The enrolment QR code as SVG (never cached: it carries the secret)."""
+    """The enrolment QR code as SVG (never cached: it carries the secret); once enrolled, there
+    is none to show (a new one only after an admin reset)."""
     from .twofactor import has_second_factor, qr_svg, totp_enrolment_start
 
     if has_second_factor(request.user):
-        raise Http404
+        return redirect("two_factor_setup")
     return HttpResponse(qr_svg(totp_enrolment_start(user=request.user)), content_type="image/svg+xml")
