@@ -135,8 +135,14 @@ def test_every_post_by_finance_is_403(client_for, finance, street_a):
 _CASEWORK = {"enrollment.view_person", "enrollment.unmask_person", "claims.view_claim",
              "claims.report_claim", "claims.upload_claim_document", "claims.withdraw_claim",
              "claims.set_payee"}
+_COMMISSION_OVERSIGHT = {
+    "oversight.view_serviceentry", "oversight.export_service_log", "oversight.view_complaint",
+    "oversight.add_complaint", "oversight.assign_complaint", "oversight.reply_complaint",
+    "oversight.close_complaint", "oversight.export_complaint", "oversight.view_survey",
+    "oversight.view_survey_figures", "oversight.draw_survey_sample", "oversight.view_trainingsession",
+    "oversight.add_trainingsession", "oversight.change_trainingsession"}
 EXPECTED_PERMISSIONS = {
-    Role.COMMISSION_ADMIN: _CASEWORK | {
+    Role.COMMISSION_ADMIN: _CASEWORK | _COMMISSION_OVERSIGHT | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
         "core.view_user", "core.add_user", "core.change_user", "core.reset_two_factor",
         "core.view_street", "core.view_insurer", "core.add_insurer", "core.change_insurer",
@@ -146,20 +152,26 @@ EXPECTED_PERMISSIONS = {
         "enrollment.issue_policies", "enrollment.view_premium",
         "enrollment.export_insured_list", "enrollment.export_insured_list_full",
         "claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis", "claims.export_claims"},
-    Role.COMMISSION_STAFF: _CASEWORK | {
+    Role.COMMISSION_STAFF: _CASEWORK | _COMMISSION_OVERSIGHT | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
         "enrollment.change_person_contact", "enrollment.export_person", "enrollment.view_schemeyear",
         "enrollment.view_premium", "enrollment.export_insured_list",
         "claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis", "claims.export_claims"},
     Role.STREET_OFFICER: _CASEWORK | {
         "core.view_statistics", "enrollment.change_person_contact", "enrollment.export_person",
-        "claims.appeal_claim"},
+        "claims.appeal_claim",
+        "oversight.view_serviceentry", "oversight.add_serviceentry", "oversight.export_service_log",
+        "oversight.view_complaint", "oversight.add_complaint", "oversight.reply_complaint",
+        "oversight.export_complaint", "oversight.view_survey", "oversight.conduct_survey",
+        "oversight.view_survey_figures", "oversight.view_trainingsession"},
     Role.INSURER_STAFF: _CASEWORK | {
         "claims.accept_claim", "claims.decide_claim", "claims.pay_claim", "claims.view_diagnosis",
         "claims.export_claims", "enrollment.view_schemeyear", "enrollment.issue_policies",
-        "enrollment.view_premium", "enrollment.export_insured_list", "enrollment.export_insured_list_full"},
+        "enrollment.view_premium", "enrollment.export_insured_list", "enrollment.export_insured_list_full",
+        "oversight.view_complaint", "oversight.reply_complaint", "oversight.export_complaint",
+        "oversight.view_trainingsession"},
     Role.FINANCE: {"core.view_all_streets", "core.view_statistics", "enrollment.view_schemeyear",
-                   "enrollment.view_premium"},
+                   "enrollment.view_premium", "oversight.view_survey_figures"},
 }
 
 

@@ -9,8 +9,10 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from tests.claims.conftest import report
+from tests.factories import make_user
 from tests.html_forms import submitted_fields
-from tongzhou_care.core.models import AccessLog
+from tests.test_scoping import app_patterns, url_for
+from tongzhou_care.core.models import AccessLog, Role
 
 
 class Crawl:
@@ -81,6 +83,20 @@ def test_searches_put_no_name_or_id_digits_in_urls_or_logs(client_for, officer_a
     admin_crawl = Crawl(client_for(commission_admin))
     found = admin_crawl.submit_search(f"/scheme-years/{year.pk}/policies/", person.name)
     assert person.name in found.content.decode()
+    # Every other list with a search box (discovered from the resolver: lists added later too).
+    searched = 0
+    for user in (officer_a, commission_admin, make_user(Role.COMMISSION_STAFF)):
+        other = Crawl(client_for(user))
+        for regex, name, kwargs in app_patterns():
+            if kwargs or name in ("logout", "search"):
+                continue
+            page = other.client.get(url_for(regex, {}))
+            if page.status_code == 200 and not page.streaming and re.search(r'role="search"[^>]*>(?:(?!</form>).)*name="q"',
+                                                     page.content.decode(), re.S):
+                other.submit_search(url_for(regex, {}), person.name)
+                searched += 1
+        crawl.lines += other.lines
+    assert searched >= 6
 
     logged = crawl.lines + admin_crawl.lines + [r.getMessage() for r in caplog.records]
     leaks = [line for line in logged for text in forbidden_texts(person) if text in line]
