@@ -6,7 +6,6 @@ commands and the shell name who made them."""
 import os
 import subprocess
 import sys
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
@@ -15,22 +14,13 @@ from django.db import connection
 from psycopg2 import errors
 
 from enrollment.models import Person, PersonEvent
+from tests.dbroles import runtime_url
 from tests.factories import PersonFactory, make_user
 from tongzhou_care.core.audit import audit_context, command_context
 from tongzhou_care.core.dbroles import append_only_tables
 from tongzhou_care.core.models import Role
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def runtime_url() -> str:
-    """The runtime role's URL for the database this test uses (scripts/lib.sh sets
-    DATABASE_RUNTIME_URL for the project-local cluster; with your own server, set it too)."""
-    url = os.environ.get("DATABASE_RUNTIME_URL")
-    if not url:
-        pytest.fail("DATABASE_RUNTIME_URL is not set: the app has no separate runtime database role")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
 @pytest.fixture

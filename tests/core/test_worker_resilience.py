@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from tests.core.test_database_roles import runtime_url
+from tests.dbroles import runtime_url
 from tests.core.test_jobs import _batch
 from tongzhou_care.core.jobs import claim_next_job, run_job
 from tongzhou_care.core.models import BackgroundJob
