@@ -19,7 +19,7 @@ def test_enrol_then_log_in_with_a_code(page, screenshot):
     page.get_by_label("密码").fill(TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="双因素认证")).to_be_visible()
-    qr = page.get_by_role("img", name="双因素认证二维码（密钥见左侧文字）")
+    qr = page.get_by_role("img", name="双因素认证二维码（密钥见上方文字）")
     expect(qr).to_be_visible()
     # The server-made SVG loaded (decode() waits for it).
     assert qr.evaluate("img => img.decode().then(() => img.naturalWidth)") > 100

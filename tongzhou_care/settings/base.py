@@ -198,7 +198,7 @@ CONTENT_SECURITY_POLICY = {
 # Browser features no page of this system uses, denied to it and to anything it could embed.
 PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
                       "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
-                      "serial=(), bluetooth=(), hid=(), idle-detection=()")
+                      "serial=(), hid=(), idle-detection=()")
 
 # --- Language, time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
