@@ -115,3 +115,13 @@ def test_each_service_keeps_its_own_actor_inside_a_command(street_a):
                 PersonEvent.objects.filter(pgh_obj_id=person.pk, pgh_label="update").order_by("pgh_id")]
     assert [(c.get("user"), c.get("action"), c["command"]) for c in contexts] == [
         (first.pk, "job:one", "run_worker"), (second.pk, "job:two", "run_worker"), (None, None, "run_worker")]
+
+
+def test_deploy_check_flags_a_process_connected_as_the_owner(db):
+    """`check --deploy --database default` (docs/deploy.md) reports core.E010 when the app would
+    run as a role that owns the tables; as the runtime role it reports nothing (S1 stays 0)."""
+    from tongzhou_care.core.dbroles import check_runtime_role
+
+    errors = check_runtime_role(databases=["default"])
+    assert {e.id for e in errors} == {"core.E010"} and any("拥有" in e.msg for e in errors)
+    assert check_runtime_role(databases=None) == []

@@ -51,6 +51,8 @@ def test_character_classes(password, classes):
     ("spouse_id_number", "110112195003070011", "110112********0011"),
     ("phone", "13912345678", "139****5678"),
     ("payee_account", "6228480011112222333", "**** 2333"),
+    ("complainant_phone", "13912345678", "139****5678"),       # a field added later, by its name
+    ("payee_id_number", "110112195003070011", "110112********0011"),
     ("name", "张三", "张三"),
     ("phone", "", ""),
 ])

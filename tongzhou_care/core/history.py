@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import models
 from pghistory.models import Events
 
-from .masking import MASKED_COLUMNS, mask_column
+from .masking import mask_column, masker_for
 from .models import User
 
 HIDDEN_COLUMNS = {"id", "version", "created_at", "updated_at"}
@@ -34,7 +34,7 @@ class HistoryEntry:
 def _display(field: models.Field | None, column: str, value, related_names: dict) -> str:
     if value is None or value == "":
         return "—"
-    if column in MASKED_COLUMNS:
+    if masker_for(column):
         return mask_column(column, value)
     if field is not None and field.is_relation:
         return related_names.get((field.related_model, value), f"#{value}")

@@ -58,16 +58,21 @@ def mask_address(value: str | None) -> str:
     return kept + MASK * 4 if kept != value else value
 
 
-# Masked display of a column by name, for rows shown generically (history, import changes).
-MASKED_COLUMNS = {"id_number": mask_id_number, "spouse_id_number": mask_id_number,
-                  "phone": mask_phone, "reporter_phone": mask_phone,
-                  "bank_account": mask_bank_account, "payee_account": mask_bank_account,
-                  "birth_date": mask_birth_date}
+# Masked display of a column by name, for rows shown generically (histories, import changes):
+# any column whose name ends so is masked, so a field added later (complainant_phone,
+# payee_id_number ...) is masked without anyone remembering to list it.
+MASKED_SUFFIXES = (("id_number", mask_id_number), ("phone", mask_phone), ("account", mask_bank_account),
+                   ("birth_date", mask_birth_date))
+
+
+def masker_for(column: str):
+    """The masking function of a column, or None when it holds nothing to mask."""
+    return next((masker for suffix, masker in MASKED_SUFFIXES if column.endswith(suffix)), None)
 
 
 def mask_column(column: str, value) -> str:
     """`value` of column `column` as a page may show it without an unmask."""
-    masker = MASKED_COLUMNS.get(column)
+    masker = masker_for(column)
     if masker is None or value in (None, ""):
         return value
-    return masker(value if column == "birth_date" else str(value))
+    return masker(value if column.endswith("birth_date") else str(value))
