@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
 
         from . import dbroles  # noqa: F401  (registers its deploy check)
         from .dbroles import grant_runtime_privileges_after_migrate
+        from . import retention  # noqa: F401  (registers the purge job and the periods' check)
         from .middleware import mark_login
         from .roles import sync_roles_after_migrate
 

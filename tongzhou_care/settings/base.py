@@ -232,6 +232,13 @@ ROSTER_BACKGROUND_APPLY_ROWS = env.int("ROSTER_BACKGROUND_APPLY_ROWS", default=5
 # Payment files larger than this are checked by a background job (about 3,000 rows).
 PAYMENT_BACKGROUND_BYTES = env.int("PAYMENT_BACKGROUND_BYTES", default=256 * 1024)
 
+# --- Retention (docs/deploy.md "Retention"; core/retention.py purges what is due) ---------
+RETENTION_CLAIM_DOCUMENT_YEARS = env.int("RETENTION_CLAIM_DOCUMENT_YEARS", default=5)
+RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=3 * 365)
+RETENTION_JOB_FILE_DAYS = env.int("RETENTION_JOB_FILE_DAYS", default=30)
+RETENTION_ROSTER_PREVIEW_DAYS = env.int("RETENTION_ROSTER_PREVIEW_DAYS", default=30)
+RETENTION_ROSTER_ROWS_DAYS = env.int("RETENTION_ROSTER_ROWS_DAYS", default=2 * 365)
+
 # --- Audit (S13) ---------------------------------------------------------------------------
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
@@ -255,5 +262,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_accesslog_ip_address'),
+        ('core', '0006_accesslog_ip_address'),
     ]
 
     operations = [

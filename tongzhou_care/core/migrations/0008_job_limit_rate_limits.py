@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_two_factor'),
+        ('core', '0007_two_factor'),
     ]
 
     operations = [
