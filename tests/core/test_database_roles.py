@@ -63,6 +63,7 @@ def test_runtime_role_owns_nothing_and_cannot_rewrite_the_audit_trail(runtime):
     assert refused(runtime, "CREATE TABLE public.sneaky (x int)")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_runtime_role_may_do_the_applications_work(runtime, street_a):
     """... and it has what the app needs: rows of domain tables, sequences, the audit context."""
     with runtime.cursor() as cursor:
@@ -74,6 +75,47 @@ def test_runtime_role_may_do_the_applications_work(runtime, street_a):
         cursor.execute("SELECT count(*) FROM core_insurerevent WHERE pgh_obj_id = %s", [insurer_id])
         assert cursor.fetchone()[0] == 2
         cursor.execute("DELETE FROM core_insurer WHERE id = %s", [insurer_id])
+
+
+@pytest.mark.django_db(transaction=True)      # what the runtime role writes is flushed after
+def test_runtime_role_cannot_switch_the_audit_triggers_off(runtime):
+    """pgtrigger.ignore names triggers a session skips; the runtime role's is not honoured."""
+    with runtime.cursor() as cursor:
+        cursor.execute("INSERT INTO core_insurer (name, hotline) VALUES ('跳过触发器测试', '1') RETURNING id")
+        insurer_id = cursor.fetchone()[0]
+        cursor.execute("SELECT array_agg(tgname::text) FROM pg_trigger WHERE tgrelid = 'core_insurer'::regclass")
+        every_trigger = cursor.fetchone()[0]
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(every_trigger) + "}"])
+        cursor.execute("UPDATE core_insurer SET hotline = '2' WHERE id = %s", [insurer_id])
+        cursor.execute("COMMIT")
+        cursor.execute("SELECT count(*) FROM core_insurerevent WHERE pgh_obj_id = %s AND pgh_label = 'update'",
+                       [insurer_id])
+        assert cursor.fetchone()[0] == 1, "an update escaped the audit trail"
+        cursor.execute("DELETE FROM core_insurer WHERE id = %s", [insurer_id])
+
+
+@pytest.mark.django_db(transaction=True)      # the admin committed, for the runtime role to see
+def test_retention_still_purges_old_access_log_rows_as_the_runtime_role(runtime, commission_admin):
+    """... while the retention function (owner's, SECURITY DEFINER) may, as retention.py calls it."""
+    with runtime.cursor() as cursor:
+        cursor.execute("INSERT INTO core_accesslog (at, user_id, action, target, detail, reason) "
+                       "VALUES (now() - interval '400 days', %s, 'export', '测试', '', '') RETURNING id",
+                       [commission_admin.pk])
+        row = cursor.fetchone()[0]
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)",
+                       ["{" + ",".join(_trigger_names(cursor, "core_accesslog")) + "}"])
+        cursor.execute("SELECT retention_delete_access_log(now() - interval '300 days')")
+        cursor.execute("COMMIT")
+        cursor.execute("SELECT count(*) FROM core_accesslog WHERE id = %s", [row])
+        assert cursor.fetchone()[0] == 0
+        assert refused(runtime, f"DELETE FROM core_accesslog WHERE id = {row}")
+
+
+def _trigger_names(cursor, table):
+    cursor.execute("SELECT array_agg(tgname::text) FROM pg_trigger WHERE tgrelid = %s::regclass", [table])
+    return cursor.fetchone()[0]
 
 
 def test_migrations_ran_as_the_owner_role(db):

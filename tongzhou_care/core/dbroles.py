@@ -6,6 +6,8 @@ role. After every `migrate` by the owner, the runtime role named in DATABASE_RUN
 exactly the row privileges the application needs, and on the append-only tables (every audit
 event table, the access log, the import reports) only SELECT and INSERT."""
 
+import re
+
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
@@ -42,7 +44,40 @@ def grant_runtime_privileges(*, using: str = "default", role: str | None = None)
             cursor.execute(statement)
         for table in append_only_tables():
             cursor.execute(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {who}")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", role):
+            raise ValueError(f"DATABASE_RUNTIME_ROLE must be a plain role name: {role!r}")
+        cursor.execute(SHOULD_IGNORE.format(role=role))
     return True
+
+
+# pgtrigger lets any session skip a trigger by naming it in the setting pgtrigger.ignore; every
+# trigger asks this function. Redefined after each migrate (pgtrigger installs it again with
+# each trigger) so that the runtime role cannot switch off the audit triggers or the append-only
+# guards: only code running as the owner may, i.e. the retention functions (SECURITY DEFINER,
+# migration core.0005), which the runtime role calls.
+SHOULD_IGNORE = """
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(trigger_name NAME)
+RETURNS BOOLEAN AS $$
+    DECLARE
+        _pgtrigger_ignore TEXT[];
+        _result BOOLEAN;
+    BEGIN
+        IF current_user = '{role}' THEN
+            RETURN FALSE;
+        END IF;
+        BEGIN
+            SELECT INTO _pgtrigger_ignore CURRENT_SETTING('pgtrigger.ignore');
+            EXCEPTION WHEN OTHERS THEN
+        END;
+        IF _pgtrigger_ignore IS NOT NULL THEN
+            SELECT trigger_name = ANY(_pgtrigger_ignore) INTO _result;
+            RETURN _result;
+        ELSE
+            RETURN FALSE;
+        END IF;
+    END;
+$$ LANGUAGE plpgsql;
+"""
 
 
 def grant_runtime_privileges_after_migrate(sender, using="default", **kwargs):
