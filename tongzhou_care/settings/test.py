@@ -23,3 +23,5 @@ TWO_FACTOR_GRACE_DAYS = 0
 # Tests post far more than a person would; the limits themselves are tested with their own values.
 RATE_LIMITS = {action: {scope: (10_000, 60) for scope in ("per_address", "per_user")}
                for action in ("login", "upload")}
+# A test's worker runs only the jobs the test queued (tests of the schedule switch it on).
+PERIODIC_JOBS = False
