@@ -141,8 +141,11 @@ _COMMISSION_OVERSIGHT = {
     "oversight.close_complaint", "oversight.export_complaint", "oversight.view_survey",
     "oversight.view_survey_figures", "oversight.draw_survey_sample", "oversight.view_trainingsession",
     "oversight.add_trainingsession", "oversight.change_trainingsession"}
+# Inspections and data checks (issue of the oversight app): who sees, exports and answers findings.
+_FINDINGS = {"oversight.view_checkfinding", "oversight.export_checkfinding", "oversight.view_inspectionfinding",
+             "oversight.export_inspectionfinding"}
 EXPECTED_PERMISSIONS = {
-    Role.COMMISSION_ADMIN: _CASEWORK | _COMMISSION_OVERSIGHT | {
+    Role.COMMISSION_ADMIN: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | {"oversight.view_inspection"} | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
         "core.view_user", "core.add_user", "core.change_user", "core.reset_two_factor",
         "core.view_street", "core.view_insurer", "core.add_insurer", "core.change_insurer",
@@ -152,7 +155,9 @@ EXPECTED_PERMISSIONS = {
         "enrollment.issue_policies", "enrollment.view_premium",
         "enrollment.export_insured_list", "enrollment.export_insured_list_full",
         "claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis", "claims.export_claims"},
-    Role.COMMISSION_STAFF: _CASEWORK | _COMMISSION_OVERSIGHT | {
+    Role.COMMISSION_STAFF: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | {
+        "oversight.view_inspection", "oversight.record_inspection", "oversight.review_rectification",
+        "oversight.run_checks", "oversight.handle_checkfinding"} | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
         "enrollment.change_person_contact", "enrollment.export_person", "enrollment.view_schemeyear",
         "enrollment.view_premium", "enrollment.export_insured_list",
@@ -163,13 +168,15 @@ EXPECTED_PERMISSIONS = {
         "oversight.view_serviceentry", "oversight.add_serviceentry", "oversight.export_service_log",
         "oversight.view_complaint", "oversight.add_complaint", "oversight.reply_complaint",
         "oversight.export_complaint", "oversight.view_survey", "oversight.conduct_survey",
-        "oversight.view_survey_figures", "oversight.view_trainingsession"},
+        "oversight.view_survey_figures", "oversight.view_trainingsession"} | _FINDINGS | {
+        "oversight.answer_inspectionfinding"},
     Role.INSURER_STAFF: _CASEWORK | {
         "claims.accept_claim", "claims.decide_claim", "claims.pay_claim", "claims.view_diagnosis",
         "claims.export_claims", "enrollment.view_schemeyear", "enrollment.issue_policies",
         "enrollment.view_premium", "enrollment.export_insured_list", "enrollment.export_insured_list_full",
         "oversight.view_complaint", "oversight.reply_complaint", "oversight.export_complaint",
-        "oversight.view_trainingsession"},
+        "oversight.view_trainingsession", "oversight.answer_inspectionfinding", "oversight.export_inspectionfinding",
+        "oversight.view_inspectionfinding"},
     Role.FINANCE: {"core.view_all_streets", "core.view_statistics", "enrollment.view_schemeyear",
                    "enrollment.view_premium", "oversight.view_survey_figures"},
 }
