@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 from enrollment.models import Person, Policy
 from tongzhou_care.core.audit import track
 from tongzhou_care.core.models import Insurer, Street, User
+from tongzhou_care.core.sealed import BlindIndexField, SealedField, SealedModel
 
 
 class ClaimStatus(models.TextChoices):
@@ -75,7 +76,7 @@ class StaySpan(Func):
 
 
 @track()
-class Claim(models.Model):
+class Claim(SealedModel):
     """A reported stay and everything decided about it."""
 
     number = models.CharField("理赔编号", max_length=20, unique=True)
@@ -92,18 +93,22 @@ class Claim(models.Model):
     discharged_on = models.DateField("出院日期", null=True, blank=True,
                                      help_text="仍在住院的留空")
     cause = models.CharField("住院原因", max_length=10, choices=Cause.choices)
-    diagnosis = models.CharField("诊断", max_length=200)
+    # Personal data at rest (core/sealed.py): sealed, with blind indexes for exact comparison.
+    diagnosis = SealedField("诊断", max_length=200, purpose="diagnosis")
     reporter_name = models.CharField("报案人", max_length=50)
     reporter_relation = models.CharField("与被保险人关系", max_length=20)
-    reporter_phone = models.CharField("报案人电话", max_length=30)
+    reporter_phone = SealedField("报案人电话", max_length=30, purpose="phone")
+    reporter_phone_hash = BlindIndexField(source="reporter_phone", purpose="phone")
     proxy_filing = models.BooleanField("他人代办", default=False)
     # The payee (domain.md "Facts that change after a decision"): the insured while alive;
     # once the insured has died, an heir (relation and ID number required).
     payee_name = models.CharField("收款人", max_length=50, blank=True)
     payee_relation = models.CharField("收款人与被保险人关系", max_length=20, blank=True)
-    payee_id_number = models.CharField("收款人身份证号", max_length=18, blank=True)
+    payee_id_number = SealedField("收款人身份证号", max_length=18, blank=True, purpose="id_number")
+    payee_id_number_hash = BlindIndexField(source="payee_id_number", purpose="id_number")
     payee_bank = models.CharField("开户银行", max_length=100, blank=True)
-    payee_account = models.CharField("收款账号", max_length=40, blank=True)
+    payee_account = SealedField("收款账号", max_length=40, blank=True, purpose="bank_account")
+    payee_account_hash = BlindIndexField(source="payee_account", purpose="bank_account")
     # The report form's one-time token: a second submission of the same form lands on the
     # claim the first one created instead of reporting the stay twice.
     report_token = models.UUIDField("报案表单标识", null=True, blank=True, unique=True, editable=False)

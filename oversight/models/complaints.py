@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from tongzhou_care.core.audit import track
+from tongzhou_care.core.sealed import BlindIndexField, SealedField, SealedModel
 
 
 class ComplaintStatus(models.TextChoices):
@@ -45,7 +46,7 @@ class Satisfaction(models.TextChoices):
 
 
 @track()
-class Complaint(models.Model):
+class Complaint(SealedModel):
     """One complaint. `street` is the street it belongs to: the complainant's (optional) or,
     for a complaint about a street, that street (required); its officer sees it unless it is
     about the commission. Staff of `insurer` see it when it is about their company."""
@@ -53,7 +54,8 @@ class Complaint(models.Model):
     channel = models.CharField("投诉渠道", max_length=20, choices=Channel.choices)
     complainant_name = models.CharField("投诉人", max_length=50)
     complainant_relation = models.CharField("与参保对象关系", max_length=20, blank=True)
-    complainant_phone = models.CharField("联系电话", max_length=30, blank=True)
+    complainant_phone = SealedField("联系电话", max_length=30, blank=True, purpose="phone")   # core/sealed.py
+    complainant_phone_hash = BlindIndexField(source="complainant_phone", purpose="phone")
     person = models.ForeignKey("enrollment.Person", verbose_name="涉及的参保对象", null=True, blank=True,
                                on_delete=models.PROTECT, related_name="complaints")
     about = models.CharField("被投诉方", max_length=20, choices=About.choices)

@@ -22,6 +22,7 @@ from enrollment.services import policies_issue
 from tests.claims.conftest import decided_claim, report
 from tests.factories import PersonFactory, SchemeYearFactory, make_user
 from tongzhou_care.core.models import Role, Street, User
+from tongzhou_care.core.sealed import sealed_bytes
 
 TODAY = date(2025, 6, 30)       # the day every run in these tests is for
 
@@ -178,10 +179,11 @@ def _raw_claim(world, person, admitted: date, discharged: date | None, number: s
                 payee_relation, payee_id_number, payee_bank, payee_account, status, late_report, reported_at,
                 reported_by_id, calculation, refusal_code, refusal_explanation, appeal_reason, appeal_count, due_step,
                 version, updated_at)
-            SELECT %s, p.id, p.street_id, %s, '测试医院', %s, %s, 'illness', '肺炎', '报案人', '本人', '13900000000',
-                   false, '', '', '', '', '', 'reported', false, now(), %s, '[]', '', '', '', 0, '', 1, now()
+            SELECT %s, p.id, p.street_id, %s, '测试医院', %s, %s, 'illness', %s, '报案人', '本人', %s,
+                   false, '', '', NULL, '', NULL, 'reported', false, now(), %s, '[]', '', '', '', 0, '', 1, now()
             FROM enrollment_person p WHERE p.id = %s RETURNING id""",
-            [number, world.year.insurer_id, admitted, discharged, world.staff.pk, person.pk])
+            [number, world.year.insurer_id, admitted, discharged, sealed_bytes("diagnosis", "肺炎"),
+             sealed_bytes("phone", "13900000000"), world.staff.pk, person.pk])
         return cursor.fetchone()[0]
 
 
