@@ -333,6 +333,10 @@ class SchemeYear(models.Model):
             ("issue_policies", "可生成保单和保险凭证"),
             ("export_insured_list", "可导出承保清单（遮蔽）"),
             ("export_insured_list_full", "可导出承保清单（完整，需填写事由）"),
+            # Oversight II (issue 10): the figures of a scheme year.
+            ("view_evaluation", "可查看保险公司绩效评估"),
+            ("view_adjustment", "可查看动态调整测算（赔付率、建议保费）"),
+            ("make_annual_report", "可生成年度评估报告"),
         ]
         constraints = [
             models.CheckConstraint(name="schemeyear_coverage_ordered",
