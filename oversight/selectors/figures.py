@@ -13,6 +13,7 @@ of the policy that pays them (a stay crossing the year end is split by its porti
 Stable interface (called by the dashboards): year_figures, sla_compliance, insurer_evaluation.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -86,9 +87,10 @@ def _year_claims(scheme_year: SchemeYear, scope: Scope, alias: str = "c") -> tup
     the first year for the first), with parameters."""
     where, params = _claim_filter(scope, alias)
     params.update(year_start=scheme_year.coverage_start, year_end=scheme_year.coverage_end)
-    # Admitted after the previous scheme year ended (any day, for the first year).
-    lower = (f"NOT EXISTS (SELECT 1 FROM enrollment_schemeyear prev WHERE prev.coverage_start < %(year_start)s "
-             f"AND prev.coverage_end >= {alias}.admitted_on)")
+    # Admitted after the previous scheme year ended (any day, for the first year): evaluated
+    # once (an InitPlan), not per claim.
+    lower = (f"{alias}.admitted_on > coalesce((SELECT max(prev.coverage_end) FROM enrollment_schemeyear prev "
+             f"WHERE prev.coverage_start < %(year_start)s), '-infinity'::date)")
     return f"{alias}.admitted_on <= %(year_end)s AND {lower}{where}", params
 
 
@@ -266,31 +268,46 @@ def years_side_by_side(user, *, today: date, limit: int = 5) -> list[YearFigures
 
 # --- Working-day calendar in SQL ---------------------------------------------------------------
 
-def _calendar(first: date, last: date) -> dict:
-    """The official calendar between two days as SQL array parameters: each day, whether it is
-    a working day, and its ordinal (working days up to and including it), so that the n-th
-    working day after a day d is the working day whose ordinal is ordinal(d) + n — the same
-    day as claims.rules.add_working_days."""
-    days, work, ords = [], [], []
-    count = 0
-    day = first
-    while day <= last:
-        w = is_workday(day)
-        count += w
+STEPS = tuple(SLA_SETTINGS)
+
+
+def _calendar(scheme_year: SchemeYear, today: date) -> dict:
+    """The due day of each SLA step for every day a step may start on, as SQL array parameters:
+    the scheme year's number of official working days after that day (the rule of
+    claims.rules.add_working_days, which the claims' own deadlines follow)."""
+    first = scheme_year.coverage_start - timedelta(days=3 * 366)
+    last = max(today, scheme_year.coverage_end, date.today()) + timedelta(days=3 * 366)
+    ns = tuple(getattr(scheme_year, SLA_SETTINGS[step]) for step in STEPS)
+    days, dues = _due_days(first, last, ns)
+    return {"cal_days": days, **{f"cal_{step}": due for step, due in zip(STEPS, dues)}}
+
+
+@functools.lru_cache(maxsize=16)
+def _due_days(first: date, last: date, ns: tuple[int, ...]) -> tuple[list, list]:
+    """(days, [due day of each n for each day]) between first and last: the n-th working day
+    after d is the working day whose count from `first` is d's count + n (n = 0: d itself)."""
+    margin = timedelta(days=max(ns, default=0) * 3 + 30)      # room for the last days' deadlines
+    days, counts, workdays = [], [], []
+    day, count = first, 0
+    while day <= last + margin:
+        if is_workday(day):
+            workdays.append(day)
+            count += 1
         days.append(day)
-        work.append(w)
-        ords.append(count)
+        counts.append(count)
         day += timedelta(days=1)
-    return {"cal_days": days, "cal_work": work, "cal_ords": ords}
+    n_days = (last - first).days + 1
+    dues = [[days[i] if n == 0 else workdays[counts[i] + n - 1] for i in range(n_days)] for n in ns]
+    return days[:n_days], dues
 
 
-CALENDAR_CTE = ("cal AS (SELECT * FROM unnest(%(cal_days)s::date[], %(cal_work)s::boolean[], %(cal_ords)s::int[]) "
-                "AS t(d, w, o))")
+CALENDAR_CTE = ("cal AS (SELECT * FROM unnest(%(cal_days)s::date[], " + ", ".join(
+    f"%(cal_{step})s::date[]" for step in STEPS) + ") AS t(d, " + ", ".join(f"due_{step}" for step in STEPS) + "))")
 
 
-def _sla_steps_sql(scheme_year: SchemeYear, scope: Scope, today: date) -> tuple[str, dict]:
-    """SQL of one row per (claim, SLA step) the insurer completed or owes, with whether it is
-    counted late: id, step, state ('in_time', 'late', 'open_late', 'pending').
+def _sla_states_sql(scheme_year: SchemeYear, scope: Scope, today: date) -> tuple[str, dict]:
+    """SQL of one row per claim of the year in scope with the state of each SLA step
+    (`<step>_state`: 'in_time', 'late', 'open_late', 'pending' or NULL), in one pass.
 
     Completed steps (the timestamps on the claim, local dates): accept = from the report to the
     first of 一次性告知 / 受理 / 拒赔; decide = from the acceptance to the decision or a refusal
@@ -302,47 +319,32 @@ def _sla_steps_sql(scheme_year: SchemeYear, scope: Scope, today: date) -> tuple[
     decision replaces the first)."""
     where, params = _year_claims(scheme_year, scope)
     tz = settings.TIME_ZONE
-    first = scheme_year.coverage_start - timedelta(days=3 * 366)
-    last = max(today, scheme_year.coverage_end, date.today()) + timedelta(days=3 * 366)
-    params.update(_calendar(first, last))
-    params.update(today=today, **{f"n_{step}": getattr(scheme_year, setting) for step, setting in SLA_SETTINGS.items()})
+    params.update(_calendar(scheme_year, today))
+    params["today"] = today
 
-    def local(column):
-        return f"(c.{column} AT TIME ZONE '{tz}')::date"
+    def local(expression):
+        return f"(({expression}) AT TIME ZONE '{tz}')::date"
 
-    answered_accept = "least(c.documents_requested_at, c.accepted_at, c.refused_at)"
-    answered_decide = ("least(CASE WHEN c.decided_at >= c.accepted_at THEN c.decided_at END, "
-                       "CASE WHEN c.refused_at >= c.accepted_at THEN c.refused_at END)")
+    steps = {   # step: (started, answered)
+        "accept": ("c.reported_at", "least(c.documents_requested_at, c.accepted_at, c.refused_at)"),
+        "decide": ("c.accepted_at", "least(CASE WHEN c.decided_at >= c.accepted_at THEN c.decided_at END, "
+                                    "CASE WHEN c.refused_at >= c.accepted_at THEN c.refused_at END)"),
+        "pay": ("c.decided_at", "CASE WHEN c.decided_at IS NOT NULL THEN c.paid_at END"),
+        "refusal_notice": ("c.refused_at", "CASE WHEN c.refused_at IS NOT NULL THEN c.refusal_notice_sent_at END"),
+    }
+    states, joins = [], []
+    for step, (started, answered) in steps.items():
+        joins.append(f"LEFT JOIN cal cal_{step} ON cal_{step}.d = {local(started)}")
+        states.append(f"""CASE WHEN {answered} IS NOT NULL
+                     THEN CASE WHEN {local(answered)} <= cal_{step}.due_{step} THEN 'in_time' ELSE 'late' END
+                   WHEN c.due_step = '{step}' AND c.due_on IS NOT NULL
+                     THEN CASE WHEN c.due_on < %(today)s THEN 'open_late' ELSE 'pending' END
+              END AS {step}_state""")
     sql = f"""
-        WITH {CALENDAR_CTE},
-        yc AS (SELECT c.* FROM claims_claim c WHERE {where}),
-        done AS (
-            SELECT c.id, 'accept' AS step, {local('reported_at')} AS started,
-                   ({answered_accept} AT TIME ZONE '{tz}')::date AS answered, %(n_accept)s AS n
-            FROM yc c WHERE {answered_accept} IS NOT NULL
-            UNION ALL
-            SELECT c.id, 'decide', {local('accepted_at')}, ({answered_decide} AT TIME ZONE '{tz}')::date, %(n_decide)s
-            FROM yc c WHERE c.accepted_at IS NOT NULL AND {answered_decide} IS NOT NULL
-            UNION ALL
-            SELECT c.id, 'pay', {local('decided_at')}, {local('paid_at')}, %(n_pay)s
-            FROM yc c WHERE c.decided_at IS NOT NULL AND c.paid_at IS NOT NULL
-            UNION ALL
-            SELECT c.id, 'refusal_notice', {local('refused_at')}, {local('refusal_notice_sent_at')},
-                   %(n_refusal_notice)s
-            FROM yc c WHERE c.refused_at IS NOT NULL AND c.refusal_notice_sent_at IS NOT NULL),
-        judged AS (
-            SELECT done.id, done.step,
-                   CASE WHEN done.answered <= CASE WHEN done.n = 0 THEN done.started ELSE due.d END
-                        THEN 'in_time' ELSE 'late' END AS state
-            FROM done JOIN cal s ON s.d = done.started
-            LEFT JOIN cal due ON due.w AND due.o = s.o + done.n),
-        waiting AS (
-            SELECT c.id, c.due_step AS step,
-                   CASE WHEN c.due_on < %(today)s THEN 'open_late' ELSE 'pending' END AS state
-            FROM yc c
-            WHERE c.due_on IS NOT NULL AND c.due_step <> ''
-              AND NOT EXISTS (SELECT 1 FROM done WHERE done.id = c.id AND done.step = c.due_step))
-        SELECT id, step, state FROM judged UNION ALL SELECT id, step, state FROM waiting"""
+        WITH {CALENDAR_CTE}
+        SELECT c.id, {", ".join(states)}
+        FROM claims_claim c {" ".join(joins)}
+        WHERE {where}"""
     return sql, params
 
 
@@ -375,12 +377,12 @@ def sla_compliance(user, scheme_year: SchemeYear, *, today: date) -> list[SlaSte
     claims in the user's scope: counted, in time, late (done late or still open past the due
     day), pending, and the share in time (one query)."""
     scope = figure_scope(user, scheme_year)
-    sql, params = _sla_steps_sql(scheme_year, scope, today)
-    counts = {}
-    for step, state, n in _fetch_all(f"SELECT step, state, count(*) FROM ({sql}) x GROUP BY step, state", params):
-        counts[(step, state)] = n
+    sql, params = _sla_states_sql(scheme_year, scope, today)
+    states = ("in_time", "late", "open_late", "pending")
+    counts = _fetch(f"SELECT " + ", ".join(f"count(*) FILTER (WHERE {step}_state = '{state}') AS {step}__{state}"
+                                          for step in STEPS for state in states) + f" FROM ({sql}) x", params)
     return [SlaStep(step=step, label=label, days=getattr(scheme_year, SLA_SETTINGS[step]),
-                    **{state: counts.get((step, state), 0) for state in ("in_time", "late", "open_late", "pending")})
+                    **{state: counts[f"{step}__{state}"] for state in states})
             for step, label in SLA_STEPS.items()]
 
 
@@ -428,13 +430,13 @@ def _full_payment(scheme_year: SchemeYear, scope: Scope) -> dict:
 def _not_in_full_sql(scheme_year: SchemeYear, scope: Scope) -> tuple[str, dict]:
     where, params = _year_claims(scheme_year, scope)
     return f"""
-        SELECT c.id,
-               pay.amount + coalesce((SELECT sum(s.amount_difference) FROM claims_supplement s
-                                      WHERE s.claim_id = c.id AND s.settled_at IS NOT NULL
-                                        AND s.decided_at > pay.recorded_at), 0)
-               = c.amount + coalesce((SELECT sum(s.amount_difference) FROM claims_supplement s
-                                      WHERE s.claim_id = c.id), 0) AS in_full
+        SELECT c.id, pay.amount + coalesce(s.settled_later, 0) = c.amount + coalesce(s.total, 0) AS in_full
         FROM claims_claim c JOIN claims_payment pay ON pay.claim_id = c.id
+        LEFT JOIN (SELECT s.claim_id, sum(s.amount_difference) AS total,
+                          sum(s.amount_difference) FILTER (WHERE s.settled_at IS NOT NULL
+                                                            AND s.decided_at > p.recorded_at) AS settled_later
+                   FROM claims_supplement s JOIN claims_payment p ON p.claim_id = s.claim_id
+                   GROUP BY s.claim_id) s ON s.claim_id = c.id
         WHERE c.status = 'paid' AND {where}""", params
 
 
@@ -561,9 +563,8 @@ def claims_behind(user, scheme_year: SchemeYear, key: str, *, today: date) -> Qu
     scope = figure_scope(user, scheme_year)
     qs = claims_visible_to(user)
     if key in SLA_STEPS:
-        sql, params = _sla_steps_sql(scheme_year, scope, today)
-        params["step"] = key
-        ids = f"SELECT id FROM ({sql}) x WHERE step = %(step)s AND state IN ('late', 'open_late')"
+        sql, params = _sla_states_sql(scheme_year, scope, today)
+        ids = f"SELECT id FROM ({sql}) x WHERE {key}_state IN ('late', 'open_late')"
     elif key == "full_payment":
         sql, params = _not_in_full_sql(scheme_year, scope)
         ids = f"SELECT id FROM ({sql}) x WHERE NOT in_full"

@@ -210,3 +210,17 @@ def test_month_and_start_proration_match_the_settlement(year, world, commission_
         year.refresh_from_db()
         settlement, _ = premium_settlement_for(year)
         assert year_figures(commission_staff, year, today=END).premium == settlement.total, rule
+
+
+def test_sql_calendar_agrees_with_add_working_days():
+    """The due days the SLA query reads are those of claims.rules.add_working_days, across the
+    2025 holidays (清明, 劳动节 with its make-up Sunday 27 April, 国庆) and for n = 0."""
+    from claims.rules import add_working_days
+    from oversight.selectors.figures import _due_days
+    from tongzhou_care.core.workdays import is_workday
+
+    first, last = date(2025, 1, 1), date(2025, 12, 31)
+    days, dues = _due_days(first, last, (0, 2, 5, 10))
+    for i, day in enumerate(days):
+        for n, due in zip((0, 2, 5, 10), dues):
+            assert due[i] == add_working_days(day, n, is_workday=is_workday), (day, n)
