@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.db.models.expressions import RawSQL
 
 from claims.models import ClaimStatus
@@ -82,16 +82,22 @@ def _claim_filter(scope: Scope, alias: str = "c") -> tuple[str, dict]:
     return "".join(f" AND {s}" for s in sql), params
 
 
+def _previous_end(scheme_year: SchemeYear) -> date:
+    """The last day of the scheme year before this one (date.min for the first), read once per
+    scheme year object: a literal date lets the planner see how many claims the year has."""
+    if not hasattr(scheme_year, "_previous_end"):
+        end = (SchemeYear.objects.filter(coverage_start__lt=scheme_year.coverage_start)
+               .aggregate(end=Max("coverage_end"))["end"])
+        scheme_year._previous_end = end or date(1, 1, 1)
+    return scheme_year._previous_end
+
+
 def _year_claims(scheme_year: SchemeYear, scope: Scope, alias: str = "c") -> tuple[str, dict]:
     """The WHERE clause of the scheme year's claims in scope (admitted in the year, or before
     the first year for the first), with parameters."""
     where, params = _claim_filter(scope, alias)
-    params.update(year_start=scheme_year.coverage_start, year_end=scheme_year.coverage_end)
-    # Admitted after the previous scheme year ended (any day, for the first year): evaluated
-    # once (an InitPlan), not per claim.
-    lower = (f"{alias}.admitted_on > coalesce((SELECT max(prev.coverage_end) FROM enrollment_schemeyear prev "
-             f"WHERE prev.coverage_start < %(year_start)s), '-infinity'::date)")
-    return f"{alias}.admitted_on <= %(year_end)s AND {lower}{where}", params
+    params.update(year_after=_previous_end(scheme_year), year_end=scheme_year.coverage_end)
+    return f"{alias}.admitted_on > %(year_after)s AND {alias}.admitted_on <= %(year_end)s{where}", params
 
 
 def _fetch(sql: str, params: dict) -> dict:
@@ -275,11 +281,13 @@ def _calendar(scheme_year: SchemeYear, today: date) -> dict:
     """The due day of each SLA step for every day a step may start on, as SQL array parameters:
     the scheme year's number of official working days after that day (the rule of
     claims.rules.add_working_days, which the claims' own deadlines follow)."""
-    first = scheme_year.coverage_start - timedelta(days=3 * 366)
-    last = max(today, scheme_year.coverage_end, date.today()) + timedelta(days=3 * 366)
+    # Steps start after the admission (at most a year before the coverage for the first year's
+    # claims) and before today; a start outside the range has no due day and counts as late.
+    first = scheme_year.coverage_start - timedelta(days=400)
+    last = max(today, scheme_year.coverage_end, date.today()) + timedelta(days=31)
     ns = tuple(getattr(scheme_year, SLA_SETTINGS[step]) for step in STEPS)
     days, dues = _due_days(first, last, ns)
-    return {"cal_days": days, **{f"cal_{step}": due for step, due in zip(STEPS, dues)}}
+    return {"cal_first": days[0], **{f"cal_{step}": due for step, due in zip(STEPS, dues)}}
 
 
 @functools.lru_cache(maxsize=16)
@@ -299,10 +307,6 @@ def _due_days(first: date, last: date, ns: tuple[int, ...]) -> tuple[list, list]
     n_days = (last - first).days + 1
     dues = [[days[i] if n == 0 else workdays[counts[i] + n - 1] for i in range(n_days)] for n in ns]
     return days[:n_days], dues
-
-
-CALENDAR_CTE = ("cal AS (SELECT * FROM unnest(%(cal_days)s::date[], " + ", ".join(
-    f"%(cal_{step})s::date[]" for step in STEPS) + ") AS t(d, " + ", ".join(f"due_{step}" for step in STEPS) + "))")
 
 
 def _sla_states_sql(scheme_year: SchemeYear, scope: Scope, today: date) -> tuple[str, dict]:
@@ -332,18 +336,18 @@ def _sla_states_sql(scheme_year: SchemeYear, scope: Scope, today: date) -> tuple
         "pay": ("c.decided_at", "CASE WHEN c.decided_at IS NOT NULL THEN c.paid_at END"),
         "refusal_notice": ("c.refused_at", "CASE WHEN c.refused_at IS NOT NULL THEN c.refusal_notice_sent_at END"),
     }
-    states, joins = [], []
+    states = []
     for step, (started, answered) in steps.items():
-        joins.append(f"LEFT JOIN cal cal_{step} ON cal_{step}.d = {local(started)}")
+        # The due day: the calendar array's element for the start day (an index, not a join).
+        due = f"(%(cal_{step})s::date[])[{local(started)} - %(cal_first)s::date + 1]"
         states.append(f"""CASE WHEN {answered} IS NOT NULL
-                     THEN CASE WHEN {local(answered)} <= cal_{step}.due_{step} THEN 'in_time' ELSE 'late' END
+                     THEN CASE WHEN {local(answered)} <= {due} THEN 'in_time' ELSE 'late' END
                    WHEN c.due_step = '{step}' AND c.due_on IS NOT NULL
                      THEN CASE WHEN c.due_on < %(today)s THEN 'open_late' ELSE 'pending' END
               END AS {step}_state""")
     sql = f"""
-        WITH {CALENDAR_CTE}
         SELECT c.id, {", ".join(states)}
-        FROM claims_claim c {" ".join(joins)}
+        FROM claims_claim c
         WHERE {where}"""
     return sql, params
 
