@@ -264,12 +264,12 @@ def year_figures(user, scheme_year: SchemeYear, *, today: date) -> YearFigures:
 
 
 def years_side_by_side(user, *, today: date, limit: int = 5) -> list[YearFigures]:
-    """The figures of the latest scheme years the user may see (newest first), for the table
-    of several years side by side."""
+    """The figures of the latest scheme years the user may see (newest first, a year not begun
+    yet included, with its premium and no claims), for the table of several years side by side."""
     from enrollment.selectors import scheme_years_visible_to
 
     return [year_figures(user, y, today=today)
-            for y in scheme_years_visible_to(user).filter(coverage_start__lte=today).order_by("-coverage_start")[:limit]]
+            for y in scheme_years_visible_to(user).order_by("-coverage_start")[:limit]]
 
 
 # --- Working-day calendar in SQL ---------------------------------------------------------------
@@ -383,8 +383,13 @@ def sla_compliance(user, scheme_year: SchemeYear, *, today: date) -> list[SlaSte
     scope = figure_scope(user, scheme_year)
     sql, params = _sla_states_sql(scheme_year, scope, today)
     states = ("in_time", "late", "open_late", "pending")
-    counts = _fetch(f"SELECT " + ", ".join(f"count(*) FILTER (WHERE {step}_state = '{state}') AS {step}__{state}"
-                                          for step in STEPS for state in states) + f" FROM ({sql}) x", params)
+    # Grouped by the four states (at most 5⁴ rows), so each claim's states are computed once.
+    counts = {f"{step}__{state}": 0 for step in STEPS for state in states}
+    columns = ", ".join(f"{step}_state" for step in STEPS)
+    for *row, n in _fetch_all(f"SELECT {columns}, count(*) FROM ({sql}) x GROUP BY {columns}", params):
+        for step, state in zip(STEPS, row):
+            if state:
+                counts[f"{step}__{state}"] += n
     return [SlaStep(step=step, label=label, days=getattr(scheme_year, SLA_SETTINGS[step]),
                     **{state: counts[f"{step}__{state}"] for state in states})
             for step, label in SLA_STEPS.items()]
