@@ -119,7 +119,7 @@ def report_phase(year, user) -> dict:
     from django.utils import timezone
 
     from oversight.exports.annual_report import write_annual_report_pdf, write_annual_report_xlsx
-    from oversight.jobs import annual_report_sections
+    from oversight.jobs.annual_report import annual_report_sections
 
     today = timezone.localdate()
     start = time.perf_counter()

@@ -8,4 +8,4 @@ class OversightConfig(AppConfig):
     verbose_name = "监督管理"
 
     def ready(self):
-        from . import jobs  # noqa: F401  (registers the job runners)
+        from .jobs import annual_report, checks  # noqa: F401  (registers the annual report and data-check jobs)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
+from django.db.models import Count
 
 from enrollment.selectors import premium_settlement_for
 from tongzhou_care.core.xlsx import Column
@@ -183,7 +184,44 @@ def premium_section(user, scheme_year, today: date) -> Section:
     return section
 
 
+
+def inspections_section(user, scheme_year, today: date) -> Section:
+    """巡查与整改: the year's inspections by whom they looked at, and their findings by category
+    and state, with those overdue today."""
+    from ..models.inspections import FindingStatus, InspectionScope, Party
+    from .inspections import inspection_findings_visible_to, inspections_visible_to, overdue_q
+
+    window = (scheme_year.coverage_start, scheme_year.coverage_end)
+    inspections = {row["target"]: row["n"] for row in inspections_visible_to(user).filter(inspected_on__range=window)
+                   .order_by().values("target").annotate(n=Count("pk"))}
+    findings = inspection_findings_visible_to(user).filter(issued_on__range=window).order_by()
+    counts = {(r["scope"], r["status"]): r["n"] for r in findings.values("scope", "status").annotate(n=Count("pk"))}
+    overdue = {r["scope"]: r["n"] for r in findings.filter(overdue_q(today)).values("scope").annotate(n=Count("pk"))}
+    rows = [[scope.label, *[counts.get((scope.value, s.value), 0) for s in FindingStatus],
+             sum(counts.get((scope.value, s.value), 0) for s in FindingStatus), overdue.get(scope.value, 0)]
+            for scope in InspectionScope]
+    columns = ([Column("问题类别", 10)] + [Column(s.label, 9, "number") for s in FindingStatus]
+               + [Column("合计", 8, "number"), Column("逾期未整改", 10, "number")])
+    text = "；".join(f"巡查{party.label} {inspections.get(party.value, 0)} 次" for party in Party)
+    return Section("六、巡查与整改", text=[f"本年度{text}，发现问题 {sum(counts.values())} 个，"
+                                         f"截至 {today:%Y-%m-%d} 逾期未整改 {sum(overdue.values())} 个。"],
+                   tables=[Table("巡查发现问题", columns, rows, sheet="巡查与整改")])
+
+
+def checks_section(user) -> Section:
+    """数据核查: per rule, the findings open (of which the latest run no longer found), resolved and
+    dismissed (the state today: findings are not tied to a scheme year)."""
+    from .checks import latest_run, rule_summary
+
+    rows = [[r["rule"].title, r["open"], r["cleared"], r["resolved"], r["dismissed"]] for r in rule_summary(user)]
+    run = latest_run(user)
+    columns = [Column("核查规则", 40), Column("待处理", 8, "number"), Column("其中最近未再发现", 14, "number"),
+               Column("已核实处理", 10, "number"), Column("已排除", 8, "number")]
+    when = f"最近一次核查于 {run.started_at:%Y-%m-%d %H:%M}。" if run else "尚未运行数据核查。"
+    return Section("七、数据核查", text=[when + "下表为各规则的发现及处理情况（截至报告生成时）。"],
+                   tables=[Table("数据核查发现", columns, rows, sheet="数据核查")])
+
+
 def later_sections(user, scheme_year, today: date) -> list:
-    """Inspections and findings (六) and data checks (七), read once the inspections and checks
-    work is in this branch."""
-    return []
+    """Inspections and findings (六) and data checks (七)."""
+    return [lambda: inspections_section(user, scheme_year, today), lambda: checks_section(user)]

@@ -127,7 +127,7 @@ def annual_report_file(request, job_id, fmt):
 
     from django.conf import settings
 
-    from ..jobs import REPORT_PDF, REPORT_XLSX
+    from ..jobs.annual_report import REPORT_PDF, REPORT_XLSX
 
     job = _report_job(request, job_id)
     path = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk) / (REPORT_PDF if fmt == "pdf" else REPORT_XLSX)

@@ -94,12 +94,12 @@ def test_annual_report_job(year, world, client_for, commission_staff, officer_a)
     assert job.status == "done" and job.progress_done == job.progress_total and job.result_url
     pdf = body_text(client.get(f"/annual-report/result/{job.pk}/report.pdf")).replace(" ", "")
     for words in ("年度评估报告", "一、参保与人数", "二、理赔与资金", "三、服务时限", "四、投诉", "五、满意度调查",
-                  "八、保险公司绩效评估", "九、下一年度保费建议", "建议保费2,000.00元", "各月在保人数"):
+                  "六、巡查与整改", "巡查发现问题", "七、数据核查", "数据核查发现", "八、保险公司绩效评估", "九、下一年度保费建议", "建议保费2,000.00元", "各月在保人数"):
         assert words in pdf, words
     response = client.get(f"/annual-report/result/{job.pk}/report.xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert workbook.sheetnames[:3] == ["报告摘要", "各月在保人数", "各街道参保"]
-    assert {"赔付情况", "服务时限", "绩效评估", "保费建议"} <= set(workbook.sheetnames)
+    assert {"赔付情况", "服务时限", "巡查与整改", "数据核查", "绩效评估", "保费建议"} <= set(workbook.sheetnames)
     # Nobody else gets the report: the job is its creator's.
     assert client_for(officer_a).get(f"/annual-report/result/{job.pk}/report.pdf").status_code == 404
     assert client_for(officer_a).post(f"/annual-report/{year.pk}/").status_code == 404

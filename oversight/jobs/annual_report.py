@@ -17,9 +17,9 @@ def may_have_annual_report(user, params: dict) -> bool:
 
 def annual_report_sections(user, scheme_year, today, progress=None):
     """The report's sections in order (each one selector call), reporting progress after each."""
-    from .selectors import annual_report as report
-    from .rules.figures import percent
-    from .selectors.figures import insurer_evaluation
+    from ..selectors import annual_report as report
+    from ..rules.figures import percent
+    from ..selectors.figures import insurer_evaluation
 
     evaluation = insurer_evaluation(user, scheme_year, today=today)
     steps = [
@@ -52,7 +52,7 @@ def annual_report_sections(user, scheme_year, today, progress=None):
 def annual_report(job, progress):
     """Read every section once, then write the PDF and the workbook (each under a temporary name,
     renamed when whole); the result is the page offering both."""
-    from .exports.annual_report import write_annual_report_pdf, write_annual_report_xlsx
+    from ..exports.annual_report import write_annual_report_pdf, write_annual_report_xlsx
 
     user = job.created_by
     scheme_year = scheme_years_visible_to(user).get(pk=job.params["scheme_year_id"])
