@@ -15,6 +15,7 @@ from tongzhou_care.core.history import history_for
 from tongzhou_care.core.jobs import job_defer
 from tongzhou_care.core.models import AccessLog, Street
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
@@ -128,7 +129,7 @@ def scheme_year_issue(request, scheme_year_id):
 @login_required
 def policy_list(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
-    form = PolicyFilterForm(request.GET or None, streets=Street.objects.all())
+    form = PolicyFilterForm(resolved_query(request) or None, streets=Street.objects.all())
     data = form.cleaned_data if form.is_valid() else {}
     policies = policy_search(request.user, scheme_year, text=data.get("q", ""),
                              street_id=data["street"].pk if data.get("street") else None)
