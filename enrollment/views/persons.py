@@ -22,6 +22,7 @@ from ..exports import write_roster
 from ..forms import PersonEditForm, PersonFilterForm, PersonLookupForm, ReasonForm, UnmaskForm
 from ..models import PersonStatus
 from ..selectors import (
+    may_unmask,
     person_export_values,
     person_for_user_or_404,
     person_lookup,
@@ -112,6 +113,7 @@ def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
         "claims": claims_of_person(request.user, person),
         "person": person,
         "unmasked": unmasked,
+        "may_unmask": may_unmask(request.user, person),
         "unmask_form": unmask_form or UnmaskForm(),
         "can_edit": bool(editable_fields(request.user)),
         "policies": policies,
@@ -135,6 +137,8 @@ def person_unmask(request, person_id):
     person = person_for_user_or_404(request.user, person_id)
     if not request.user.has_perm("enrollment.unmask_person"):
         raise PermissionDenied
+    if not may_unmask(request.user, person):
+        raise PermissionDenied("该参保对象只在已结束的承保合同中，保险公司只能查阅遮蔽后的信息。")
     form = UnmaskForm(request.POST)
     if not form.is_valid():
         return _detail(request, person, unmask_form=form, status=400)
