@@ -10,6 +10,7 @@ from pghistory.models import Events
 
 from .masking import mask_column, masker_for
 from .models import User
+from .sealed import BlindIndexField, SealedField, unsealed_from_json
 
 HIDDEN_COLUMNS = {"id", "version", "created_at", "updated_at"}
 EVENT_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
@@ -41,6 +42,22 @@ def _display(field: models.Field | None, column: str, value, related_names: dict
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
+
+
+def _opened(field: models.Field | None, items: list[tuple], kind: str) -> list[tuple]:
+    """Sealed values in clear (then masked like the rest), blind indexes left out, and a
+    sealed value that only got a new ciphertext (a key rotation) is no change."""
+    out = []
+    for column, old, new in items:
+        field_ = field(column)
+        if isinstance(field_, BlindIndexField):
+            continue
+        if isinstance(field_, SealedField):
+            old, new = unsealed_from_json(field_, old), unsealed_from_json(field_, new)
+            if kind == "update" and old == new:
+                continue
+        out.append((column, old, new))
+    return out
 
 
 def _system_actor(context: dict) -> str:
@@ -80,6 +97,7 @@ def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
         else:
             items = [(c, None, v) if kind == "insert" else (c, v, None)
                      for c, v in (e.pgh_data or {}).items()]
+        items = _opened(by_column.get, items, kind)
         changes = tuple(
             Change(
                 field=str(by_column[c].verbose_name) if c in by_column else c,
