@@ -218,14 +218,16 @@ ORDER BY p.id, r.row_number
 SHARED_ACCOUNT = CheckRule(
     "shared_account", "同一银行账号由不同家庭的参保对象使用",
     "同一个收款账号（参保对象登记的银行账号，以及未撤案理赔的收款账号，去掉空格后比较）出现在两个以上家庭的"
-    "参保对象名下；夫妻（本系统已关联配偶的）算一个家庭。每个涉及的参保对象列一条，只显示账号后4位。",
+    "参保对象名下；夫妻（本系统已关联配偶的）算一个家庭。每个涉及的参保对象列一条，不显示账号。",
+    # Accounts are sealed (core/sealed.py): compared by their blind indexes, which are computed
+    # without spaces.
     "person", f"""
 WITH accounts AS (
-    SELECT replace(p.bank_account, ' ', '') AS account, p.id AS person_id
-    FROM enrollment_person p WHERE p.bank_account <> ''
+    SELECT p.bank_account_hash AS account, p.id AS person_id
+    FROM enrollment_person p WHERE p.bank_account_hash IS NOT NULL
     UNION
-    SELECT replace(c.payee_account, ' ', ''), c.person_id
-    FROM claims_claim c WHERE c.payee_account <> '' AND {COUNTED}
+    SELECT c.payee_account_hash, c.person_id
+    FROM claims_claim c WHERE c.payee_account_hash IS NOT NULL AND {COUNTED}
 ),
 held AS MATERIALIZED (
     SELECT a.account, a.person_id, p.street_id, least(p.id, p.spouse_id, q.id) AS household
@@ -244,7 +246,7 @@ flagged AS (
 )
 SELECT 'person:' || f.person_id AS key, f.person_id, NULL::integer AS claim_id, f.street_id,
        jsonb_build_object(
-           'account_tails', (SELECT jsonb_agg(right(a, 4) ORDER BY a) FROM unnest(f.accounts) AS a),
+           'accounts', cardinality(f.accounts),
            'others', (SELECT jsonb_agg(DISTINCT o.person ORDER BY o.person)
                       FROM shared s CROSS JOIN LATERAL unnest(s.persons, s.households) AS o(person, household)
                       WHERE s.account = ANY (f.accounts) AND o.household <> f.household)) AS detail
@@ -444,7 +446,10 @@ def describe(rule: str, detail: dict, *, today: date) -> str:
     if rule == "roster_dead_active":
         return f"{d['roster_year']}年花名册第{d['row']}行：{d['message']}；本系统仍为在册"
     if rule == "shared_account":
-        return (f"账号尾号 {'、'.join(d['account_tails'])} 同时由其他家庭的 {len(d['others'])} 名参保对象使用")
+        if "account_tails" in d:      # found before accounts were sealed
+            return f"账号尾号 {'、'.join(d['account_tails'])} 同时由其他家庭的 {len(d['others'])} 名参保对象使用"
+        shared = "登记或收款账号" if d["accounts"] == 1 else f"{d['accounts']} 个登记或收款账号"
+        return f"{shared}同时由其他家庭的 {len(d['others'])} 名参保对象使用"
     if rule == "long_stay":
         end = date.fromisoformat(d["discharged_on"]) if d.get("discharged_on") else today
         days = (end - date.fromisoformat(d["admitted_on"])).days

@@ -10,10 +10,9 @@ because comparing ciphertexts finds nothing; look values up by their blind index
 
 `BlindIndexField` sits beside it: the HMAC-SM3 of the (normalised) value, or of its last four
 characters, computed whenever the row is saved. Lookups, the unique constraint on the ID
-number, and SQL that compares accounts or ID numbers use these. `SealedModel.save` adds a
-field's indexes to `update_fields` when the field is in it. `QuerySet.update()` and
-`bulk_update()` do not compute indexes: assign and save, or set the index too
-(`blind_index_of`).
+number, and SQL that compares accounts or ID numbers use these. A `SealedModel` writes a
+field's indexes with it through `save(update_fields=…)`, `QuerySet.update()` and
+`bulk_update()`; raw SQL must write both (`sealed_bytes`, `blind_index_of`).
 
 pghistory copies the fields into the audit event tables, so the events hold the same sealed
 bytes and indexes, never the clear value. Each sealed column carries the database comment
@@ -205,18 +204,45 @@ class BlindIndexField(models.BinaryField):
 
 
 @functools.cache
-def _indexes_of(model) -> dict[str, tuple[str, ...]]:
-    """Sealed field name → the names of its blind index fields, for `model`."""
-    found: dict[str, list[str]] = {}
+def _indexes_of(model) -> dict[str, tuple["BlindIndexField", ...]]:
+    """Sealed field name → its blind index fields, for `model`."""
+    found: dict[str, list] = {}
     for field in model._meta.concrete_fields:
         if isinstance(field, BlindIndexField):
-            found.setdefault(field.source, []).append(field.name)
-    return {source: tuple(names) for source, names in found.items()}
+            found.setdefault(field.source, []).append(field)
+    return {source: tuple(fields) for source, fields in found.items()}
+
+
+class SealedQuerySet(models.QuerySet):
+    """`update()` and `bulk_update()` of a sealed field write its blind indexes too."""
+
+    def update(self, **kwargs):
+        for name, value in list(kwargs.items()):
+            for index in _indexes_of(self.model).get(name, ()):
+                if index.name in kwargs:
+                    continue
+                if value is not None and not isinstance(value, str):
+                    raise FieldError(f"{name} is sealed: update it with a value, not an expression, "
+                                     f"or set {index.name} too")
+                kwargs[index.name] = blind_index_of(index.purpose, value or "", last=index.last)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs, fields = list(objs), list(fields)
+        for name in list(fields):
+            for index in _indexes_of(self.model).get(name, ()):
+                for obj in objs:
+                    setattr(obj, index.attname, index.pre_save(obj, False))
+                if index.name not in fields:
+                    fields.append(index.name)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
 
 
 class SealedModel(models.Model):
-    """A model with sealed fields: saving a sealed field by `update_fields` saves its blind
-    indexes too."""
+    """A model with sealed fields: saving, updating or bulk-updating a sealed field writes its
+    blind indexes too."""
+
+    objects = SealedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -225,7 +251,7 @@ class SealedModel(models.Model):
         if update_fields is not None:
             indexes = _indexes_of(type(self))
             update_fields = set(update_fields)
-            update_fields |= {name for source in list(update_fields) for name in indexes.get(source, ())}
+            update_fields |= {index.name for source in list(update_fields) for index in indexes.get(source, ())}
         super().save(*args, update_fields=update_fields, **kwargs)
 
 
