@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 
 from enrollment.rules import looks_like_id_tail
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
+from tongzhou_care.core.sealed import blind_index_of
 from tongzhou_care.core.workdays import calendar_is_estimated
 
 from .models import Claim, ClaimPortion, ClaimStatus, ClaimTally
@@ -105,7 +105,8 @@ def claim_search(user, *, text: str = "", status: str = "", street_id=None, sinc
         if text.upper().startswith("LP"):
             qs = qs.filter(number=text.upper())
         elif looks_like_id_tail(text):
-            qs = qs.annotate(id_last4=Right("person__id_number", 4)).filter(id_last4=text.upper())
+            # By the blind index of the sealed ID number's last 4 characters (core/sealed.py).
+            qs = qs.filter(person__id_number_last4_hash=blind_index_of("id_number", text, last=4))
         else:
             qs = qs.filter(person__name__startswith=text)
     if status:

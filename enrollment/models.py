@@ -9,10 +9,10 @@ from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOper
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
-from django.db.models.functions import Right
 from django.db.models.lookups import Exact
 
 from tongzhou_care.core.audit import track
+from tongzhou_care.core.sealed import BlindIndexField, SealedField, SealedJSONField, SealedModel
 
 from .rules.cover import (
     CLAIM_TIME_LIMIT_YEARS,
@@ -61,23 +61,30 @@ class PersonStatus(models.TextChoices):
 
 
 @track()
-class Person(models.Model):
+class Person(SealedModel):
     """One insured parent. Each parent of a couple is a person in their own right."""
 
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
-    id_number = models.CharField("公民身份号码", max_length=18, unique=True)
+    # Personal data at rest (core/sealed.py, docs/security.md): the ID number, phone and account
+    # are SM4-GCM sealed; found by their HMAC-SM3 blind indexes (the whole ID number: lookup and
+    # the unique constraint; its last 4 characters: the list's search).
+    id_number = SealedField("公民身份号码", max_length=18, purpose="id_number")
+    id_number_hash = BlindIndexField(source="id_number", purpose="id_number")
+    id_number_last4_hash = BlindIndexField(source="id_number", purpose="id_number", last=4)
     birth_date = models.DateField("出生日期")
     street = models.ForeignKey(Street, verbose_name="街道/乡镇", on_delete=models.PROTECT,
                                related_name="persons")
     community = models.CharField("社区/村", max_length=100, blank=True)
     address = models.CharField("住址", max_length=200, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
+    phone = SealedField("联系电话", max_length=30, blank=True, purpose="phone")
+    phone_hash = BlindIndexField(source="phone", purpose="phone")
     category = models.CharField("扶助类别", max_length=20, choices=Category.choices,
                                 default=Category.DEATH)
     assistance_start = models.DateField("开始享受扶助日期", null=True, blank=True)
     bank_name = models.CharField("开户银行", max_length=100, blank=True)
-    bank_account = models.CharField("银行账号", max_length=40, blank=True)
+    bank_account = SealedField("银行账号", max_length=40, blank=True, purpose="bank_account")
+    bank_account_hash = BlindIndexField(source="bank_account", purpose="bank_account")
     status = models.CharField("状态", max_length=10, choices=PersonStatus.choices,
                               default=PersonStatus.ACTIVE)
     status_date = models.DateField("死亡/减员日期", null=True, blank=True)
@@ -103,14 +110,16 @@ class Person(models.Model):
             models.Index(fields=["street", "status"], name="person_street_status_idx"),
             # varchar_pattern_ops: a name prefix search (LIKE '王%') uses it under any collation.
             models.Index(fields=["name"], name="person_name_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(Right("id_number", 4), name="person_id_last4_idx"),
+            # The search by the last 4 characters of the ID number.
+            models.Index(fields=["id_number_last4_hash"], name="person_id_last4_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                name="person_id_number_format",
-                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
-                violation_error_message="身份证号应为17位数字加1位数字或X。",
-            ),
+            # One person per ID number, held on the blind index (the sealed bytes differ for
+            # equal numbers). The format is checked by rules.parse_id_number before sealing.
+            models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_unique",
+                                    violation_error_message="已有相同身份证号的参保对象。"),
+            models.CheckConstraint(name="person_id_number_present",
+                                   condition=Q(id_number__isnull=False, id_number_hash__isnull=False)),
             models.CheckConstraint(name="person_sex_valid", condition=Q(sex__in=Sex.values)),
             models.CheckConstraint(name="person_category_valid",
                                    condition=Q(category__in=Category.values)),
@@ -189,7 +198,7 @@ class RosterImport(models.Model):
         return f"{self.roster_year}年花名册 {self.file_name}"
 
 
-class RosterRow(models.Model):
+class RosterRow(SealedModel):
     """A row of an import's report: what the row would do (new, changed, skipped, error) or a
     person the roster no longer lists (missing). Unchanged rows are only counted. Written once
     by the preview, read by the apply and the report; the database refuses updates and
@@ -208,20 +217,27 @@ class RosterRow(models.Model):
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     person = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
     person_version = models.PositiveIntegerField(null=True)
-    id_number = models.CharField("公民身份号码", max_length=40, blank=True)
+    # The file's personal data, sealed like the person's (core/sealed.py); the apply copies the
+    # sealed bytes and blind indexes of a new person's row into the person as they are.
+    id_number = SealedField("公民身份号码", max_length=40, blank=True, purpose="id_number")
+    id_number_hash = BlindIndexField(source="id_number", purpose="id_number")
     name = models.CharField("姓名", max_length=50, blank=True)
     sex = models.CharField("性别", max_length=1, blank=True)
     birth_date = models.DateField("出生日期", null=True)
     street = models.ForeignKey(Street, null=True, on_delete=models.PROTECT, related_name="+")
     community = models.CharField("社区/村", max_length=100, blank=True)
     address = models.CharField("住址", max_length=200, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
+    phone = SealedField("联系电话", max_length=30, blank=True, purpose="phone")
+    phone_hash = BlindIndexField(source="phone", purpose="phone")
     category = models.CharField("扶助类别", max_length=20, blank=True)
     assistance_start = models.DateField("开始享受扶助日期", null=True)
-    spouse_id_number = models.CharField("配偶身份证号", max_length=18, blank=True)
+    spouse_id_number = SealedField("配偶身份证号", max_length=18, blank=True, purpose="id_number")
+    spouse_id_number_hash = BlindIndexField(source="spouse_id_number", purpose="id_number")
+    # Old and new values as the preview shows them: ID numbers and phones masked.
     changes = models.JSONField("变更内容", default=dict)
     messages = models.JSONField("原因", default=list)
-    original = models.JSONField("原始内容", default=list)
+    # The cells of an error or skipped row as typed (None: not kept), sealed as one value.
+    original = SealedJSONField("原始内容", blank=True, purpose="roster_cells")
 
     class Meta:
         verbose_name = "花名册导入明细"

@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role, Street
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.sealed import blind_index_of
 
 from .models import (
     Person,
@@ -77,8 +77,9 @@ def person_search(user, *, text: str = "", street_id=None, status: str = "") -> 
     text = text.strip()
     if text:
         if looks_like_id_tail(text):
-            # Matches the person_id_last4_idx expression index.
-            qs = qs.annotate(id_last4=Right("id_number", 4)).filter(id_last4=text.upper())
+            # The ID number is sealed: its last 4 characters are found by their blind index
+            # (person_id_last4_idx).
+            qs = qs.filter(id_number_last4_hash=blind_index_of("id_number", text, last=4))
         else:
             qs = qs.filter(name__contains=text)
     if street_id:
@@ -97,7 +98,8 @@ def person_lookup(user, text: str, *, posted: bool, today) -> QuerySet[Person]:
         return person_search(user, text=text)[:30]
     if not posted:
         raise RuleViolation("id_in_url", "完整身份证号请通过查询按钮提交，不放在网址中。")
-    return persons_visible_to(user).filter(id_number=parse_id_number(text, today=today).value)
+    number = parse_id_number(text, today=today).value
+    return persons_visible_to(user).filter(id_number_hash=blind_index_of("id_number", number))
 
 
 def person_export_values(user, **filters):
@@ -155,7 +157,7 @@ def roster_import_unimported(roster_import: RosterImport):
     labels = dict(RosterRow.Kind.choices)
     rows = (RosterRow.objects.filter(roster_import=roster_import, kind__in=["error", "skipped"])
             .order_by("row_number").values_list("row_number", "kind", "messages", "original"))
-    return ((number, labels[kind], messages, original) for number, kind, messages, original in rows)
+    return ((number, labels[kind], messages, original or []) for number, kind, messages, original in rows)
 
 
 # --- Scheme years and policies -----------------------------------------------------------

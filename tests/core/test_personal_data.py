@@ -23,7 +23,7 @@ from tongzhou_care.core.keys import keyring
 from tongzhou_care.core.models import BackgroundJob, Role
 from tongzhou_care.core.sealed import Unsealed, blind_index_of, sealed_columns
 
-ID_NUMBER, PHONE, ACCOUNT = "11011219500307001X", "13912345678", "6222 0202 0011 2233 445"
+ID_NUMBER, PHONE, ACCOUNT = "11011219500307008X", "13912345678", "6222 0202 0011 2233 445"
 
 
 def every_row_as_text() -> str:

@@ -183,6 +183,17 @@ def blind_index(ring: Keyring, purpose: str, text: str) -> bytes:
     return mac.finalize()
 
 
+def blind_index_batch(ring: Keyring, purpose: str, texts: Iterable[str]) -> list[bytes]:
+    """`blind_index` of each text, the purpose's prefix encoded once."""
+    prefix, base = purpose.encode() + b"\x00", ring._hmac_base
+    out = []
+    for text in texts:
+        mac = base.copy()
+        mac.update(prefix + text.encode())
+        out.append(mac.finalize())
+    return out
+
+
 # Values of a small domain (the last four characters of an ID number: 11,000 of them) are
 # hashed once per keyring and value.
 @functools.lru_cache(maxsize=65536)
@@ -207,9 +218,27 @@ def _init_worker(ring: Keyring) -> None:
     die_with_parent()
 
 
+def seal_batch(ring: Keyring, purpose: str, texts: Sequence[str]) -> list[bytes]:
+    """Each text sealed as `seal` does, in one loop with what is the same for every value set
+    up once: the SM4 key object, the header and associated data, the nonces drawn from one
+    os.urandom call (12 random bytes each, as for a single value). About 40 % cheaper a value
+    than calling `seal` (bench/crypto.py)."""
+    header = _HEADER.pack(FORMAT, ring.current)
+    aad = _aad(header, purpose)
+    sm4 = algorithms.SM4(ring.keys[ring.current])
+    nonces = os.urandom(NONCE_SIZE * len(texts))
+    out = []
+    for n, text in enumerate(texts):
+        nonce = nonces[n * NONCE_SIZE:(n + 1) * NONCE_SIZE]
+        encryptor = Cipher(sm4, modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(aad)
+        out.append(header + nonce + encryptor.update(text.encode()) + encryptor.finalize() + encryptor.tag)
+    return out
+
+
 def _seal_chunk(args: tuple[str, list[str]]) -> list[bytes]:
     purpose, texts = args
-    return [seal(_worker_ring, purpose, t) for t in texts]
+    return seal_batch(_worker_ring, purpose, texts)
 
 
 def seal_many(ring: Keyring, purpose: str, texts: Sequence[str], *, processes: int = 1) -> list[bytes]:
@@ -218,7 +247,7 @@ def seal_many(ring: Keyring, purpose: str, texts: Sequence[str], *, processes: i
     texts = list(texts)
     processes = max(1, min(processes, len(texts) // PARALLEL_MIN_PER_PROCESS))
     if processes == 1:
-        return [seal(ring, purpose, t) for t in texts]
+        return seal_batch(ring, purpose, texts)
     size = -(-len(texts) // (processes * 4))      # a few chunks per process: even finishing
     chunks = [(purpose, texts[i:i + size]) for i in range(0, len(texts), size)]
     context = multiprocessing.get_context("fork")

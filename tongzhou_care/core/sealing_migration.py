@@ -51,8 +51,8 @@ def _index(ring, index: Index, value: str) -> bytes | None:
 
 
 def _sealed(ring, spec: Seal, values: list, cache: dict, processes: int) -> list[bytes | None]:
-    if spec.json:
-        return [None if v is None else crypto.seal_json(ring, spec.purpose, v) for v in values]
+    if spec.json:           # an empty list or object is no value: NULL
+        return [crypto.seal_json(ring, spec.purpose, v) if v else None for v in values]
     if not spec.indexes:            # no reuse: equal diagnoses must not look equal
         sealed = iter(crypto.seal_many(ring, spec.purpose, [v for v in values if v], processes=processes))
         return [next(sealed) if v else None for v in values]
