@@ -221,6 +221,7 @@ class RosterRow(SealedModel):
     # sealed bytes and blind indexes of a new person's row into the person as they are.
     id_number = SealedField("公民身份号码", max_length=40, blank=True, purpose="id_number")
     id_number_hash = BlindIndexField(source="id_number", purpose="id_number")
+    id_number_last4_hash = BlindIndexField(source="id_number", purpose="id_number", last=4)
     name = models.CharField("姓名", max_length=50, blank=True)
     sex = models.CharField("性别", max_length=1, blank=True)
     birth_date = models.DateField("出生日期", null=True)

@@ -98,8 +98,7 @@ def person_lookup(user, text: str, *, posted: bool, today) -> QuerySet[Person]:
         return person_search(user, text=text)[:30]
     if not posted:
         raise RuleViolation("id_in_url", "完整身份证号请通过查询按钮提交，不放在网址中。")
-    number = parse_id_number(text, today=today).value
-    return persons_visible_to(user).filter(id_number_hash=blind_index_of("id_number", number))
+    return persons_visible_to(user).matching(id_number=parse_id_number(text, today=today).value)
 
 
 def person_export_values(user, **filters):

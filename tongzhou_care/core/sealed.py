@@ -290,7 +290,18 @@ def _indexes_of(model) -> dict[str, tuple["BlindIndexField", ...]]:
 
 
 class SealedQuerySet(models.QuerySet):
-    """`update()` and `bulk_update()` of a sealed field write its blind indexes too."""
+    """`update()` and `bulk_update()` of a sealed field write its blind indexes too;
+    `matching(id_number=…)` finds rows by the blind index of a sealed field's value."""
+
+    def matching(self, **values):
+        """Rows whose sealed fields hold these values (exact, normalised as the index is)."""
+        filters = {}
+        for name, value in values.items():
+            index = next((i for i in _indexes_of(self.model).get(name, ()) if not i.last), None)
+            if index is None:
+                raise FieldError(f"{name} has no blind index to look it up by")
+            filters[index.name] = blind_index_of(index.purpose, value)
+        return self.filter(**filters)
 
     def update(self, **kwargs):
         for name, value in list(kwargs.items()):
