@@ -26,7 +26,7 @@ CLAIM_COLUMNS = """
     reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_relation,
     payee_id_number, payee_bank, payee_account, status, late_report, reported_at, reported_by_id, accepted_at, decided_at,
     paid_at, days_claimed, days_payable, amount, calculation, refusal_code, refusal_explanation,
-    appeal_reason, appeal_count, due_step, due_on, version, updated_at
+    appeal_reason, appeal_count, due_step, due_on, version, updated_at, reporter_phone_hash, payee_account_hash
 """
 
 # Like for like: both data sets give every person ten stays (the k-th starts 33k days into the
@@ -37,8 +37,8 @@ CLAIM_COLUMNS = """
 INSERT = f"""
 INSERT INTO claims_claim ({CLAIM_COLUMNS})
 SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院',
-       d.admitted, d.admitted + (g %% 10), 'illness', '肺炎', '专管员', '专管员', '13900000000', false,
-       p.name, '本人', '', '北京农商银行', '6210000000000000', s.status, false,
+       d.admitted, d.admitted + (g %% 10), 'illness', %(diagnosis)s, '专管员', '专管员', %(phone)s, false,
+       p.name, '本人', NULL, '北京农商银行', %(account)s, s.status, false,
        (d.admitted + (g %% 10) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai', %(user)s,
        CASE WHEN s.status IN ('paid', 'decided') THEN (d.admitted + 12)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
        CASE WHEN s.status IN ('paid', 'decided') THEN (d.admitted + 14)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
@@ -49,7 +49,7 @@ SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京�
        '[]'::jsonb, '', '', '', 0,
        CASE WHEN s.status = 'reported' THEN 'accept' ELSE '' END,
        CASE WHEN s.status = 'reported' THEN DATE '2026-01-05' END,
-       1, now()
+       1, now(), %(phone_hash)s, %(account_hash)s
 FROM generate_series(%(first)s, %(last)s) AS g
 JOIN (SELECT id, street_id, name, row_number() OVER (ORDER BY id) - 1 AS i FROM enrollment_person) p
   ON p.i = %(offset)s + (g - %(first)s) %% %(persons)s
@@ -84,6 +84,18 @@ def users():
 SMALL_PERSONS = 100
 
 
+def sealed_values() -> dict:
+    """The personal columns as the application stores them (core/sealed.py): sealed once and
+    shared by every generated claim (real claims each have their own ciphertext; the pages
+    open each shown value, which costs the same)."""
+    from tongzhou_care.core.sealed import blind_index_of, sealed_bytes
+
+    return {"diagnosis": sealed_bytes("diagnosis", "肺炎"), "phone": sealed_bytes("phone", "13900000000"),
+            "account": sealed_bytes("bank_account", "6210000000000000"),
+            "phone_hash": blind_index_of("phone", "13900000000"),
+            "account_hash": blind_index_of("bank_account", "6210000000000000")}
+
+
 def insert_claims(first: int, last: int, year, user, *, small: bool, waiting_every: int) -> float:
     from django.db import connection, transaction
 
@@ -92,7 +104,7 @@ def insert_claims(first: int, last: int, year, user, *, small: bool, waiting_eve
     persons = SMALL_PERSONS if small else Person.objects.count() - SMALL_PERSONS
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(INSERT, {"first": first, "last": last, "persons": persons,
+        cursor.execute(INSERT, {**sealed_values(), "first": first, "last": last, "persons": persons,
                                 "offset": 0 if small else SMALL_PERSONS, "waiting_every": waiting_every,
                                 "insurer": year.insurer_id, "user": user.pk, "daily_subsidy": year.daily_subsidy})
         cursor.execute("ANALYZE claims_claim")
