@@ -232,8 +232,10 @@ class RosterRow(SealedModel):
     phone_hash = BlindIndexField(source="phone", purpose="phone")
     category = models.CharField("扶助类别", max_length=20, blank=True)
     assistance_start = models.DateField("开始享受扶助日期", null=True)
-    spouse_id_number = SealedField("配偶身份证号", max_length=18, blank=True, purpose="id_number")
-    spouse_id_number_hash = BlindIndexField(source="spouse_id_number", purpose="id_number")
+    # The spouse the row names (配偶身份证号) is only matched, never shown: its blind index alone
+    # is kept (core/sealed.py), no sealed copy.
+    spouse_id_number_hash = models.BinaryField("配偶身份证号（检索用）", null=True, editable=False,
+                                               db_comment="HMAC-SM3 blind index id_number")
     # Old and new values as the preview shows them: ID numbers and phones masked.
     changes = models.JSONField("变更内容", default=dict)
     messages = models.JSONField("原因", default=list)

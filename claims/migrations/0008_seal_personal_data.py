@@ -3,7 +3,7 @@
 import pgtrigger.compiler
 import pgtrigger.migrations
 import tongzhou_care.core.sealed
-from django.db import migrations
+from django.db import migrations, models
 
 from tongzhou_care.core.sealing_migration import Index, Seal, seal_table, unseal_table
 
@@ -47,6 +47,16 @@ class Migration(migrations.Migration):
             model_name='claim',
             name='delete_delete',
         ),
+        # The clear columns that are NOT NULL without a default become nullable first, so that
+        # migrating backwards can add them again (empty) before the unsealing fills them.
+        migrations.AlterField(model_name='claim', name='diagnosis',
+                              field=models.CharField(max_length=200, null=True, verbose_name='诊断')),
+        migrations.AlterField(model_name='claim', name='reporter_phone',
+                              field=models.CharField(max_length=30, null=True, verbose_name='报案人电话')),
+        migrations.AlterField(model_name='claimevent', name='diagnosis',
+                              field=models.CharField(max_length=200, null=True, verbose_name='诊断')),
+        migrations.AlterField(model_name='claimevent', name='reporter_phone',
+                              field=models.CharField(max_length=30, null=True, verbose_name='报案人电话')),
         migrations.AddField(
             model_name='claim',
             name='payee_account_hash',

@@ -160,7 +160,17 @@ class Presealed(NamedTuple):
     index: bytes
 
 
-_STAGE_INDEXES = ("id_number_hash", "id_number_last4_hash", "phone_hash", "spouse_id_number_hash")
+# The personal values of the staged rows (core/sealed.py): value, purpose, its blind indexes,
+# and whether it is kept sealed (the spouse's ID number is only matched: its index alone).
+_STAGE_SEALED = (("id_number", "id_number", ("id_number_hash", "id_number_last4_hash"), True),
+                 ("phone", "phone", ("phone_hash",), True),
+                 ("spouse_id_number", "id_number", ("spouse_id_number_hash",), False))
+_STAGE_KEPT = [n for n, column in enumerate(_STAGE_COLUMNS)
+               if column not in {c for c, _, _, kept in _STAGE_SEALED if not kept}]
+_STAGE_TABLE_COLUMNS = ([_STAGE_COLUMNS[n] for n in _STAGE_KEPT]
+                        + [index for _, _, indexes, _ in _STAGE_SEALED for index in indexes])
+# Rows COPY'd at a time: the buffer of 100,000 rows with their ciphertexts would hold ~150 MB.
+COPY_CHUNK = 10_000
 
 
 def _copy_rows(rows: list[tuple], ids: IndexMemo, phones: IndexMemo) -> None:
@@ -172,10 +182,11 @@ def _copy_rows(rows: list[tuple], ids: IndexMemo, phones: IndexMemo) -> None:
         return
     rows = [list(row) for row in rows]
     indexes = []
-    for position, purpose, memo in ((5, "id_number", ids), (12, "phone", phones), (15, "id_number", ids)):
+    for column, purpose, names, kept in _STAGE_SEALED:
+        position, memo = _STAGE_COLUMNS.index(column), (phones if purpose == "phone" else ids)
         clear = [row[position] if isinstance(row[position], str) else "" for row in rows]
         memo.prime(clear)
-        sealed = iter(sealed_batch(purpose, [text for text in clear if text]))
+        sealed = iter(sealed_batch(purpose, [text for text in clear if text]) if kept else ())
         hashes = []
         for row, text in zip(rows, clear):
             value = row[position]
@@ -183,23 +194,26 @@ def _copy_rows(rows: list[tuple], ids: IndexMemo, phones: IndexMemo) -> None:
                 row[position] = value.sealed
                 hashes.append(value.index)
             else:
-                row[position] = next(sealed) if text else None
+                row[position] = next(sealed) if text and kept else None
                 hashes.append(memo[text] if text else None)
         indexes.append(hashes)
-        if position == 5:
-            indexes.append(blind_indexes_of("id_number", clear, last=4))
-    originals = [row[18] for row in rows]
+        if len(names) == 2:             # and the last-4 index a new person gets
+            indexes.append(blind_indexes_of(purpose, clear, last=4))
+    original = _STAGE_COLUMNS.index("original")
+    originals = [row[original] for row in rows]
     sealed = iter(sealed_batch("roster_cells", [json.dumps(o, ensure_ascii=False, separators=(",", ":"))
                                                 for o in originals if o]))
     for row, cells in zip(rows, originals):
-        row[18] = next(sealed) if cells else None
-    buffer = io.StringIO()
-    buffer.writelines("\t".join(map(_copy_value, row + [column[n] for column in indexes])) + "\n"
-                      for n, row in enumerate(rows))
-    buffer.seek(0)
+        row[original] = next(sealed) if cells else None
+    sql = f"COPY {RosterRow._meta.db_table} ({', '.join(_STAGE_TABLE_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {RosterRow._meta.db_table} ({', '.join(_STAGE_COLUMNS + _STAGE_INDEXES)}) "
-                           "FROM STDIN", buffer)
+        for start in range(0, len(rows), COPY_CHUNK):
+            buffer = io.BytesIO()
+            buffer.writelines(("\t".join(map(_copy_value, [row[k] for k in _STAGE_KEPT]
+                                              + [column[n] for column in indexes])) + "\n").encode()
+                              for n, row in enumerate(rows[start:start + COPY_CHUNK], start=start))
+            buffer.seek(0)
+            cursor.copy_expert(sql, buffer)
 
 
 def roster_import_preview(*, path: Path, file_name: str, roster_year: int, actor,

@@ -35,7 +35,7 @@ class Index:
 @dataclass(frozen=True)
 class Seal:
     clear: str              # the clear column read
-    sealed: str             # the sealed column written
+    sealed: str | None      # the sealed column written (None: only the indexes are kept)
     purpose: str
     indexes: tuple[Index, ...] = field(default_factory=tuple)
     json: bool = False      # a jsonb column sealed as one value
@@ -52,6 +52,8 @@ def _index(ring, index: Index, value: str) -> bytes | None:
 
 def _sealed(ring, spec: Seal, values: list, cache: dict, processes: int) -> list[bytes | None]:
     if spec.json:           # an empty list or object is no value: NULL
+        # Django's connection reads jsonb as its text: parse it, or it would be sealed as a string.
+        values = [json.loads(v) if isinstance(v, str) else v for v in values]
         return [crypto.seal_json(ring, spec.purpose, v) if v else None for v in values]
     if not spec.indexes:            # no reuse: equal diagnoses must not look equal
         sealed = iter(crypto.seal_many(ring, spec.purpose, [v for v in values if v], processes=processes))
@@ -98,11 +100,13 @@ def seal_table(schema_editor, table: str, specs: list[Seal], *, pk: str = "id", 
         out, indexes = [], []
         for n, spec in enumerate(specs, start=1):
             values = [r[n] for r in rows]
-            out.append(_sealed(ring, spec, values, cache, processes))
+            if spec.sealed:
+                out.append(_sealed(ring, spec, values, cache, processes))
             indexes += [[_index(ring, index, v) for v in values] for index in spec.indexes]
         return out + indexes
 
-    writes = [(s.sealed, "bytea") for s in specs] + [(i.column, "bytea") for s in specs for i in s.indexes]
+    writes = ([(s.sealed, "bytea") for s in specs if s.sealed]
+              + [(i.column, "bytea") for s in specs for i in s.indexes])
     return _rewrite(schema_editor, table, pk, [s.clear for s in specs], writes, convert)
 
 
@@ -118,5 +122,7 @@ def unseal_table(schema_editor, table: str, specs: list[Seal], *, pk: str = "id"
     def convert(rows):
         return [[clear(spec, r[n]) for r in rows] for n, spec in enumerate(specs, start=1)]
 
+    # A value kept only as its index does not come back: its clear column stays empty.
+    specs = [s for s in specs if s.sealed]
     writes = [(s.clear, "jsonb" if s.json else "text") for s in specs]
     return _rewrite(schema_editor, table, pk, [s.sealed for s in specs], writes, convert)
