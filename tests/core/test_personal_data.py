@@ -180,3 +180,17 @@ def test_no_key_material_in_the_repository():
     assert ".local/personal-data-keys.env" not in tracked
     ignored = subprocess.run(["git", "check-ignore", ".local/personal-data-keys.env"], cwd=root)
     assert ignored.returncode == 0
+
+
+@pytest.mark.django_db
+def test_a_search_kept_in_the_session_is_sealed(person, commission_staff, client_for):
+    """A search's text waits in the session (core/search.py) behind its token: sealed there,
+    since sessions are rows of the database too; the list still finds the person by it."""
+    client = client_for(commission_staff)
+    response = client.post("/search/", {"next": "/persons/", "q": ID_NUMBER[-4:]})
+    assert response.status_code == 302 and ID_NUMBER[-4:] not in response["Location"]
+    from django.contrib.sessions.models import Session
+
+    stored = [Session.objects.get(pk=client.session.session_key).get_decoded()]
+    assert "tz_searches" in stored[0] and ID_NUMBER[-4:] not in str(stored)
+    assert person.name in client.get(response["Location"]).content.decode()
