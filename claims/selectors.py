@@ -167,7 +167,7 @@ def policy_terms(policies) -> list:
     return [PolicyTerms(
         policy_id=p.pk, policy_number=p.number, scheme_year=p.scheme_year.name,
         coverage=Cover(p.scheme_year.coverage_start, p.scheme_year.coverage_end),
-        cover=Cover(p.cover_start, p.cover_end), daily_subsidy=p.scheme_year.daily_subsidy,
+        cover=p.cover, daily_subsidy=p.scheme_year.daily_subsidy,     # with its gaps, if any
         day_cap=p.day_cap, days_used=p.days_used, counting=p.scheme_year.day_counting,
         year_crossing=p.scheme_year.year_crossing,
     ) for p in policies]

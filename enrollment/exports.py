@@ -46,15 +46,17 @@ def write_roster(out, values: Iterable[tuple], *, full: bool) -> int:
     return write_table(out, ROSTER_COLUMNS, roster_rows(values, full=full), sheet_name="参保对象")
 
 
-def write_error_report(out, *, header: list[str], rows: Iterable[tuple[int, str, list, list]],
-                       title: str) -> int:
-    """The rows of an import that were not imported: the original row number, what kind,
-    the reason in Chinese, then the row as it stood in the file."""
-    columns = [Column("原文件行号", 10, "number"), Column("类型", 8), Column("原因", 50)] + [
+def write_error_report(out, *, header: list[str], rows: Iterable[tuple[str, int, str, list, list]],
+                       title: str, several_sheets: bool = False) -> int:
+    """The rows of an import that were not imported: the sheet (when the file has several),
+    the original row number, what kind, the reason in Chinese, then the row as it stood in the
+    file (under the first sheet's header)."""
+    columns = ([Column("工作表", 12)] if several_sheets else []) + [
+        Column("原文件行号", 10, "number"), Column("类型", 8), Column("原因", 50)] + [
         Column(h or f"第{i + 1}列", max(10, min(30, len(h) * 2 + 4))) for i, h in enumerate(header)]
     return write_table(out, columns, (
-        [number, kind, "；".join(messages)] + list(original)
-        for number, kind, messages, original in rows
+        ([sheet] if several_sheets else []) + [number, kind, "；".join(messages)] + list(original)
+        for sheet, number, kind, messages, original in rows
     ), sheet_name="未导入的行", title=title)
 
 

@@ -1,13 +1,16 @@
 """Read paths for persons, always scoped to the user (S8)."""
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Right
+from django.db.models.functions import Collate, Right
 from django.shortcuts import get_object_or_404
 
 from tongzhou_care.core.access import sees_all_streets, streets_of
+from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
 from tongzhou_care.core.models import Role, Street
+from tongzhou_care.core.sorting import Sorting
 
 from .models import (
+    PINYIN,
     Person,
     PersonStatus,
     Policy,
@@ -98,18 +101,79 @@ def roster_import_for_user_or_404(user, import_id) -> RosterImport:
     return get_object_or_404(roster_imports_visible_to(user), pk=import_id)
 
 
-def roster_import_rows(roster_import: RosterImport, kind: str) -> QuerySet[RosterRow]:
-    """One kind of report row of an import, in file order."""
+# The preview's tables: file order (the order rows were staged in), names in pinyin order,
+# street, ID number.
+ROW_SORTING = Sorting({
+    "row": ("id",),
+    "name": (Collate("name", PINYIN), "id"),
+    "street": ("street__code", "street_text", "id"),
+    "id_number": ("id_number", "id"),
+}, default="row")
+
+
+def roster_import_rows(roster_import: RosterImport, kind: str, sort: str = "row") -> QuerySet[RosterRow]:
+    """One kind of report row of an import, in file order unless sorted otherwise, with the
+    clerk's choices."""
     return (RosterRow.objects.filter(roster_import=roster_import, kind=kind)
-            .select_related("street", "person").order_by("row_number", "id"))
+            .select_related("street", "person", "choice").order_by(*ROW_SORTING.order(sort)))
+
+
+# Fields whose cells are shown masked wherever the file's own cells are shown on a page (S10).
+_MASKED_CELLS = {"id_number": mask_id_number, "spouse_id_number": mask_id_number, "phone": mask_phone,
+                 "bank_account": mask_bank_account}
+
+
+def roster_rows_side_by_side(roster_import: RosterImport, rows) -> dict[int, dict]:
+    """For error rows that share their ID number with other rows of the file: row id →
+    {"header": the sheet's column names, "rows": [(label, cells, differs)]} — the rows as the
+    file has them, next to each other, the cells that differ marked, personal numbers masked."""
+    wanted = [r for r in rows if r.related]
+    if not wanted:
+        return {}
+    pairs = {(sheet, number) for r in wanted for sheet, number in r.related}
+    condition = Q()
+    for sheet, number in pairs:
+        condition |= Q(sheet=sheet, row_number=number)
+    others = {(r.sheet, r.row_number): r for r in RosterRow.objects.filter(
+        condition, roster_import=roster_import, kind__in=["error", "skipped"])}
+    sheets = {s["name"]: s for s in roster_import.sheets}
+    several = len(roster_import.sheets) > 1
+    result = {}
+    for row in wanted:
+        sheet = sheets.get(row.sheet, {"header": roster_import.header, "columns": {}})
+        masks = {index: _MASKED_CELLS[field] for field, index in sheet.get("columns", {}).items()
+                 if field in _MASKED_CELLS}
+        group = [row] + [others[tuple(p)] for p in row.related if tuple(p) in others]
+        width = max(len(sheet["header"]), *(len(r.original) for r in group))
+        cells = [[(masks[i](c) if i in masks and c else c) for i, c in enumerate(r.original + [""] * (width - len(r.original)))]
+                 for r in group]
+        differs = [len({cells[k][i] for k in range(len(group))}) > 1 for i in range(width)]
+        header = list(sheet["header"]) + [""] * (width - len(sheet["header"]))
+        result[row.pk] = {"header": header, "differs": differs, "rows": [
+            (f"{f'工作表“{r.sheet}”' if several else ''}第{r.row_number}行", list(zip(c, differs)))
+            for r, c in zip(group, cells)]}
+    return result
+
+
+def roster_import_cover_ended(roster_import: RosterImport) -> list[PolicyChange]:
+    """The cover applying the import ended (deaths, removals, persons no longer listed): the
+    change-list lines policies_sync wrote for the persons the import touched."""
+    if roster_import.status != RosterImport.Status.APPLIED:
+        return []
+    touched = RosterRow.objects.filter(roster_import=roster_import, kind__in=[
+        kind for kind in ("death", "removal", "missing") if kind in roster_import.applied_kinds])
+    return list(PolicyChange.objects.filter(kind=PolicyChange.Kind.REMOVAL, created_at__gte=roster_import.applied_at,
+                                            policy__person__in=touched.values("person"))
+                .select_related("policy__person", "scheme_year").order_by("policy__person__name", "pk"))
 
 
 def roster_import_unimported(roster_import: RosterImport):
-    """(row number, kind label, messages, original cells) of every error and skipped row."""
+    """(sheet, row number, kind label, messages, original cells) of every error and skipped
+    row, in file order."""
     labels = dict(RosterRow.Kind.choices)
     rows = (RosterRow.objects.filter(roster_import=roster_import, kind__in=["error", "skipped"])
-            .order_by("row_number").values_list("row_number", "kind", "messages", "original"))
-    return ((number, labels[kind], messages, original) for number, kind, messages, original in rows)
+            .order_by("id").values_list("sheet", "row_number", "kind", "messages", "original"))
+    return ((sheet, number, labels[kind], messages, original) for sheet, number, kind, messages, original in rows)
 
 
 # --- Scheme years and policies -----------------------------------------------------------

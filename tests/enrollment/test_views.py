@@ -100,7 +100,7 @@ def test_error_report_lists_original_rows_and_reasons(tmp_path, client_for, comm
     assert by_row[street_row][1] == "错误"
     assert "朝阳区" in by_row[street_row][2]          # the reason
     assert by_row[street_row][3 + 5] == "朝阳区"       # the original cell, in its column
-    assert any("校验位错误" in r[2] for r in rows[2:] if r[2])
+    assert any("校验不通过" in r[2] for r in rows[2:] if r[2])
     assert sum(1 for r in rows[2:] if r[1] == "跳过") == ri.skipped_count
     assert sheet.freeze_panes == "A3"
     assert AccessLog.objects.filter(action="export", target__contains="错误报告").exists()
@@ -118,7 +118,7 @@ def test_error_report_keeps_a_row_wider_than_the_header(tmp_path, client_for, co
     ri = RosterImport.objects.get()
     _, rows = _xlsx_rows(client.get(f"/roster/imports/{ri.pk}/errors.xlsx"))
     (bad,) = [r for r in rows[2:] if r[0] == 3]
-    assert "校验位错误" in bad[2] and bad[3:] == ["李四", "110105194912310021", "中仓", "独生子女死亡特别扶助",
+    assert "校验不通过" in bad[2] and bad[3:] == ["李四", "110105194912310021", "中仓", "独生子女死亡特别扶助",
                                                  "运河东大街", "3号楼"]
 
 
@@ -276,7 +276,7 @@ def test_admin_corrects_identity_with_id_rules(client_for, commission_admin, per
             "id_number": person_a.id_number, "street": person_a.street_id, "community": "",
             "category": "death", "status": "active"}
     response = client.post(f"/persons/{person_a.pk}/edit/", {**base, "id_number": "110105194912310021"})
-    assert response.status_code == 400 and "校验位错误" in response.content.decode()
+    assert response.status_code == 400 and "校验不通过" in response.content.decode()
     response = client.post(f"/persons/{person_a.pk}/edit/", {**base, "id_number": "11010519491231002x",
                                                             "street": street_b.pk})
     assert response.status_code == 302

@@ -45,3 +45,24 @@ def widget(field):
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.id_for_label}_errors"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label: str, css: str = ""):
+    """A column header that sorts the list by `key` (core.sorting): a link that keeps the
+    list's filters, ascending first and descending on the second click; aria-sort and an arrow
+    with text say which way the list is sorted now (not by colour alone)."""
+    from django.utils.html import format_html
+
+    current = context.get("sort", "")
+    query = context.get("sort_query", "")
+    if current == key:
+        state, arrow, target, hint = "ascending", "▲", f"-{key}", "升序，点击改为降序"
+    elif current == f"-{key}":
+        state, arrow, target, hint = "descending", "▼", key, "降序，点击改为升序"
+    else:
+        state, arrow, target, hint = "none", "", key, "点击排序"
+    href = f"?{query}&sort={target}" if query else f"?sort={target}"
+    return format_html('<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="{}">{}'
+                       '<span aria-hidden="true">{}</span><span class="visually-hidden">（{}）</span></a></th>',
+                       css, state, href, label, f" {arrow}" if arrow else "", hint)
