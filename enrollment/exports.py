@@ -7,7 +7,7 @@ from tongzhou_care.core.masking import mask_id_number, mask_phone
 from tongzhou_care.core.xlsx import Column, add_summary, add_table, new_workbook, write_table
 
 from .models import Category, PersonStatus, Policy, Sex
-from .rules import PREMIUM_CEILING
+from .rules import PREMIUM_CEILING, gaps_text
 
 # The headers are the importer's own column names, so a full export can be imported again.
 ROSTER_COLUMNS = [
@@ -68,6 +68,7 @@ def certificate_data(policies, *, issued_on) -> list[dict]:
     return [{
         "number": p.number, "name": p.person.name, "id_number": mask_id_number(p.person.id_number),
         "street": p.person.street.name, "cover_start": p.cover_start, "cover_end": p.cover_end,
+        "gaps": gaps_text(p.cover),
         "daily_subsidy": p.scheme_year.daily_subsidy, "day_cap": p.scheme_year.day_cap,
         "insurer": p.scheme_year.insurer.name, "contract_number": p.scheme_year.contract_number,
         "hotline": p.scheme_year.insurer.hotline, "scheme_year": p.scheme_year.name,
@@ -131,6 +132,7 @@ PREMIUM_LINE_COLUMNS = [
     Column("类型", 6), Column("保单号", 16), Column("姓名", 10), Column("公民身份号码", 22),
     Column("所属乡镇（街道）", 14), Column("保障开始", 12, "date"), Column("保障结束", 12, "date"),
     Column("在保天数", 10, "number"), Column("保费（元）", 12, "money"), Column("终止原因", 8),
+    Column("未在保期间（恢复参保前）", 26),
 ]
 
 
@@ -155,7 +157,7 @@ def write_premium_settlement(out, scheme_year, settlement, lines) -> int:
         for p, n in settlement.months), sheet_name="各月在保人数")
     count = add_table(workbook, PREMIUM_LINE_COLUMNS, (
         [l["kind"], l["number"], l["name"], mask_id_number(l["id_number"]), l["street"],
-         l["cover_start"], l["cover_end"], l["days"], l["amount"], l["end_reason"]]
+         l["cover_start"], l["cover_end"], l["days"], l["amount"], l["end_reason"], l["gaps"]]
         for l in lines), sheet_name="增减员明细")
     workbook.close()
     return count

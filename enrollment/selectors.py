@@ -260,24 +260,29 @@ def certificate_policies(user, scheme_year: SchemeYear, street_id=None) -> Query
 
 
 def premium_settlement_for(scheme_year: SchemeYear):
-    """(settlement, lines) for a scheme year; lines are the additions and removals with their
-    covered days and amounts. Read it only after scheme_year_for_user_or_404."""
+    """(settlement, lines) for a scheme year; lines are the additions, removals and
+    reinstatements with their covered days and amounts (the days of a gap left out). Read it
+    only after scheme_year_for_user_or_404."""
+    from datetime import timedelta
+
     from .rules import Cover, premium_settlement
 
     rows = list(Policy.objects.filter(scheme_year=scheme_year).order_by("number").values_list(
         "pk", "number", "person__name", "person__id_number", "person__street__name",
-        "cover_start", "cover_end", "end_reason"))
+        "cover_start", "cover_end", "end_reason", "cover_gaps"))
     coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
-    covers = [Cover(r[5], r[6]) for r in rows]
+    covers = [Cover(r[5], r[6], tuple(Cover(g.lower, g.upper - timedelta(days=1)) for g in r[8])) for r in rows]
     settlement = premium_settlement(premium=scheme_year.premium_per_person,
                                     proration=scheme_year.proration, coverage=coverage, covers=covers)
     lines = []
     for row, cover, amount in zip(rows, covers, settlement.amounts):
         added = cover.start != coverage.start
-        if added or row[7]:
+        if added or row[7] or cover.gaps:
+            kinds = (("增员", added), ("减员", bool(row[7] or cover.gaps)), ("恢复", bool(cover.gaps)))
             lines.append({"number": row[1], "name": row[2], "id_number": row[3], "street": row[4],
-                          "kind": "、".join(k for k, on in (("增员", added), ("减员", bool(row[7]))) if on),
+                          "kind": "、".join(k for k, on in kinds if on),
                           "cover_start": cover.start,
                           "cover_end": cover.end, "days": cover.days, "amount": amount,
+                          "gaps": "、".join(f"{g.start:%Y-%m-%d} 至 {g.end:%Y-%m-%d}" for g in cover.gaps),
                           "end_reason": Policy.EndReason(row[7]).label if row[7] else ""})
     return settlement, lines

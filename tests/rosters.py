@@ -155,8 +155,8 @@ def two_row_header(folder: Path, rows: list[list] | None = None) -> Path:
     sheet.merge_range(1, 5, 2, 5, "扶助类别")
     sheet.merge_range(1, 6, 2, 6, "联系电话")
     for r, row in enumerate(rows or [
-        [1, "张三", "110112195001150010", "中仓街道", "运河社区", "死亡特扶", "13900000001"],
-        [2, "李四", "110112195001150029", "宋庄", "小堡村", "死亡特扶", ""],
+        [1, "张三", "110112195001150019", "中仓街道", "运河社区", "死亡特扶", "13900000001"],
+        [2, "李四", "110112195001150027", "宋庄", "小堡村", "死亡特扶", ""],
     ], start=3):
         for c, value in enumerate(row):
             if isinstance(value, int):
@@ -177,31 +177,26 @@ def one_sheet_per_street(folder: Path, sheets: dict[str, list[tuple[str, str]]])
     return write_sheets(folder / "分街道花名册.xlsx", content)
 
 
-LIFECYCLE_COLUMNS = ["状态", "死亡日期", "开户银行", "银行账号"]
+LIFECYCLE_COLUMNS = ["状态", "死亡日期", "变更日期", "减员原因", "开户银行", "银行账号"]
 
 
 def next_year(roster: SampleRoster, folder: Path, *, year: int, name: str | None = None,
-              status: dict[str, tuple[str, str]] | None = None, phones: dict[str, str] | None = None,
-              banks: dict[str, tuple[str, str]] | None = None, drop: set[str] = frozenset(),
+              changes: dict[str, dict[str, str]] | None = None, drop: set[str] = frozenset(),
               extra: list[list] = ()) -> Path:
-    """The same roster as next year's export with a 状态 column, a 死亡日期 column and bank
-    columns: `status` ID → (状态, 死亡日期), `phones` ID → new phone, `banks` ID → (bank,
-    account), `drop` IDs left out, `extra` rows (in HEADER order) added."""
-    status, phones, banks = status or {}, phones or {}, banks or {}
-    header_row = roster.header_row
-    rows = [[f"通州区{year}年度独生子女死亡特别扶助对象花名册"], [f"填报日期：{year}年1月5日"],
-            roster.rows[header_row - 1] + LIFECYCLE_COLUMNS]
-    for row in roster.rows[header_row:-2] + [list(r) for r in extra]:
+    """The same roster as next year's export, with the columns such an export adds (状态,
+    死亡日期, 变更日期, 减员原因, 开户银行, 银行账号): `changes` ID number → {column: value} for
+    any column of HEADER or those, `drop` ID numbers left out, `extra` rows (in HEADER order)
+    added at the end."""
+    changes = changes or {}
+    header = roster.rows[roster.header_row - 1] + LIFECYCLE_COLUMNS
+    rows = [[f"通州区{year}年度独生子女死亡特别扶助对象花名册"], [f"填报日期：{year}年1月5日"], header]
+    for row in roster.rows[roster.header_row:-2] + [list(r) for r in extra]:
         id_number = str(row[3]).upper()
         if id_number in drop:
             continue
-        row = list(row) + ["在册", "", "", ""]
-        if id_number in status:
-            row[12], row[13] = status[id_number]
-        if id_number in phones:
-            row[8] = phones[id_number]
-        if id_number in banks:
-            row[14], row[15] = banks[id_number]
+        row = list(row) + ["在册"] + [""] * (len(LIFECYCLE_COLUMNS) - 1)
+        for column, value in changes.get(id_number, {}).items():
+            row[header.index(column)] = value
         rows.append([v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v for v in row])
     rows.append([f"合计：{len(rows) - 3}人"])
     return write_sheets(folder / (name or f"通州区{year}年度特扶花名册.xlsx"), {"花名册": rows})

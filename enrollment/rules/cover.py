@@ -24,7 +24,7 @@ __all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DAY_CAP_CEILING", "REPORT_DEADLI
            "first_cover_day", "ended_cover", "policy_end", "is_corrected_end", "reopened_cover",
            "scheme_periods", "months_charged", "policy_premium", "budget_cap",
            "Settlement", "premium_settlement", "YearView", "PlanLine", "addition_plan",
-           "resumption_plan", "ending_plan"]
+           "resumption_plan", "ending_plan", "gaps_text"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,13 @@ def addition_cover_start(*, notified_on: date, coverage: Cover) -> date:
     """A person added mid-year is covered from the day after the addition was notified to
     the insurer (never before the coverage start)."""
     return max(coverage.start, notified_on + timedelta(days=1))
+
+
+def gaps_text(cover: Cover) -> str:
+    """"（其中 2026-05-02 至 2026-06-10 未在保）" for cover with gaps, "" otherwise."""
+    if not cover.gaps:
+        return ""
+    return "（其中 " + "、".join(f"{g.start:%Y-%m-%d} 至 {g.end:%Y-%m-%d}" for g in cover.gaps) + " 未在保）"
 
 
 def first_cover_day(start: date, *, coverage: Cover, assistance_start: date | None) -> date | None:

@@ -1,6 +1,6 @@
 from django import template
 
-from ..rules import CATEGORY_LABELS
+from ..rules import CATEGORY_LABELS, gaps_text
 
 register = template.Library()
 
@@ -31,3 +31,10 @@ def choice_field(form, prefix: str, row_id, field: str = ""):
 @register.filter
 def lookup(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def cover_gaps(policy) -> str:
+    """"（其中 2026-05-02 至 2026-06-10 未在保）" for a policy covered again after a removal by
+    mistake, "" otherwise."""
+    return gaps_text(policy.cover)
