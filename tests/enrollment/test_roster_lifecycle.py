@@ -408,3 +408,56 @@ def test_an_import_with_no_changes_is_closed_as_unchanged(insured, years, tmp_pa
     with pytest.raises(RuleViolation, match="不能按“无变动”关闭"):
         roster_import_close(roster_import_id=changed.pk, actor=commission_admin)
     assert RosterImport.objects.get(pk=changed.pk).status == "previewed"
+
+
+# --- The preview page ---------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_preview_page_takes_the_clerks_choices_and_says_whose_cover_ended(insured, years, tmp_path,
+                                                                              commission_admin, client_for):
+    this, following = years
+    _, ids = insured
+    dead, moved = ids[0], ids[1]
+    ri = preview(next_file(insured, years, tmp_path, changes={dead: {"状态": "已死亡"},
+                                                               moved: {"联系电话": "13811112222"}}),
+                 commission_admin, following.coverage_start.year)
+    death, change = rows(ri, "death")[dead], rows(ri, "changed")[moved]
+    client = client_for(commission_admin)
+    url = f"/roster/imports/{ri.pk}/"
+    page = client.get(f"{url}?tab=death").content.decode()
+    assert f'name="date_{death.pk}"' in page and f'name="leave_{death.pk}"' in page
+    response = client.post(f"{url}choices/?tab=death&sort=row&page=1", {f"date_{death.pk}": day(TODAY - timedelta(days=2))})
+    assert response.status_code == 302 and death.pk == RosterRow.objects.get(choice__event_date=TODAY - timedelta(days=2)).pk
+    page = client.get(f"{url}?tab=changed").content.decode()
+    assert f'name="take_{change.pk}_phone" id="id_take_{change.pk}_phone" checked' in page
+    client.post(f"{url}choices/?tab=changed", {})                    # the phone change unticked: left
+    assert RosterRow.objects.get(pk=change.pk).choice.declined == ["phone"]
+
+    response = client.post(f"{url}apply/", {"apply_death": "on", "apply_changed": "on"}, follow=True)
+    page = response.content.decode()
+    person = Person.objects.get(id_number=dead)
+    assert f"以下 1 人的保障已终止：{person.name}（本年度保障至{day(TODAY - timedelta(days=2))}）" in page
+    assert 'data-testid="cover-ended"' in page and f"/scheme-years/{this.pk}/changes/" in page
+    assert Person.objects.get(id_number=moved).phone != "13811112222"
+
+
+@pytest.mark.django_db
+def test_the_preview_rows_sort_by_name_in_pinyin_order(tmp_path, commission_admin, client_for):
+    from enrollment.rules import make_id_number
+
+    names = ["张三", "阿明", "赵六", "李四", "王五"]
+    path = tmp_path / "花名册.csv"
+    path.write_text("姓名,公民身份号码,所属乡镇（街道）,扶助类别\n" + "".join(
+        f"{name},{make_id_number('110112', date(1950, 1, 1 + i), 11)},中仓,死亡特扶\n" for i, name in enumerate(names)),
+        encoding="utf-8")
+    ri = roster_import_preview(path=path, file_name=path.name, roster_year=2026, actor=commission_admin)
+    client = client_for(commission_admin)
+
+    def shown(query):
+        page = client.get(f"/roster/imports/{ri.pk}/?tab=new&{query}").content.decode()
+        return [n for n in sorted(names, key=page.index)]
+
+    assert shown("") == names                                            # file order
+    assert shown("sort=name") == ["阿明", "李四", "王五", "张三", "赵六"]
+    assert shown("sort=-name") == ["赵六", "张三", "王五", "李四", "阿明"]
+    assert 'aria-sort="ascending"' in client.get(f"/roster/imports/{ri.pk}/?tab=new&sort=name").content.decode()
