@@ -274,6 +274,9 @@ ROSTER_FIELDS = ("name", "id_number", "sex", "birth_date", "street", "community"
 # must not end anyone's cover.
 DEATH_STATUS_WORDS = ("死亡", "去世", "身故", "病故", "亡故")
 REMOVAL_STATUS_WORDS = ("减员", "注销", "停发", "取消", "迁出", "退出", "终止", "不再享受")
+# The usual words for someone on the roster; any other word is read as on the roster too, and
+# the preview says so.
+ACTIVE_STATUS_WORDS = frozenset({"在册", "正常", "正常享受", "享受中", "有效", "在保"})
 
 NAME_MAX_LENGTH = 50                # Person.name
 BANK_ACCOUNT_LENGTH = (6, 32)       # digits of a bank card or passbook account

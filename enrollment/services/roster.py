@@ -30,6 +30,7 @@ from tongzhou_care.core.services import access_log_record
 from ..models import Person, PersonStatus, Policy, RosterImport, RosterRow, RosterRowChoice, SchemeYear
 from ..roster_files import RosterFileError, open_roster
 from ..rules import (
+    ACTIVE_STATUS_WORDS,
     CATEGORY_LABELS,
     CONTACT_FIELDS,
     Cover,
@@ -300,6 +301,8 @@ def _stage_preview(table, checks, streets: dict[str, str], *, actor, file_name, 
     later: list[tuple] = []            # rows whose cover plan needs their policies (few)
     unlinked: list[str] = []
     copies: list[str] = []
+    statuses: Counter = Counter()      # 状态 texts that name no end (在册, 正常 …)
+    undated: Counter = Counter()       # change dates on rows that record no end
     nothing = "{}"
     no_list = "[]"
 
@@ -363,6 +366,13 @@ def _stage_preview(table, checks, streets: dict[str, str], *, actor, file_name, 
                   cells=cells, values=values, related=mark.others)
             continue
         person = current.get(record.id_number)
+        if not check.event and (values.get("status") or values.get("event_date")):
+            # Read but not an end: said in the notes, so nothing of the file goes unmentioned.
+            status = clean_name(values.get("status"))
+            if status and status not in ACTIVE_STATUS_WORDS:
+                statuses[status] += 1
+            if clean_text(values.get("event_date")) and not check.skip_reason:
+                undated[sheet.label("event_date")] += 1
         if record.spouse_id_number and linkable.get(record.id_number) != record.spouse_id_number and not (
                 person and person[2].spouse_id_number == record.spouse_id_number):
             unlinked.append(labels[key])
@@ -426,6 +436,11 @@ def _stage_preview(table, checks, streets: dict[str, str], *, actor, file_name, 
     if len(staged) > ANALYZE_AFTER:
         _execute("ANALYZE enrollment_rosterrow", {})
     notes = _preview_notes(table, copies, unlinked, impact)
+    if statuses:
+        notes.append("状态列中的" + "、".join(f"“{text}”（{n} 行）" for text, n in statuses.most_common(10))
+                     + "不是死亡或减员，按在册处理。")
+    for label, n in undated.items():
+        notes.append(f"{n} 行的“{label}”填有日期，但状态不是死亡或减员，该日期未导入。")
     RosterImport.objects.filter(pk=ri.pk).update(
         new_count=counts["new"], changed_count=counts["changed"],
         unchanged_count=counts["unchanged"], missing_count=counts["missing"],

@@ -461,3 +461,22 @@ def test_the_preview_rows_sort_by_name_in_pinyin_order(tmp_path, commission_admi
     assert shown("sort=name") == ["阿明", "李四", "王五", "张三", "赵六"]
     assert shown("sort=-name") == ["赵六", "张三", "王五", "李四", "阿明"]
     assert 'aria-sort="ascending"' in client.get(f"/roster/imports/{ri.pk}/?tab=new&sort=name").content.decode()
+
+
+@pytest.mark.django_db
+def test_nothing_in_the_file_is_dropped_without_a_line_in_the_preview(tmp_path, commission_admin):
+    from enrollment.rules import make_id_number
+
+    first, second = (make_id_number("110112", date(1950, 1, n), 11) for n in (1, 2))
+    path = tmp_path / "花名册.csv"
+    path.write_text("序号,姓名,公民身份号码,所属乡镇（街道）,扶助类别,状态,变更日期,备注,配偶身份证号\n"
+                    f"1,张三,{first},中仓,死亡特扶,待审核,2026-05-01,已电话核实,{make_id_number('110112', date(1951, 1, 1), 12)}\n"
+                    f"2,李四,{second},中仓,死亡特扶,在册,,,\n", encoding="utf-8")
+    ri = roster_import_preview(path=path, file_name=path.name, roster_year=2026, actor=commission_admin)
+    assert ri.new_count == 2
+    assert ri.notes == [
+        "文件中以下列本系统不保存，未导入：备注。",
+        "1 行填写的配偶身份证号未能关联（配偶不在名册和系统中、已与他人关联，或文件前后矛盾）：第2行。",
+        "状态列中的“待审核”（1 行）不是死亡或减员，按在册处理。",
+        "1 行的“变更日期”填有日期，但状态不是死亡或减员，该日期未导入。",
+    ]
