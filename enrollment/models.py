@@ -106,9 +106,10 @@ class Person(models.Model):
             # varchar_pattern_ops: a name prefix search (LIKE '王%') uses it under any collation.
             models.Index(fields=["name"], name="person_name_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(Right("id_number", 4), name="person_id_last4_idx"),
-            # The persons list sorted by name (pinyin), whole or per street.
+            # The persons list sorted by name in pinyin order. One street's persons (a few
+            # thousand) sort without an index of their own: each index with an ICU collation
+            # costs about 0.5 s on a 100,000-row import (docs/performance.md).
             models.Index(Collate("name", PINYIN), "id", name="person_name_pinyin_idx"),
-            models.Index("street", Collate("name", PINYIN), "id", name="person_street_pinyin_idx"),
         ]
         constraints = [
             models.CheckConstraint(

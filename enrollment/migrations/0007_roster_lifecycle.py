@@ -203,10 +203,6 @@ class Migration(migrations.Migration):
             index=models.Index(django.db.models.functions.comparison.Collate('name', 'pinyin'), models.F('id'), name='person_name_pinyin_idx'),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(models.F('street'), django.db.models.functions.comparison.Collate('name', 'pinyin'), models.F('id'), name='person_street_pinyin_idx'),
-        ),
-        migrations.AddIndex(
             model_name='rosterrow',
             index=models.Index(fields=['roster_import', 'kind', 'id'], name='rosterrow_import_kind_idx'),
         ),

@@ -399,13 +399,16 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
     start = attempt("assistance_start", parse_date_value, raw.get("assistance_start"), field="开始享受扶助日期")
     # A next year's roster may name a benefit start in the coming months; more than a year
     # ahead is a typing error.
-    if start is not None and start > add_years(today, 1):
+    if start is not None and start > today and start > add_years(today, 1):
         errors.append(RowError("assistance_start", f"开始享受扶助日期{start:%Y-%m-%d}晚于一年之后，请核对"))
     phone = clean_name(raw.get("phone"))
     if len(phone) > 30:
         errors.append(RowError("phone", "联系电话超过30个字符，请只填写一个号码"))
-    bank_name = clean_text(raw.get("bank_name"))[:100]
-    bank_account = attempt("bank_account", bank_account_from_cell, raw.get("bank_account"))
+    # The columns most rosters lack are only looked at when the row fills them (this runs for
+    # every row of a province roster).
+    bank_name = clean_text(raw.get("bank_name"))[:100] if raw.get("bank_name") else ""
+    bank_account = (attempt("bank_account", bank_account_from_cell, raw.get("bank_account"))
+                    if raw.get("bank_account") not in (None, "") else "")
     spouse = clean_text(raw.get("spouse_id_number")).upper()
     if spouse:
         try:
@@ -415,10 +418,12 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
         if parsed is not None and spouse == parsed.value:
             errors.append(RowError("spouse_id_number", "配偶身份证号与本人相同，请填写配偶本人的号码"))
 
-    status = clean_name(raw.get("status"))
-    event = status_event(status)
-    death_date = attempt("death_date", parse_date_value, raw.get("death_date"), field="死亡日期")
-    event_date = attempt("event_date", parse_date_value, raw.get("event_date"), field="变更日期")
+    status = clean_name(raw.get("status")) if raw.get("status") else ""
+    event = status_event(status) if status and status not in ACTIVE_STATUS_WORDS else ""
+    death_date = (attempt("death_date", parse_date_value, raw.get("death_date"), field="死亡日期")
+                  if raw.get("death_date") not in (None, "") else None)
+    event_date = (attempt("event_date", parse_date_value, raw.get("event_date"), field="变更日期")
+                  if raw.get("event_date") not in (None, "") else None)
     if death_date is not None:
         if status and not event:
             errors.append(RowError("death_date", f"状态为“{status}”，但死亡日期填有{death_date:%Y-%m-%d}，"
@@ -458,25 +463,25 @@ class Duplicate(NamedTuple):
     message: str
 
 
-def duplicate_rows(rows, labels) -> dict[int, Duplicate]:
-    """Rows (key, ID number, content) of a file whose ID number appears more than once. Rows
-    that are identical (same content) import the person once: every copy after the first is
-    marked `copy_of` the first, with a warning naming it. When the contents differ, the
-    file cannot say which is right: every row of that number is an error naming the others,
-    to be shown side by side. `labels` names each key as the user finds it (第7行)."""
-    by_id: dict[str, list[tuple[int, tuple]]] = {}
-    for key, id_number, content in rows:
-        by_id.setdefault(id_number, []).append((key, content))
+def duplicate_rows(rows, content, labels) -> dict[int, Duplicate]:
+    """Rows (key, ID number) of a file whose ID number appears more than once. Rows that are
+    identical (`content(key)` equal) import the person once: every copy after the first is
+    marked `copy_of` the first, with a warning naming it. When the contents differ, the file
+    cannot say which is right: every row of that number is an error naming the others, to be
+    shown side by side. `labels` names each key as the user finds it (第7行)."""
+    first: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    for key, id_number in rows:
+        earlier = first.setdefault(id_number, key)
+        if earlier != key:
+            repeated.setdefault(id_number, [earlier]).append(key)
     marks: dict[int, Duplicate] = {}
-    for entries in by_id.values():
-        if len(entries) < 2:
-            continue
-        keys = [k for k, _ in entries]
-        if all(content == entries[0][1] for _, content in entries):
-            first = keys[0]
+    for keys in repeated.values():
+        contents = [content(k) for k in keys]
+        if all(c == contents[0] for c in contents):
             for key in keys[1:]:
-                marks[key] = Duplicate(copy_of=first, others=tuple(k for k in keys if k != key),
-                                       message=f"与{labels[first]}内容完全相同，只导入一次")
+                marks[key] = Duplicate(copy_of=keys[0], others=tuple(k for k in keys if k != key),
+                                       message=f"与{labels[keys[0]]}内容完全相同，只导入一次")
         else:
             for key in keys:
                 others = tuple(k for k in keys if k != key)
@@ -509,6 +514,10 @@ ROSTER_OWNED = ("name", "sex", "birth_date", "street_code", "community", "catego
 CONTACT_FIELDS = ("address", "phone", "bank_name", "bank_account")
 
 
+_OWNED = operator.attrgetter(*ROSTER_OWNED)
+_CONTACT = operator.attrgetter(*CONTACT_FIELDS)
+
+
 class PersonSnapshot(NamedTuple):
     """What a roster row is compared with: the person's current values."""
 
@@ -536,14 +545,16 @@ def roster_changes(current: PersonSnapshot, record: RosterRecord, *, spouse_link
     (`spouse_linkable`: both on record or arriving, neither linked elsewhere, the file
     unambiguous), so a spouse who cannot be linked is not proposed on every import."""
     changes = {}
-    for field in ROSTER_OWNED:
-        old, new = getattr(current, field), getattr(record, field)
-        if old != new:
-            changes[field] = (old, new)
-    for field in CONTACT_FIELDS:
-        old, new = getattr(current, field), getattr(record, field)
-        if new and old != new:
-            changes[field] = (old, new)
+    if _OWNED(current) != _OWNED(record):          # the usual case, a person unchanged, in one comparison
+        for field in ROSTER_OWNED:
+            old, new = getattr(current, field), getattr(record, field)
+            if old != new:
+                changes[field] = (old, new)
+    if _CONTACT(current) != _CONTACT(record):
+        for field in CONTACT_FIELDS:
+            old, new = getattr(current, field), getattr(record, field)
+            if new and old != new:
+                changes[field] = (old, new)
     if current.status == "removed":
         changes["status"] = ("removed", "active")
     if spouse_linkable and record.spouse_id_number and record.spouse_id_number != current.spouse_id_number:

@@ -274,13 +274,17 @@ def _stage_preview(table, checks, streets: dict[str, str], *, actor, file_name, 
     # copy has other errors too. A row of a category not insured does not: a person listed
     # once under an insured category and once under another (奖励扶助 and 特扶) is imported from
     # the first.
+    def content(key):
+        check, values = checks[key][2], checks[key][4]
+        if check.record:
+            return check.record, check.event, check.event_date, check.event_reason
+        return tuple(clean_text(v) for v in values.values())
+
     duplicates = duplicate_rows((
-        (key, check.record.id_number if check.record else clean_text(values.get("id_number")).upper(),
-         (check.record, check.event, check.event_date, check.event_reason) if check.record
-         else tuple(clean_text(v) for v in values.values()))
+        (key, check.record.id_number if check.record else clean_text(values.get("id_number")).upper())
         for key, (_, _, check, _, values) in enumerate(checks)
         if not check.skip_reason and (check.record or clean_text(values.get("id_number")))
-    ), labels)
+    ), content, labels)
     current = _current_persons()
     linkable = _linkable_spouses(checks, duplicates, current)
     years = _scheme_years(today)
