@@ -8,11 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from enrollment.models import Person, PersonStatus
+from enrollment.rules import make_id_number
 from enrollment.services import person_update
 from tongzhou_care.core.rules import RuleViolation
 
 from . import services
 from .models import ClaimStatus
+from .selectors import documents_status
 
 HOSPITALS = ("北京潞河医院", "通州区中西医结合医院", "北京友谊医院通州院区", "通州区妇幼保健院", "北京胸科医院")
 DIAGNOSES = ("肺炎", "脑梗死", "冠心病", "髋部骨折", "慢性阻塞性肺疾病急性加重", "糖尿病", "高血压病")
@@ -45,17 +47,16 @@ class DemoClaims:
                                          "payee_account": f"6210{self.rng.randint(10**11, 10**12 - 1)}"})
 
     def documents(self, claim):
-        for kind in services.documents_status(claim)[0]:
-            services.claim_upload_document(claim_id=claim.pk, kind=kind, uploaded=_scan(f"{kind}.pdf"),
-                                           actor=claim.reported_by)
+        services.claim_upload_documents(claim_id=claim.pk, actor=claim.reported_by, documents=[
+            (kind, _scan(f"{kind}.pdf")) for kind in documents_status(claim)[0]])
 
     def to(self, claim, state: str, paid_on: date | None = None):
         """Walk a claim to a state through the real services."""
         if state == ClaimStatus.REPORTED:
             return claim
         if state == ClaimStatus.DOCUMENTS_PENDING:
-            services.claim_upload_document(claim_id=claim.pk, kind="id_card", uploaded=_scan("身份证.pdf"),
-                                           actor=claim.reported_by)
+            services.claim_upload_documents(claim_id=claim.pk, documents=[("id_card", _scan("身份证.pdf"))],
+                                            actor=claim.reported_by)
             return services.claim_request_documents(claim_id=claim.pk, actor=self.insurer)[0]
         if state == ClaimStatus.WITHDRAWN:
             return services.claim_withdraw(claim_id=claim.pk, reason="家属表示重复报案", actor=claim.reported_by)
@@ -111,13 +112,18 @@ class DemoClaims:
         claim = self.report(crossing, date(today.year - 1, 12, 27), date(today.year, 1, 4))
         self.to(claim, ClaimStatus.PAID)
         made += 1
-        # 5. A death in hospital: the days before death are paid to the heirs.
+        # 5. A death in hospital: the days before death are paid to an heir.
         died = persons[2]
         admitted = start + timedelta(days=100)
         claim = self.report(died, admitted, admitted + timedelta(days=9))
         died.refresh_from_db()
         person_update(person_id=died.pk, version=died.version, actor=commission_admin, today=admitted + timedelta(days=9),
                       changes={"status": PersonStatus.DECEASED, "status_date": admitted + timedelta(days=9)})
+        heir_birth = date(1952, 5, 17)
+        services.claim_set_payee(claim_id=claim.pk, payee_name="王建国", payee_relation="兄弟姐妹",
+                                 payee_id_number=make_id_number("110112", heir_birth, 31),
+                                 payee_bank="北京农商银行", payee_account=f"6210{self.rng.randint(10**11, 10**12 - 1)}",
+                                 actor=claim.reported_by, today=today)
         claim.refresh_from_db()
         self.to(claim, ClaimStatus.PAID)
         made += 1

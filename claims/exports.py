@@ -3,6 +3,7 @@ notice of missing documents, the decision notice with the calculation, the refus
 Data in, PDF out; the caller fetched what is passed. And the claims list as Excel."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -14,14 +15,12 @@ from tongzhou_care.core.xlsx import Column, write_table
 from .models import ClaimStatus
 from .rules import DOCUMENT_KINDS, REFUSAL_CODES
 
-TEMPLATES = {"notice": "claims/pdf/notice.html", "application": "claims/pdf/application.html",
-             "decision": "claims/pdf/decision.html", "refusal": "claims/pdf/refusal.html"}
-
-
-def write_claim_pdf(target, kind: str, claim, *, missing, portions, show_diagnosis: bool) -> None:
-    """Render one printout of the claim to `target`; the diagnosis only for roles that may
-    see it (S10), phones and accounts masked."""
-    render_pdf(TEMPLATES[kind], {
+def write_claim_pdf(target, kind: str, claim, *, missing, portions, supplements, show_diagnosis: bool) -> None:
+    """Render one printout of the claim to `target` (claims/pdf/<kind>.html); the diagnosis
+    only for roles that may see it (S10), phones and accounts masked; a deceased insured's
+    notices are addressed to the heirs."""
+    entitled = (claim.amount or Decimal("0.00")) + sum((s.amount_difference for s in supplements), Decimal("0.00"))
+    render_pdf(f"claims/pdf/{kind}.html", {
         "show_diagnosis": show_diagnosis, "masked_phone": mask_phone(claim.reporter_phone),
         "claim": claim, "person": claim.person, "today": timezone.localdate(),
         "masked_id": mask_id_number(claim.person.id_number),
@@ -29,6 +28,7 @@ def write_claim_pdf(target, kind: str, claim, *, missing, portions, show_diagnos
         "missing": [DOCUMENT_KINDS[k] for k in missing], "portions": portions,
         "amount_in_words": yuan_in_words(claim.amount) if claim.amount is not None else "",
         "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""),
+        "supplements": supplements, "entitled": entitled, "entitled_in_words": yuan_in_words(entitled),
     }, target)
 
 

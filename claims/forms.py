@@ -2,9 +2,12 @@ from django import forms
 
 from tongzhou_care.core.forms import DatePicker
 
-from .models import DOCUMENT_MAX_BYTES, Cause, ClaimDocument
-from .rules import ADMISSION_TYPES, REFUSAL_CODES
+from tongzhou_care.core.uploads import DOCUMENT_MAX_BYTES
 
+from .models import Cause, ClaimDocument
+from .rules import ADMISSION_TYPES, HEIR_RELATIONS, REFUSAL_CODES, SELF
+
+PAYEE_RELATIONS = [(SELF, SELF)] + [(r, r) for r in HEIR_RELATIONS]
 RELATIONS = [("本人", "本人"), ("配偶", "配偶"), ("亲属", "亲属"), ("专管员", "街道/乡镇专管员"), ("其他", "其他")]
 
 
@@ -29,8 +32,13 @@ class ClaimReportForm(forms.Form):
     reporter_phone = forms.CharField(label="报案人电话", max_length=30)
     proxy_filing = forms.BooleanField(label="由他人代办（需授权委托书和代办人身份证）", required=False)
     payee_name = forms.CharField(label="收款人", max_length=50, required=False)
+    payee_relation = forms.ChoiceField(label="收款人与被保险人关系", required=False,
+                                       choices=[("", "—")] + PAYEE_RELATIONS)
+    payee_id_number = forms.CharField(label="收款人身份证号（继承人填写）", max_length=18, required=False)
     payee_bank = forms.CharField(label="开户银行", max_length=100, required=False)
     payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False)
+    # One token per form shown: a second submission of the same form finds the claim it made.
+    report_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, account_tail: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,9 +60,71 @@ class DischargeForm(forms.Form):
     discharged_on = forms.DateField(label="出院日期", widget=DatePicker)
 
 
-class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label="材料类型", choices=ClaimDocument.Kind.choices)
-    file = forms.FileField(label=f"文件（JPG、PNG 或 PDF，不超过 {DOCUMENT_MAX_BYTES // 2**20} MB）")
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe): cleans to a list."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+# One upload request carries at most this many files (each at most DOCUMENT_MAX_BYTES).
+DOCUMENTS_PER_UPLOAD = 10
+
+
+class DocumentsForm(forms.Form):
+    """Several documents in one go, each with its kind: one file box per kind of document (the
+    ones still missing first), each taking several files (pages, photos)."""
+
+    def __init__(self, *args, missing: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = [k for k in ClaimDocument.Kind.values if k in missing] + [
+            k for k in ClaimDocument.Kind.values if k not in missing]
+        for kind in kinds:
+            self.fields[f"file_{kind}"] = MultipleFileField(
+                label=ClaimDocument.Kind(kind).label + ("（缺）" if kind in missing else ""), required=False)
+            self.fields[f"file_{kind}"].widget.attrs.update({"accept": "image/jpeg,image/png,application/pdf",
+                                                              "data-kind": kind})
+
+    def clean(self):
+        data = super().clean()
+        documents = [(name.removeprefix("file_"), f) for name, files in data.items()
+                     if name.startswith("file_") for f in files or []]
+        if not documents:
+            raise forms.ValidationError("请至少选择一个文件。")
+        if len(documents) > DOCUMENTS_PER_UPLOAD:
+            raise forms.ValidationError(f"一次最多上传 {DOCUMENTS_PER_UPLOAD} 个文件，请分几次上传。")
+        data["documents"] = documents
+        return data
+
+    def arguments(self) -> dict:
+        return {"documents": self.cleaned_data["documents"]}
+
+
+DOCUMENT_HELP = f"JPG、PNG 或 PDF，每个文件不超过 {DOCUMENT_MAX_BYTES // 2**20} MB，一次最多 {DOCUMENTS_PER_UPLOAD} 个文件"
+
+
+class PayeeForm(forms.Form):
+    """Who receives the money: the insured while alive; an heir once the insured has died."""
+
+    payee_name = forms.CharField(label="收款人姓名", max_length=50)
+    payee_relation = forms.ChoiceField(label="与被保险人关系", choices=PAYEE_RELATIONS)
+    payee_id_number = forms.CharField(label="收款人身份证号（继承人必填）", max_length=18, required=False)
+    payee_bank = forms.CharField(label="开户银行", max_length=100, required=False)
+    payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False)
+
+    def __init__(self, *args, account_tail: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if account_tail:
+            # The account on record is never put in the page in full (S10): left empty, it stays.
+            self.fields["payee_account"].help_text = f"现登记账号尾号 {account_tail}；不变更可留空。"
 
 
 class RefuseForm(forms.Form):
@@ -70,6 +140,13 @@ class ReasonForm(forms.Form):
 class PaymentForm(forms.Form):
     paid_on = forms.DateField(label="支付日期", widget=DatePicker)
     amount = forms.DecimalField(label="支付金额（元）", max_digits=12, decimal_places=2, min_value=0)
+    bank_reference = forms.CharField(label="银行流水号", max_length=60)
+
+
+class SettleForm(forms.Form):
+    """The payment of a supplementary decision's difference, or the recovery of an overpayment."""
+
+    settled_on = forms.DateField(label="补付或追回日期", widget=DatePicker)
     bank_reference = forms.CharField(label="银行流水号", max_length=60)
 
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.fields import DateRangeField, DateTimeRangeField, RangeOperators
 from django.db import models
-from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, Func, Q, Value, When
 from django.db.models.functions import Cast
 
 from enrollment.models import Person, Policy
@@ -32,10 +32,9 @@ class Cause(models.TextChoices):
 
 
 class StayRange(Func):
-    """The days a stay occupies, half-open: [admission, discharge). A same-day stay occupies
-    [admission, admission + 1), because PostgreSQL makes [d, d) the empty range, which overlaps
-    nothing; a stay still in hospital runs open-ended. A readmission on the discharge day does
-    not overlap (S21)."""
+    """The days a stay occupies, half-open: [admission, discharge), a same-day stay [d, d + 1).
+    The no-overlap constraint used it until a same-day stay followed by a readmission that
+    same day had to be allowed (StaySpan); migration 0001 still refers to it."""
 
     function = "DATERANGE"
     output_field = DateRangeField()
@@ -48,6 +47,31 @@ class StayRange(Func):
             output_field=models.DateField(),
         )
         super().__init__(F("admitted_on"), end, Value("[)"))
+
+
+class StaySpan(Func):
+    """The time a stay occupies, for the no-overlap constraint (S21, issue 11): a stay runs from
+    noon of its admission day to the morning of its discharge day, and a same-day stay takes
+    the hours between (08:00–12:00). So a readmission on the discharge day does not overlap,
+    a same-day stay fits between a discharge and a readmission on that same day, and a stay
+    still in hospital runs open-ended; any real overlap of days is refused. (Which days are
+    paid is the benefit engine's business: a day counted by two stays is paid once.)"""
+
+    function = "TSRANGE"
+    output_field = DateTimeRangeField()
+    MORNING, NOON = timedelta(hours=8), timedelta(hours=12)
+
+    def __init__(self):
+        def at(day: str, hours: timedelta):
+            return ExpressionWrapper(F(day) + Value(hours), output_field=models.DateTimeField())
+
+        same_day = Q(discharged_on=F("admitted_on"))
+        start = Case(When(same_day, then=at("admitted_on", self.MORNING)), default=at("admitted_on", self.NOON),
+                     output_field=models.DateTimeField())
+        end = Case(When(discharged_on__isnull=True, then=Value(None)),
+                   When(same_day, then=at("admitted_on", self.NOON)),
+                   default=at("discharged_on", self.MORNING), output_field=models.DateTimeField())
+        super().__init__(start, end, Value("[)"))
 
 
 @track()
@@ -73,9 +97,16 @@ class Claim(models.Model):
     reporter_relation = models.CharField("与被保险人关系", max_length=20)
     reporter_phone = models.CharField("报案人电话", max_length=30)
     proxy_filing = models.BooleanField("他人代办", default=False)
+    # The payee (domain.md "Facts that change after a decision"): the insured while alive;
+    # once the insured has died, an heir (relation and ID number required).
     payee_name = models.CharField("收款人", max_length=50, blank=True)
+    payee_relation = models.CharField("收款人与被保险人关系", max_length=20, blank=True)
+    payee_id_number = models.CharField("收款人身份证号", max_length=18, blank=True)
     payee_bank = models.CharField("开户银行", max_length=100, blank=True)
     payee_account = models.CharField("收款账号", max_length=40, blank=True)
+    # The report form's one-time token: a second submission of the same form lands on the
+    # claim the first one created instead of reporting the stay twice.
+    report_token = models.UUIDField("报案表单标识", null=True, blank=True, unique=True, editable=False)
     status = models.CharField("状态", max_length=20, choices=ClaimStatus.choices,
                               default=ClaimStatus.REPORTED)
     late_report = models.BooleanField("逾期报案", default=False)
@@ -120,11 +151,12 @@ class Claim(models.Model):
             ("appeal_claim", "可申请复核"),
             ("view_diagnosis", "可查看诊断"),
             ("export_claims", "可导出理赔清单"),
+            ("set_payee", "可登记收款人"),
         ]
         constraints = [
             ExclusionConstraint(
                 name="claim_no_overlapping_stays",
-                expressions=[("person", RangeOperators.EQUAL), (StayRange(), RangeOperators.OVERLAPS)],
+                expressions=[("person", RangeOperators.EQUAL), (StaySpan(), RangeOperators.OVERLAPS)],
                 condition=~Q(status=ClaimStatus.WITHDRAWN),
                 violation_error_message="该参保对象在这段时间已有住院报案，住院时间不能重叠。",
             ),
@@ -185,10 +217,6 @@ class ClaimPortion(models.Model):
                 days_payable__lte=models.F("days_covered"), days_covered__lte=models.F("days_claimed"))),
             models.CheckConstraint(name="claimportion_amount_not_negative", condition=Q(amount__gte=0)),
         ]
-
-
-# An uploaded document (S16): a phone photo or a scanned PDF fits; larger is refused unread.
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def document_path(document, filename: str) -> str:
@@ -293,6 +321,74 @@ class Payment(models.Model):
         verbose_name_plural = "支付"
         constraints = [models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))]
 
+
+
+@track()
+class Supplement(models.Model):
+    """A supplementary decision (补充核定) on a decided claim whose amount changed under facts
+    learnt later (a contract amendment in force on its days, a death or removal recorded with
+    an earlier date): the claim's own decision is never rewritten; this records the difference
+    (positive: paid to the family; negative: overpaid, to be recovered), its trace and its
+    settlement. The family's entitlement is the claim's amount plus its supplements."""
+
+    class Cause(models.TextChoices):
+        AMENDMENT = "amendment", "合同变更"
+        LATE_FACT = "late_fact", "身故或减员日期更正"
+        OTHER = "other", "其他"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="supplements")
+    sequence = models.PositiveSmallIntegerField("序号")
+    cause = models.CharField("原因", max_length=20, choices=Cause.choices)
+    note = models.CharField("说明", max_length=500)
+    days_difference = models.SmallIntegerField("天数差额")
+    amount_difference = models.DecimalField("金额差额（元）", max_digits=12, decimal_places=2)
+    calculation = models.JSONField("重新计算过程", default=list)
+    decided_at = models.DateTimeField("补充核定时间")
+    decided_by = models.ForeignKey(User, verbose_name="补充核定人", on_delete=models.PROTECT, related_name="+")
+    # Settled: the difference paid (补付) or the overpayment recovered (追回); on a claim not
+    # paid yet, the claim's payment settles it.
+    settled_on = models.DateField("补付/追回日期", null=True, blank=True)
+    bank_reference = models.CharField("银行流水号", max_length=60, blank=True)
+    settled_at = models.DateTimeField("登记时间", null=True, blank=True)
+    settled_by = models.ForeignKey(User, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "补充核定"
+        verbose_name_plural = "补充核定"
+        ordering = ["claim", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "sequence"], name="supplement_sequence_unique"),
+            models.CheckConstraint(name="supplement_difference_not_zero", condition=~Q(amount_difference=0)),
+            models.CheckConstraint(name="supplement_settled_together", condition=Q(
+                settled_on__isnull=True, settled_at__isnull=True, settled_by__isnull=True)
+                | Q(settled_on__isnull=False, settled_at__isnull=False, settled_by__isnull=False)),
+            models.CheckConstraint(name="supplement_cause_valid", condition=Q(cause__in=["amendment", "late_fact", "other"])),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.number}-补{self.sequence}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.claim.number}-B{self.sequence}"
+
+
+@track()
+class SupplementPortion(models.Model):
+    """What a supplementary decision changes on one policy: the paid days it adds or gives
+    back to the allowance, and the amount. A claim's portion plus these is what that policy
+    pays for the stay now."""
+
+    supplement = models.ForeignKey(Supplement, on_delete=models.PROTECT, related_name="portions")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="supplement_portions")
+    days_difference = models.SmallIntegerField("天数差额")
+    amount_difference = models.DecimalField("金额差额（元）", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "补充核定分年度"
+        verbose_name_plural = "补充核定分年度"
+        constraints = [models.UniqueConstraint(fields=["supplement", "policy"], name="supplementportion_one_per_policy")]
 
 
 class ClaimTally(models.Model):

@@ -3,8 +3,9 @@ from the working-day calendar."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Subquery, Sum
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 
@@ -34,6 +35,16 @@ def claims_visible_to(user) -> QuerySet[Claim]:
 
 def claim_for_user_or_404(user, claim_id) -> Claim:
     return get_object_or_404(claims_visible_to(user), pk=claim_id)
+
+
+def claims_of_person(user, person) -> QuerySet[Claim]:
+    """The person's claims the user may see, latest stay first, with what each pays now (the
+    decided amount plus supplements) as `entitled`."""
+    from django.db.models.functions import Coalesce
+
+    return (claims_visible_to(user).filter(person=person).order_by("-admitted_on", "-id")
+            .annotate(supplemented=Coalesce(Sum("supplements__amount_difference"), Decimal("0.00")))
+            .annotate(entitled=F("amount") + F("supplemented")))
 
 
 def claim_search(user, *, text: str = "", status: str = "", street_id=None, since=None,
@@ -158,56 +169,301 @@ def person_end_dates(person) -> dict:
             "removal_date": person.status_date if person.status == PersonStatus.REMOVED else None}
 
 
-def policy_terms(policies) -> list:
-    """The benefit engine's view of the person's policies (fetched with their scheme years)."""
+def policy_terms(policies, *, own_days: dict[int, int] | None = None) -> list:
+    """The benefit engine's view of the person's policies (fetched with their scheme years):
+    the terms as first contracted with the year's amendments in the order recorded, the day a
+    mid-year addition was notified, why a cover was cut short. `own_days` (policy id → paid
+    days) takes a decided claim's own days out of the allowance used, to recompute it."""
+    from collections import defaultdict
+
+    from enrollment.models import ContractAmendment, PolicyChange
     from enrollment.rules import Cover
 
-    from .rules import PolicyTerms
+    from .rules import PolicyTerms, contract_terms
 
-    return [PolicyTerms(
-        policy_id=p.pk, policy_number=p.number, scheme_year=p.scheme_year.name,
-        coverage=Cover(p.scheme_year.coverage_start, p.scheme_year.coverage_end),
-        cover=p.cover, daily_subsidy=p.scheme_year.daily_subsidy,     # with its gaps, if any
-        day_cap=p.day_cap, days_used=p.days_used, counting=p.scheme_year.day_counting,
-        year_crossing=p.scheme_year.year_crossing,
-    ) for p in policies]
+    policies = list(policies)
+    amendments = defaultdict(list)
+    for year_id, effective, changes, reason in (
+            ContractAmendment.objects.filter(scheme_year_id__in={p.scheme_year_id for p in policies})
+            .order_by("created_at", "pk").values_list("scheme_year_id", "effective_date", "changes", "reason")):
+        amendments[year_id].append((effective, changes, reason))
+    # The latest addition line of each policy: the day the insurer was told (cover starts the next).
+    notified = dict(PolicyChange.objects.filter(policy__in=policies, kind=PolicyChange.Kind.ADDITION)
+                    .order_by("created_at", "pk").values_list("policy_id", "notified_on"))
+    terms = []
+    for p in policies:
+        year = p.scheme_year
+        base, changes = contract_terms(
+            current={"daily_subsidy": year.daily_subsidy, "day_cap": year.day_cap, "counting": year.day_counting,
+                     "year_crossing": year.year_crossing},
+            amendments=amendments[year.pk])
+        terms.append(PolicyTerms(
+            policy_id=p.pk, policy_number=p.number, scheme_year=year.name,
+            coverage=Cover(year.coverage_start, year.coverage_end), cover=p.cover,   # with its gaps, if any
+            daily_subsidy=base["daily_subsidy"], day_cap=base["day_cap"],
+            days_used=p.days_used - (own_days or {}).get(p.pk, 0), counting=base["counting"],
+            year_crossing=base["year_crossing"], changes=changes,
+            added_on=notified.get(p.pk) if p.cover_start > year.coverage_start else None,
+            end_reason=p.end_reason))
+    return terms
 
 
-def decision_preview(claim):
-    """What deciding the claim now would give (shown before the insurer confirms), or None
-    when it cannot be decided yet."""
+def scheme_years_touching(first: date, last: date) -> list[tuple]:
+    """(name, coverage) of every scheme year overlapping [first, last], for the trace."""
+    from enrollment.models import SchemeYear
+    from enrollment.rules import Cover
+
+    return [(name, Cover(start, end)) for name, start, end in SchemeYear.objects.filter(
+        coverage_start__lte=last, coverage_end__gte=first).values_list("name", "coverage_start", "coverage_end")]
+
+
+def person_policies(person_id: int):
+    """The person's policies with their scheme years, in id order (the order services lock them)."""
     from enrollment.models import Policy
-    from tongzhou_care.core.rules import RuleViolation
 
-    if claim.status != ClaimStatus.ACCEPTED or claim.discharged_on is None:
-        return None
-    policies = Policy.objects.filter(person_id=claim.person_id).select_related("scheme_year").order_by("pk")
-    try:
-        return benefit_for(claim, policies)
-    except RuleViolation:
-        return None
+    return Policy.objects.filter(person_id=person_id).select_related("scheme_year").order_by("pk")
 
 
-def benefit_for(claim, policies):
+def benefit_for(claim, policies, *, own_days: dict[int, int] | None = None):
     """The benefit engine's calculation for the claim's stay over the person's policies (fetched
     with their scheme years; locked by the caller when deciding). Raises RuleViolation."""
     from .rules import calculate_benefit
 
     return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
-                             terms=policy_terms(policies), **person_end_dates(claim.person),
-                             charged_elsewhere=days_charged_elsewhere(claim))
+                             terms=policy_terms(policies, own_days=own_days), **person_end_dates(claim.person),
+                             charged_elsewhere=days_charged_elsewhere(claim),
+                             years=scheme_years_touching(claim.admitted_on, claim.discharged_on))
+
+
+def paid_days_by_policy(claim) -> dict[int, int]:
+    """The paid days the claim holds on each policy now: its decision plus its supplements."""
+    from .models import SupplementPortion
+
+    held = dict(claim.portions.values_list("policy_id", "days_payable"))
+    for policy_id, days in SupplementPortion.objects.filter(supplement__claim=claim).values_list(
+            "policy_id", "days_difference"):
+        held[policy_id] = held.get(policy_id, 0) + days
+    return held
+
+
+def claim_entitlement(claim) -> Decimal | None:
+    """What the family is owed for the claim now: the decided amount plus every supplementary
+    decision (None before a decision)."""
+    if claim.amount is None:
+        return None
+    extra = claim.supplements.aggregate(total=Sum("amount_difference"))["total"]
+    return claim.amount + (extra or Decimal("0.00"))
+
+
+def recheck(claim, policies=None):
+    """A decided claim recomputed under today's facts (contract amendments, a death or removal
+    recorded since) with its own paid days returned to the allowance, or None when it cannot
+    be (not decided)."""
+    from tongzhou_care.core.rules import RuleViolation
+
+    if claim.status not in (ClaimStatus.DECIDED, ClaimStatus.PAID) or claim.discharged_on is None:
+        return None
+    policies = list(policies if policies is not None else person_policies(claim.person_id))
+    try:
+        return benefit_for(claim, policies, own_days=paid_days_by_policy(claim))
+    except RuleViolation:
+        return None
 
 
 def days_charged_elsewhere(claim) -> frozenset[date]:
     """The days of this stay already charged to the person's other decided claims (only a
-    transfer day, counted from both ends, can be: the database keeps stays from overlapping
-    otherwise). Call under the person's policy locks when deciding."""
+    transfer day, counted from both ends, or a same-day stay and a readmission that same day,
+    can be: the database keeps stays from overlapping otherwise). Call under the person's
+    policy locks when deciding."""
     portions = (ClaimPortion.objects.filter(claim__person_id=claim.person_id, first_day__lte=claim.discharged_on,
                                             last_day__gte=claim.admitted_on)
                 .exclude(claim_id=claim.pk).values_list("first_day", "last_day"))
     return frozenset(day for first, last in portions
                      for day in (first + timedelta(days=k) for k in range((last - first).days + 1))
                      if claim.admitted_on <= day <= claim.discharged_on)
+
+
+def documents_status(claim) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required kinds, missing kinds) for the claim as it stands: a proxy filing needs the
+    power of attorney, a deceased insured the death certificate and proof of heirship."""
+    from enrollment.models import PersonStatus
+
+    from .rules import missing_documents, required_documents
+
+    required = required_documents(proxy_filing=claim.proxy_filing,
+                                  insured_deceased=claim.person.status == PersonStatus.DECEASED)
+    return required, missing_documents(required=required, provided=set(claim.documents.values_list("kind", flat=True)))
+
+
+def report_cover_check(person, *, admitted: date, discharged: date | None, today: date):
+    """The scheme year whose settings a new report follows (that of the first policy covering a
+    counted day of the stay); raises RuleViolation("not_insured") with the reasons when no day
+    the decision would count lies inside cover, so a report never waits for a decision that
+    can only pay nothing for lack of cover."""
+    from tongzhou_care.core.rules import RuleViolation
+
+    from .rules import calculate_benefit, uncovered_reasons
+
+    policies = list(person_policies(person.pk))
+    stay = f"{admitted:%Y-%m-%d} 至 {discharged:%Y-%m-%d}" if discharged else f"自 {admitted:%Y-%m-%d} 起"
+    refusal = f"{person.name}在这次住院（{stay}）中计入的天数没有一天在保障期间内，不能报案"
+    if discharged is None:
+        # Still in hospital: any day from the admission to today inside a cover window.
+        covering = [p for p in policies if p.cover_start <= today and p.cover_end >= admitted
+                    and p.cover_end >= p.cover_start]
+        if not covering:
+            raise RuleViolation("not_insured", refusal + "。年中新增对象自通知保险公司的次日起保障；"
+                                "已死亡或减员的对象保障已终止。")
+        return covering[0].scheme_year
+    if not policies:
+        raise RuleViolation("not_insured", refusal + "：该参保对象没有保单。")
+    calculation = calculate_benefit(admitted=admitted, discharged=discharged, terms=policy_terms(policies),
+                                    **person_end_dates(person), years=scheme_years_touching(admitted, discharged))
+    covering = [p for p in calculation.portions if p.days_covered]
+    if not covering:
+        raise RuleViolation("not_insured", refusal + "：" + "；".join(uncovered_reasons(calculation)) + "。")
+    return next(p.scheme_year for p in policies if p.pk == covering[0].policy_id)
+
+
+@dataclass(frozen=True)
+class ClaimReading:
+    """A claim as its page and its services see it: the workflow's facts and what they rest on."""
+
+    facts: object                  # workflow.ClaimFacts
+    required: tuple[str, ...]
+    missing: tuple[str, ...]
+    preview: object | None         # what deciding now would give (accepted, discharged)
+    recheck: object | None         # a decided claim recomputed under today's facts
+    entitled: Decimal | None       # decided amount plus supplements
+    difference: Decimal | None     # recheck − entitled, when not zero
+
+
+def read_claim(claim, *, policies=None, today: date | None = None) -> ClaimReading:
+    """Everything the workflow's guards need about the claim, in a handful of queries. Services
+    call it under their locks with the policies they locked."""
+    from django.utils import timezone
+
+    from enrollment.models import PersonStatus
+    from tongzhou_care.core.rules import RuleViolation
+
+    from .rules import check_payee, nothing_payable_reason
+    from .workflow import ClaimFacts
+
+    person = claim.person
+    deceased = person.status == PersonStatus.DECEASED
+    required, missing = documents_status(claim)
+    try:
+        check_payee(name=claim.payee_name, relation=claim.payee_relation, id_number=claim.payee_id_number,
+                    account=claim.payee_account, insured_name=person.name, insured_account=person.bank_account,
+                    insured_deceased=deceased, today=today or timezone.localdate())
+        payee_problem = None
+    except RuleViolation as violation:
+        payee_problem = violation.message
+    preview = again = None
+    nothing = None
+    if claim.status == ClaimStatus.ACCEPTED and claim.discharged_on is not None:
+        try:
+            preview = benefit_for(claim, list(policies if policies is not None else person_policies(claim.person_id)))
+        except RuleViolation as violation:
+            nothing = violation.message
+        else:
+            if preview.days_payable == 0:
+                nothing = nothing_payable_reason(preview)
+    entitled = claim_entitlement(claim)
+    difference = None
+    if claim.status in (ClaimStatus.DECIDED, ClaimStatus.PAID):
+        again = recheck(claim, policies)
+        if again is not None and again.amount != entitled:
+            difference = again.amount - entitled
+    unsettled = claim.status == ClaimStatus.PAID and claim.supplements.filter(settled_at__isnull=True).exists()
+    facts = ClaimFacts(status=claim.status, appeal_count=claim.appeal_count, discharged=claim.discharged_on is not None,
+                       reported_by_id=claim.reported_by_id, missing=missing,
+                       refusal_notice_sent=claim.refusal_notice_sent_at is not None, payee_problem=payee_problem,
+                       nothing_payable=nothing, supplement_due=difference, unsettled_supplement=unsettled)
+    return ClaimReading(facts=facts, required=required, missing=missing, preview=preview, recheck=again,
+                        entitled=entitled, difference=difference)
+
+
+# --- Decided claims that facts learnt later have changed (issue 11, domain.md) --------------
+
+def claims_beyond_cover(user=None, *, person_ids=None) -> QuerySet[Claim]:
+    """Decided or paid claims with paid days after their policy's cover now ends (a death or
+    removal recorded later with an earlier date) or before it now starts, and no supplementary
+    decision since that cover last changed: the claims to review. Set-based; the amount at
+    stake comes from `recheck` per claim."""
+    from django.db.models import Exists, Max, OuterRef, Q
+
+    from enrollment.models import PolicyChange
+
+    from .models import Supplement
+
+    last_change = (PolicyChange.objects.filter(policy_id=OuterRef("policy_id")).order_by()
+                   .values("policy_id").annotate(at=Max("created_at")).values("at"))
+    beyond = (ClaimPortion.objects.filter(claim_id=OuterRef("pk"), days_payable__gt=0)
+              .filter(Q(last_day__gt=F("policy__cover_end"), policy__end_reason__in=["death", "removal"])
+                      | Q(first_day__lt=F("policy__cover_start"), days_covered__gt=0))
+              .annotate(changed_at=Subquery(last_change))
+              .exclude(Exists(Supplement.objects.filter(claim_id=OuterRef("claim_id"),
+                                                        decided_at__gt=OuterRef("changed_at")))))
+    qs = claims_visible_to(user) if user is not None else Claim.objects.select_related("person", "street")
+    qs = qs.filter(status__in=[ClaimStatus.DECIDED, ClaimStatus.PAID]).filter(Exists(beyond))
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    return qs.order_by("person_id", "admitted_on")
+
+
+def claims_under_amendment(user=None) -> QuerySet[Claim]:
+    """Decided or paid claims with paid days on or after the effective date of a contract
+    amendment recorded after their decision (and after their last supplementary decision)."""
+    from django.db.models import Exists, OuterRef
+
+    from enrollment.models import ContractAmendment
+
+    from .models import Supplement
+
+    newer = (ContractAmendment.objects.filter(scheme_year_id=OuterRef("policy__scheme_year_id"),
+                                              effective_date__lte=OuterRef("last_day"),
+                                              created_at__gt=OuterRef("claim__decided_at"))
+             .exclude(Exists(Supplement.objects.filter(claim_id=OuterRef(OuterRef("claim_id")),
+                                                       decided_at__gt=OuterRef("created_at")))))
+    touched = ClaimPortion.objects.filter(claim_id=OuterRef("pk"), days_payable__gt=0).filter(Exists(newer))
+    qs = claims_visible_to(user) if user is not None else Claim.objects.select_related("person", "street")
+    return qs.filter(status__in=[ClaimStatus.DECIDED, ClaimStatus.PAID]).filter(Exists(touched)).order_by(
+        "person_id", "admitted_on")
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    claim: Claim
+    cause: str                     # Supplement.Cause value
+    entitled: Decimal
+    recomputed: Decimal | None
+    difference: Decimal
+
+
+def claims_to_review(user, *, person_ids=None, limit: int = 200) -> list[ReviewRow]:
+    """The decided claims whose amount facts learnt later would change, each recomputed with the
+    amount at stake (positive: owed to the family; negative: overpaid). At most `limit` claims
+    are recomputed (they are few: a death recorded late, a contract amendment)."""
+    from .models import Supplement
+
+    rows = []
+    seen = set()
+    for cause, qs in ((Supplement.Cause.LATE_FACT, claims_beyond_cover(user, person_ids=person_ids)),
+                      (Supplement.Cause.AMENDMENT, claims_under_amendment(user))):
+        if person_ids is not None:
+            qs = qs.filter(person_id__in=person_ids)
+        for claim in qs[:limit]:
+            if claim.pk in seen:
+                continue
+            seen.add(claim.pk)
+            entitled = claim_entitlement(claim)
+            again = recheck(claim)
+            if again is None or again.amount == entitled:
+                continue
+            rows.append(ReviewRow(claim=claim, cause=cause, entitled=entitled, recomputed=again.amount,
+                                  difference=again.amount - entitled))
+    return rows
 
 
 def current_claim_settings(today):

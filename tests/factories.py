@@ -44,6 +44,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
     community = "运河社区"
     address = "新华大街1号"
     phone = factory.Sequence(lambda n: f"139{n:08d}")
+    bank_name = "北京农商银行"
+    bank_account = factory.Sequence(lambda n: f"6210{n:012d}")
 
 
 def make_user(role: str, *, username: str | None = None, street_obj: Street | None = None,

@@ -66,12 +66,21 @@ def person_list(request):
 
 
 def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
+    # The person's claims come from the claims app's scoped selector (imported here, not at the
+    # top: claims builds on enrollment, not the other way round).
+    from claims.rules import days_left
+    from claims.selectors import claims_of_person
+
+    policies = list(policies_visible_to(request.user).filter(person=person).order_by("-cover_start"))
+    for policy in policies:
+        policy.days_left = days_left(day_cap=policy.day_cap, days_used=policy.days_used)
     return render(request, "enrollment/person_detail.html", {
+        "claims": claims_of_person(request.user, person),
         "person": person,
         "unmasked": unmasked,
         "unmask_form": unmask_form or UnmaskForm(),
         "can_edit": bool(editable_fields(request.user)),
-        "policies": policies_visible_to(request.user).filter(person=person).order_by("-cover_start"),
+        "policies": policies,
         # The spouse's name only when the viewer may see the spouse too (another street's is not).
         "spouse": persons_visible_to(request.user).filter(pk=person.spouse_id).first() if person.spouse_id else None,
         "history": history_for(request.user, person),

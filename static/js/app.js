@@ -1,9 +1,21 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("DOMContentLoaded", () => {
   // Buttons with data-confirm ask before an irreversible step ("核定 10 天，金额 3,000.00 元").
+  // With data-confirm-field the question states what was typed in that field ({typed}), so
+  // the user confirms the amount they entered, not the one the page proposed.
   document.body.addEventListener("click", (event) => {
     const button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.dataset.confirm)) {
+    if (!button) return;
+    let question = button.dataset.confirm;
+    if (button.dataset.confirmField && button.form) {
+      const field = button.form.elements[button.dataset.confirmField];
+      const typed = Number(String(field ? field.value : "").replace(/,/g, ""));
+      const shown = Number.isFinite(typed) && field.value.trim() !== ""
+        ? typed.toLocaleString("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2})
+        : (field ? field.value : "");
+      question = question.replace("{typed}", shown);
+    }
+    if (!window.confirm(question)) {
       event.preventDefault();
     }
   });

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from claims import services
+from claims.selectors import documents_status
 from enrollment.services import policies_issue
 from tests.factories import PersonFactory, SchemeYearFactory, make_user, uploaded_file
 from tongzhou_care.core.models import Role
@@ -48,9 +49,20 @@ def report(person, actor, admitted, discharged, today=None, **extra):
 
 
 def with_documents(claim, actor):
-    for kind in services.documents_status(claim)[0]:
-        services.claim_upload_document(claim_id=claim.pk, kind=kind, uploaded=uploaded_file("pdf"), actor=actor)
+    services.claim_upload_documents(claim_id=claim.pk, actor=actor, documents=[
+        (kind, uploaded_file("pdf")) for kind in documents_status(claim)[0]])
     return claim
+
+
+HEIR_ACCOUNT = "6228 4800 0000 0001"
+
+
+def set_heir(claim, actor, **payee):
+    """Register an heir as the payee of a deceased insured's claim (spouse, with a valid ID)."""
+    from tests.factories import unique_id_number
+    return services.claim_set_payee(claim_id=claim.pk, actor=actor, today=REPORT_DAY, **{
+        "payee_name": "王建国", "payee_relation": "配偶", "payee_id_number": unique_id_number(date(1950, 5, 17), True),
+        "payee_bank": "中国农业银行", "payee_account": HEIR_ACCOUNT, **payee})
 
 
 def decided_claim(person, reporter, insurer_user, admitted=date(2025, 3, 1), discharged=date(2025, 3, 11)):

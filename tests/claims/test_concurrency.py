@@ -13,6 +13,7 @@ from django.db.models import Sum
 
 from claims import services
 from claims.models import Claim, ClaimPortion, ClaimStatus
+from claims.selectors import documents_status
 from enrollment.models import Policy
 from enrollment.services import policies_issue
 from tests.claims.conftest import stay
@@ -59,8 +60,8 @@ def twenty_accepted_claims(transactional_db):
         admitted = date(2025, 1, 1) + timedelta(days=11 * i)
         claim = services.claim_report(person=person, data=stay(admitted, admitted + timedelta(days=10)),
                                       actor=officer, today=admitted + timedelta(days=11))
-        for kind in services.documents_status(claim)[0]:
-            services.claim_upload_document(claim_id=claim.pk, kind=kind, uploaded=uploaded_file(), actor=officer)
+        services.claim_upload_documents(claim_id=claim.pk, actor=officer, documents=[
+            (kind, uploaded_file()) for kind in documents_status(claim)[0]])
         services.claim_accept(claim_id=claim.pk, actor=insurer)
         claims.append(claim)
     return person, insurer, claims
@@ -72,7 +73,8 @@ def test_exactly_90_days_out_of_20_concurrent_10_day_claims(twenty_accepted_clai
     decided = [o for o in outcomes if isinstance(o, Claim)]
     refused = [o for o in outcomes if isinstance(o, RuleViolation)]
     assert len(decided) == 9 and len(refused) == 11, outcomes
-    assert all(o.code == "nothing_payable" for o in refused)
+    # …each saying why in its message, not only in the preview (issue 11)
+    assert all("年度累计理赔天数已用完" in o.message for o in refused), refused
     assert Policy.objects.get(person=person).days_used == 90
     assert ClaimPortion.objects.aggregate(total=Sum("days_payable"))["total"] == 90
     assert Claim.objects.filter(status=ClaimStatus.DECIDED).aggregate(total=Sum("amount"))["total"] == Decimal("27000.00")

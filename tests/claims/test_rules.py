@@ -2,6 +2,7 @@
 plan: stays, day counting, the benefit engine, documents, working days and late reports.
 No database: every rule here is a pure function."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,14 +12,17 @@ from claims.rules import (
     ADMISSION_TYPES,
     REFUSAL_CODES,
     PolicyTerms,
+    TermsChange,
     add_working_days,
     calculate_benefit,
     check_payment,
     check_reason,
     check_stay,
     claim_time_limit_passed,
+    contract_terms,
     earliest_timely_discharge,
     missing_documents,
+    nothing_payable_reason,
     report_is_late,
     required_documents,
     stay_days,
@@ -135,11 +139,37 @@ def test_calculate_benefit_single_policy(admitted, discharged, terms, claimed, c
 
 
 def test_days_outside_the_cover_window_are_explained():
-    result = calculate_benefit(admitted=D(2026, 3, 5), discharged=D(2026, 3, 15),
-                               terms=[policy(cover=MID_YEAR)])
-    assert ("其中 2026-03-05 至 2026-03-10 共 6 天不在保障期间内"
-            "（保障期间 2026-03-11 至 2026-12-31），不予给付") in result.trace
+    terms = [replace(policy(cover=MID_YEAR), added_on=D(2026, 3, 10))]
+    result = calculate_benefit(admitted=D(2026, 3, 5), discharged=D(2026, 3, 15), terms=terms)
+    assert ("其中 2026-03-05 至 2026-03-10 共 6 天在保障开始之前"
+            "（年中新增，2026-03-10 通知保险公司，次日即 2026-03-11 起保障），不予给付") in result.trace
     assert result.trace[-1] == "合计可付 4 天，金额 1,200.00 元"
+
+
+# Every day outside cover says why (issue 11): the reason comes from the policy, never a guess.
+@pytest.mark.parametrize("cover, extra, admitted, discharged, line", [
+    (Cover(D(2026, 1, 1), D(2026, 6, 30)), {"end_reason": "removal"}, D(2026, 6, 28), D(2026, 7, 3),
+     "其中 2026-07-01 至 2026-07-02 共 2 天在保障终止之后（2026-06-30 减员，保障至当日止），不予给付"),
+    (Cover(D(2026, 1, 1), D(2026, 6, 30)), {"end_reason": "death"}, D(2026, 6, 28), D(2026, 7, 3),
+     "其中 2026-07-01 至 2026-07-02 共 2 天在保障终止之后（被保险人于 2026-06-30 身故，保障至当日止），不予给付"),
+    (Cover(D(2026, 3, 11), D(2026, 3, 10)), {"added_on": D(2026, 3, 10), "end_reason": "death"},
+     D(2026, 3, 8), D(2026, 3, 10),
+     "其中 2026-03-08 至 2026-03-09 共 2 天不在保障期间内（该保单在保障开始前即已终止），不予给付"),
+])
+def test_why_a_day_is_outside_cover(cover, extra, admitted, discharged, line):
+    result = calculate_benefit(admitted=admitted, discharged=discharged,
+                               terms=[replace(policy(cover=cover), **extra)])
+    assert line in result.trace
+    assert not any("不在任何保险年度内" in t for t in result.trace)
+
+
+def test_a_year_without_a_policy_is_named_not_called_missing():
+    # The 2027 scheme year exists, but the person has no policy in it (no longer eligible).
+    result = calculate_benefit(admitted=D(2026, 12, 29), discharged=D(2027, 1, 3), terms=[policy()],
+                               years=[("2026年度", year(2026)), ("2027年度", year(2027))])
+    assert "2027-01-01 至 2027-01-02 共 2 天属于2027年度，该参保对象在该年度没有保单，不予给付" in result.trace
+    assert not any("不在任何保险年度内" in t for t in result.trace)
+    assert result.days_payable == 3
 
 
 def test_year_crossing_split_pays_each_year_its_own_subsidy():
@@ -255,18 +285,25 @@ def test_death_line_in_the_trace():
     result = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 20),
                                terms=[policy()], death_date=D(2026, 3, 10))
     # 算入不算出 charges 1–19 March; 11–19 March come after the death.
-    assert result.trace[1] == ("被保险人于 2026-03-10 身故，保障至身故当日止，"
+    assert result.trace[1] == ("被保险人于 2026-03-10 在住院期间身故，保障至身故当日止，"
                                "此后 9 天（2026-03-11 至 2026-03-19）不计，计 10 天")
+    # A death on the discharge day cuts nothing, but the death in hospital is still named.
     no_cut = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 6),
                                terms=[policy()], death_date=D(2026, 3, 6))
-    assert not any("身故" in line for line in no_cut.trace)
+    assert no_cut.trace[1] == "被保险人于 2026-03-06 在住院期间身故，保障至身故当日止"
+    assert no_cut.days_payable == 5
+    # A death after the discharge has nothing to do with the stay.
+    later = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 6),
+                              terms=[policy()], death_date=D(2026, 4, 1))
+    assert not any("身故" in line for line in later.trace)
 
 
 @pytest.mark.parametrize("admitted, discharged, crossing, claimed, payable, amount", [
     # admitted before the first scheme year: 30 and 31 December belong to no scheme year
     (D(2025, 12, 30), D(2026, 1, 3), "split", 4, 2, "600.00"),
-    # the whole stay goes to the admission year, and there is none
-    (D(2025, 12, 30), D(2026, 1, 3), "admission", 4, 0, "0.00"),
+    # the whole stay would go to the admission year, and there is none: as docs/claims.md says,
+    # the days then go to the year they fall in, so the two January days are paid
+    (D(2025, 12, 30), D(2026, 1, 3), "admission", 4, 2, "600.00"),
     # 算入不算出 never charges the discharge day, so 1 January 2027 costs nothing
     (D(2026, 12, 25), D(2027, 1, 1), "split", 7, 7, "2100.00"),
 ])
@@ -276,6 +313,89 @@ def test_days_outside_any_scheme_year(admitted, discharged, crossing, claimed, p
     assert (result.days_claimed, result.days_payable, result.amount) == (claimed, payable,
                                                                          Decimal(amount))
     assert sum(p.days_claimed for p in result.portions) == payable
+
+
+def test_admission_before_the_first_year_under_the_admission_rule_says_why():
+    result = calculate_benefit(admitted=D(2025, 12, 30), discharged=D(2026, 1, 3),
+                               terms=[policy(crossing="admission")])
+    assert ("按入院年度规则住院应整段计入入院所在保险年度，但入院日 2025-12-30 不在任何保险年度内，"
+            "各天按其所在保险年度计") in result.trace
+    assert "2025-12-30 至 2025-12-31 共 2 天不在任何保险年度内，不予给付" in result.trace
+    # …and when the admission year exists but the person had no policy in it:
+    named = calculate_benefit(admitted=D(2025, 12, 30), discharged=D(2026, 1, 3),
+                              terms=[policy(crossing="admission")],
+                              years=[("2025年度", year(2025)), ("2026年度", year(2026))])
+    assert ("按入院年度规则住院应整段计入入院所在保险年度，但入院时（2025年度）该参保对象没有保单，"
+            "各天按其所在保险年度计") in named.trace
+    assert named.amount == Decimal("600.00")
+
+
+# --- Contract amendments: each counted day at the terms in force that day -------------------
+
+RAISE_JULY = TermsChange(effective=D(2026, 7, 1), values=(("daily_subsidy", Decimal("350.00")),),
+                         label="2026-07-01 起合同变更（提高补贴）")
+
+
+@pytest.mark.parametrize("admitted, discharged, changes, amount", [
+    # 28 June – 2 July (算入不算出: 28, 29, 30 June at 300; 1 July at 350) = 1,250.00
+    (D(2026, 6, 28), D(2026, 7, 2), (RAISE_JULY,), "1250.00"),
+    (D(2026, 6, 1), D(2026, 6, 11), (RAISE_JULY,), "3000.00"),        # all before: 10 × 300
+    (D(2026, 7, 1), D(2026, 7, 11), (RAISE_JULY,), "3500.00"),        # all after: 10 × 350
+    # a later amendment dated earlier overrides the first one from its own date:
+    # 28–30 June at 320 (from 1 June), 1 July at 320 too = 4 × 320 = 1,280.00
+    (D(2026, 6, 28), D(2026, 7, 2), (RAISE_JULY, TermsChange(
+        effective=D(2026, 6, 1), values=(("daily_subsidy", Decimal("320.00")),), label="更正")), "1280.00"),
+])
+def test_each_day_is_paid_at_the_terms_in_force_that_day(admitted, discharged, changes, amount):
+    result = calculate_benefit(admitted=admitted, discharged=discharged,
+                               terms=[replace(policy(), changes=changes)])
+    assert result.amount == Decimal(amount)
+
+
+def test_the_trace_says_which_terms_applied_to_which_days():
+    result = calculate_benefit(admitted=D(2026, 6, 28), discharged=D(2026, 7, 2),
+                               terms=[replace(policy(), changes=(RAISE_JULY,))])
+    assert "2026-06-28 至 2026-06-30 共 3 天 × 300.00 元（合同原条款）" in result.trace
+    assert "2026-07-01 共 1 天 × 350.00 元（2026-07-01 起合同变更（提高补贴））" in result.trace
+    assert "4 天合计 1,250.00 元" in result.trace
+
+
+def test_a_raised_cap_pays_from_its_effective_date_only():
+    # 85 days used; cap 90 raised to 100 from 1 July; a stay 28 June – 8 July (10 days):
+    # 28–30 June: 3 days but only 5 left under 90 → 3 paid (used 88);
+    # 1–7 July: cap 100 → 7 paid. 10 days in all.
+    raise_cap = TermsChange(effective=D(2026, 7, 1), values=(("day_cap", 100),), label="提高上限")
+    result = calculate_benefit(admitted=D(2026, 6, 28), discharged=D(2026, 7, 8),
+                               terms=[replace(policy(used=85), changes=(raise_cap,))])
+    assert result.days_payable == 10
+    # the same stay admitted in June when only 2 days were left: 2 paid in June, then July's 7
+    tight = calculate_benefit(admitted=D(2026, 6, 28), discharged=D(2026, 7, 8),
+                              terms=[replace(policy(used=88), changes=(raise_cap,))])
+    assert tight.days_payable == 2 + 7
+
+
+def test_contract_terms_recovers_the_original_terms_from_the_first_amendment():
+    base, changes = contract_terms(
+        current={"daily_subsidy": Decimal("320.00"), "day_cap": 90, "counting": "exclusive",
+                 "year_crossing": "split"},
+        amendments=[(D(2026, 7, 1), {"daily_subsidy": ["300.00", "350.00"], "premium_per_person": ["280", "290"]},
+                     "提高补贴"),
+                    (D(2026, 6, 1), {"daily_subsidy": ["350.00", "320.00"]}, "更正")])
+    assert base["daily_subsidy"] == Decimal("300.00")
+    assert [c.effective for c in changes] == [D(2026, 7, 1), D(2026, 6, 1)]
+    assert changes[0].values == (("daily_subsidy", Decimal("350.00")),)
+    assert changes[0].label == "2026-07-01 起合同变更（提高补贴）"
+
+
+@pytest.mark.parametrize("used, cover, expected", [
+    (90, None, "2026年度的年度累计理赔天数已用完"),
+    (0, Cover(D(2026, 5, 1), D(2026, 12, 31)), "本次住院没有一天在保障期间内"),
+])
+def test_why_nothing_is_payable(used, cover, expected):
+    result = calculate_benefit(admitted=D(2026, 3, 1), discharged=D(2026, 3, 11),
+                               terms=[policy(used=used, cover=cover)])
+    assert result.days_payable == 0
+    assert expected in nothing_payable_reason(result)
 
 
 def test_a_day_outside_any_scheme_year_is_traced():

@@ -8,9 +8,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from claims import services
+from claims.selectors import documents_status
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Policy
-from tests.claims.conftest import REPORT_DAY, decided_claim, report, with_documents
+from tests.claims.conftest import REPORT_DAY, decided_claim, report, set_heir, with_documents
 from tests.factories import uploaded_file
 from tongzhou_care.core.rules import RuleViolation
 
@@ -151,9 +152,9 @@ def test_withdrawn_stay_no_longer_blocks(insured, officer_a):
 @pytest.mark.django_db
 def test_documents_checklist_and_one_time_notice(insured, officer_a, insurer_user):
     claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11), proxy_filing=True)
-    required, missing = services.documents_status(claim)
+    required, missing = documents_status(claim)
     assert required == ("id_card", "discharge_summary", "bank_card", "power_of_attorney", "proxy_id")
-    services.claim_upload_document(claim_id=claim.pk, kind="id_card", uploaded=uploaded_file("jpg"), actor=officer_a)
+    services.claim_upload_documents(claim_id=claim.pk, documents=[("id_card", uploaded_file("jpg"))], actor=officer_a)
     with pytest.raises(RuleViolation, match="材料不全"):
         services.claim_accept(claim_id=claim.pk, actor=insurer_user)
     claim, missing = services.claim_request_documents(claim_id=claim.pk, actor=insurer_user)
@@ -170,7 +171,7 @@ def test_deceased_insured_needs_death_certificate_and_heirship(insured, officer_
     person_update(person_id=insured.pk, version=insured.version, actor=commission_admin,
                   changes={"status": "deceased", "status_date": D(2025, 3, 6)})
     claim.refresh_from_db()
-    assert {"death_certificate", "heirship"} <= set(services.documents_status(claim)[0])
+    assert {"death_certificate", "heirship"} <= set(documents_status(claim)[0])
 
 
 @pytest.mark.django_db
@@ -180,11 +181,11 @@ def test_uploads_are_checked_by_content(insured, officer_a, kind, message):
     upload = uploaded_file(kind, name="证明.pdf")              # the name lies for the exe
     if message:
         with pytest.raises(RuleViolation, match=message):
-            services.claim_upload_document(claim_id=claim.pk, kind="id_card", uploaded=upload, actor=officer_a)
+            services.claim_upload_documents(claim_id=claim.pk, documents=[("id_card", upload)], actor=officer_a)
         assert not claim.documents.exists()
     else:
-        document = services.claim_upload_document(claim_id=claim.pk, kind="id_card", uploaded=upload,
-                                                  actor=officer_a)
+        (document,) = services.claim_upload_documents(claim_id=claim.pk, documents=[("id_card", upload)],
+                                                      actor=officer_a)
         assert document.content_type == "application/pdf" and document.file.name.startswith(f"claims/{claim.pk}/")
 
 
@@ -247,6 +248,7 @@ def test_death_in_hospital_pays_days_before_death(insured, officer_a, insurer_us
                   changes={"status": "deceased", "status_date": D(2025, 3, 10)})
     with_documents(Claim.objects.get(pk=claim.pk), officer_a)
     services.claim_accept(claim_id=claim.pk, actor=insurer_user)
+    set_heir(claim, officer_a)
     claim = services.claim_decide(claim_id=claim.pk, actor=insurer_user)
     assert (claim.days_payable, claim.amount) == (10, Decimal("3000.00"))   # 1 to 10 March
 
@@ -279,7 +281,7 @@ def test_overturned_appeal_is_decided_as_usual(insured, officer_a, insurer_user)
     claim = with_documents(report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11)), officer_a)
     services.claim_refuse(claim_id=claim.pk, code="other", explanation="误判为挂床", actor=insurer_user)
     services.claim_appeal(claim_id=claim.pk, reason="有病房记录为证", actor=officer_a)
-    services.claim_overturn(claim_id=claim.pk, note="核实为住院", actor=insurer_user)
+    services.claim_overturn(claim_id=claim.pk, reason="核实为住院", actor=insurer_user)
     assert services.claim_decide(claim_id=claim.pk, actor=insurer_user).amount == Decimal("3000.00")
 
 

@@ -86,12 +86,11 @@ def test_documents_upload_and_scoped_download(client_for, officer_a, insured):
     from tongzhou_care.core.models import AccessLog
     claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
     client = client_for(officer_a)
-    response = client.post(f"/claims/{claim.pk}/documents/", {"kind": "id_card", "file": uploaded_file("png")},
+    response = client.post(f"/claims/{claim.pk}/documents/", {"file_id_card": uploaded_file("png")}, follow=True)
+    assert "已上传 1 个文件。还缺：" in response.content.decode()
+    response = client.post(f"/claims/{claim.pk}/documents/", {"file_id_card": uploaded_file("exe", "a.jpg")},
                            follow=True)
-    assert "材料已上传" in response.content.decode()
-    response = client.post(f"/claims/{claim.pk}/documents/", {"kind": "id_card", "file": uploaded_file("exe", "a.jpg")},
-                           follow=True)
-    assert "只能上传" in response.content.decode() and claim.documents.count() == 1
+    assert "“a.jpg”：只能上传" in response.content.decode() and claim.documents.count() == 1
     document = claim.documents.get()
     download = client.get(f"/claims/{claim.pk}/documents/{document.pk}/")
     assert download["Content-Type"] == "image/png" and _content(download).startswith(b"\x89PNG")

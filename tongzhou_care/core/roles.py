@@ -19,6 +19,7 @@ _CASEWORK = {
     "claims.report_claim",
     "claims.upload_claim_document",
     "claims.withdraw_claim",
+    "claims.set_payee",
 }
 # The commission oversees claims: it sees them all and helps families appeal.
 _COMMISSION_CLAIMS = {"claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis",

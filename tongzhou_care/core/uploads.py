@@ -1,11 +1,46 @@
-"""Uploaded files on disk for exactly as long as a request needs them (S16, S20)."""
+"""Uploaded files: documents checked by content and size (S16), and files on disk for exactly
+as long as a request needs them (S20)."""
 
+import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+
+from .rules import RuleViolation
+
+# A supporting document (a claim's papers, a rectification's evidence): a phone photo or a
+# scanned PDF fits; larger is refused unread.
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
+DOCUMENT_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+DOCUMENT_TOO_LARGE = f"文件超过 {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB，请压缩或分页拍照后上传。"
+
+
+def sniff_document(head: bytes) -> str | None:
+    """The content type of an upload from its first bytes (JPEG, PNG or PDF), or None."""
+    return next((kind for magic, kind in DOCUMENT_TYPES.items() if head.startswith(magic)), None)
+
+
+def check_document(uploaded) -> tuple[str, str]:
+    """(content type, SHA-256) of an uploaded document after checking its size and its real
+    type by content (S16); raises RuleViolation ("empty", "too_large", "file_type")."""
+    if uploaded.size == 0:
+        raise RuleViolation("empty", "文件为空，请重新选择。")
+    if uploaded.size > DOCUMENT_MAX_BYTES:
+        raise RuleViolation("too_large", DOCUMENT_TOO_LARGE)
+    uploaded.seek(0)
+    content_type = sniff_document(uploaded.read(16))
+    if content_type is None:
+        raise RuleViolation("file_type", "只能上传 JPG、PNG 图片或 PDF 文件（按文件内容判断，改扩展名无效）。")
+    uploaded.seek(0)
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return content_type, digest.hexdigest()
 
 
 def request_too_large(request, limit: int) -> bool:

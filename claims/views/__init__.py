@@ -1,0 +1,1 @@
+"""Claims pages: lists, report, the claim page with its actions, documents, printouts, payments."""
