@@ -118,6 +118,7 @@ def _detail(request, roster_import, counts, tab, sort, page, *, choices_form=Non
     if editable and choices_form is None:
         choices_form = RosterChoicesForm(rows=page.object_list)
     year = current_scheme_year(timezone.localdate())
+    ended = roster_import_cover_ended(roster_import) if roster_import.ended or roster_import.removed else []
     return render(request, "enrollment/roster_import_detail.html", {
         "ri": roster_import, "tabs": [(k, label, counts[k]) for k, label in TABS],
         "tab": tab, "page": page, "form": form, "sort": sort,
@@ -125,7 +126,8 @@ def _detail(request, roster_import, counts, tab, sort, page, *, choices_form=Non
         "choices_form": choices_form if editable and choices_form.fields else None,
         "side_by_side": roster_rows_side_by_side(roster_import, page.object_list) if tab == "error" else {},
         "several_sheets": len(roster_import.sheets) > 1,
-        "ended": roster_import_cover_ended(roster_import)[:20] if roster_import.ended or roster_import.removed else [],
+        "ended": ended[:20], "ended_count": len(ended),
+        "claims_beyond_cover": _claims_beyond_cover(request.user, ended) if ended else 0,
         "current_year": year,
     }, status=status)
 
@@ -168,18 +170,31 @@ def roster_import_apply_view(request, import_id):
         else:
             messages.success(request, f"花名册已导入：新增 {roster_import.inserted} 人，变更 {roster_import.updated} 人，"
                              f"登记死亡或减员 {roster_import.ended} 人，缺失减员 {roster_import.removed} 人。"
-                             + _ended_message(roster_import))
+                             + _ended_message(request, roster_import))
     return redirect("enrollment:roster_import_detail", import_id=roster_import.pk)
 
 
-def _ended_message(roster_import) -> str:
-    """Whose cover the import ended, for the message after applying it."""
+def _ended_message(request, roster_import) -> str:
+    """Whose cover the import ended, and how many decided claims now pay days after it, for the
+    message after applying it."""
     ended = roster_import_cover_ended(roster_import)
     if not ended:
         return ""
     names = "、".join(f"{c.policy.person.name}（{c.scheme_year.name}保障至{c.policy.cover_end:%Y-%m-%d}）"
                      for c in ended[:10])
-    return f"以下 {len(ended)} 人的保障已终止：{names}{'等' if len(ended) > 10 else ''}，已列入增减员清单。"
+    message = f"以下 {len(ended)} 人的保障已终止：{names}{'等' if len(ended) > 10 else ''}，已列入增减员清单。"
+    claims = _claims_beyond_cover(request.user, ended)
+    if claims:
+        message += f"其中有 {claims} 件已核定的理赔含保障终止后的天数，已列入理赔复核（补充核定）。"
+    return message
+
+
+def _claims_beyond_cover(user, ended) -> int:
+    """Decided or paid claims of these persons with paid days after their cover now ends
+    (claims.selectors.claims_beyond_cover: the claims list for review)."""
+    from claims.selectors import claims_beyond_cover
+
+    return claims_beyond_cover(user, person_ids={c.policy.person_id for c in ended}).count()
 
 
 def _end_preview(request, import_id, service, done: str, then: str):
