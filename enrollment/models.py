@@ -335,8 +335,8 @@ class SchemeYear(models.Model):
                                      default=YearCrossing.SPLIT)
     proration = models.CharField("年中增减员保费", max_length=10, choices=Proration.choices,
                                  default=Proration.BY_DAY)
-    eligible_categories = ArrayField(models.CharField(max_length=20), verbose_name="参保扶助类别",
-                                     default=default_categories)
+    eligible_categories = ArrayField(models.CharField(max_length=20, choices=Category.choices),
+                                     verbose_name="参保扶助类别", default=default_categories)
     report_deadline_days = models.PositiveSmallIntegerField("出院后报案期限（天）", default=REPORT_DEADLINE_DAYS)
     claim_time_limit_years = models.PositiveSmallIntegerField("理赔时效（出院后年数）",
                                                               default=CLAIM_TIME_LIMIT_YEARS)

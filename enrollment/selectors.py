@@ -5,6 +5,7 @@ from django.db.models.functions import Collate, Right
 from django.shortcuts import get_object_or_404
 
 from tongzhou_care.core.access import sees_all_streets, streets_of
+from tongzhou_care.core.display import display_value
 from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
 from tongzhou_care.core.models import Role, Street
 from tongzhou_care.core.sorting import Sorting
@@ -232,6 +233,16 @@ def policy_changes(scheme_year: SchemeYear) -> QuerySet[PolicyChange]:
     """The change list for the insurer (增减员清单), oldest first."""
     return (PolicyChange.objects.filter(scheme_year=scheme_year)
             .select_related("policy__person__street", "created_by").order_by("effective_date", "pk"))
+
+
+def contract_amendments(scheme_year: SchemeYear) -> list[tuple]:
+    """The year's contract amendments, each with its changes as people read them: (amendment,
+    [(setting, old, new)]), by the same formatter as the change history."""
+    fields = {f.name: f for f in SchemeYear._meta.fields}
+    return [(a, [(str(fields[name].verbose_name) if name in fields else name,
+                  display_value(fields.get(name), old), display_value(fields.get(name), new))
+                 for name, (old, new) in a.changes.items()])
+            for a in scheme_year.amendments.select_related("created_by")]
 
 
 def policy_counts(scheme_year: SchemeYear) -> dict:

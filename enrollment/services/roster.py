@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -105,8 +105,15 @@ def _display_changes(changes: dict, streets: dict[str, str]) -> str:
 
 
 def _original_cells(cells: list) -> list[str]:
-    """The row as the user typed it, for the error report."""
-    return [clean_text(c) if not isinstance(c, date) else c.isoformat() for c in cells]
+    """The row as the user typed it, for the error report: a date cell as 2026-03-01 (with
+    the time only when it has one)."""
+    return [clean_text(c) if not isinstance(c, date) else _cell_date(c) for c in cells]
+
+
+def _cell_date(value: date) -> str:
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        value = value.date()
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, datetime) else f"{value:%Y-%m-%d}"
 
 
 def _current_persons() -> dict[str, tuple]:

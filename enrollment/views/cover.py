@@ -27,6 +27,7 @@ from ..exports import (
 )
 from ..forms import CertificateBatchForm, PolicyFilterForm, ReasonForm, SchemeYearForm
 from ..selectors import (
+    contract_amendments,
     insured_list_values,
     policy_changes,
     policy_counts,
@@ -103,7 +104,7 @@ def scheme_year_detail(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
     counts = policy_counts(scheme_year)
     return render(request, "enrollment/scheme_year_detail.html", {
-        "sy": scheme_year, "counts": counts, "amendments": scheme_year.amendments.all(),
+        "sy": scheme_year, "counts": counts, "amendments": contract_amendments(scheme_year),
         "batch_form": CertificateBatchForm(streets=Street.objects.all()),
         "reason_form": ReasonForm(), "history": history_for(request.user, scheme_year),
     })

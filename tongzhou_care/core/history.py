@@ -1,18 +1,15 @@
-"""The change history shown on a record's page, read from the audit trail (docs/audit.md).
-Sensitive values are masked here too: the history is for seeing what changed, not a way
-around masking (S10)."""
+"""The change history shown on a record's page, read from the audit trail (docs/audit.md),
+each value written by core.display (the one formatter of every history view). Sensitive values
+are masked there too: the history is for seeing what changed, not a way around masking (S10)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models
 from pghistory.models import Events
 
-from .masking import mask_bank_account, mask_id_number, mask_phone
+from .display import display_value
 from .models import User
 
-MASKED_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone,
-                  "bank_account": mask_bank_account}
 HIDDEN_COLUMNS = {"id", "version", "created_at", "updated_at"}
 EVENT_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 
@@ -31,18 +28,6 @@ class HistoryEntry:
     user: str
     action: str
     changes: tuple[Change, ...]
-
-
-def _display(field: models.Field | None, column: str, value, related_names: dict) -> str:
-    if value is None or value == "":
-        return "—"
-    if column in MASKED_COLUMNS:
-        return MASKED_COLUMNS[column](str(value))
-    if field is not None and field.is_relation:
-        return related_names.get((field.related_model, value), f"#{value}")
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
 
 
 def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
@@ -78,8 +63,8 @@ def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
         changes = tuple(
             Change(
                 field=str(by_column[c].verbose_name) if c in by_column else c,
-                old=_display(by_column.get(c), c, old, related_names),
-                new=_display(by_column.get(c), c, new, related_names),
+                old=display_value(by_column.get(c), old, name=c, related_names=related_names),
+                new=display_value(by_column.get(c), new, name=c, related_names=related_names),
             )
             for c, old, new in items if c not in HIDDEN_COLUMNS
         )
