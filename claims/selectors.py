@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from enrollment.rules import looks_like_id_tail
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
+from tongzhou_care.core.paging import CountedQuerySet
 from tongzhou_care.core.workdays import calendar_is_estimated
 
 from .models import Claim, ClaimPortion, ClaimStatus, ClaimTally
@@ -118,22 +119,6 @@ def claim_counts(user, *, street_id=None) -> dict[str, int]:
     for row in rows.values("status").annotate(total=Sum("n")):
         counts[row["status"]] = row["total"]
     return counts
-
-
-class CountedQuerySet:
-    """A queryset whose total is known in advance (the Paginator asks for it)."""
-
-    def __init__(self, queryset, total: int):
-        self.queryset, self.total = queryset, total
-
-    def count(self) -> int:
-        return self.total
-
-    def __getitem__(self, index):
-        return self.queryset[index]
-
-    def __len__(self):
-        return self.total
 
 
 def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None):

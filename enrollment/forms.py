@@ -16,10 +16,17 @@ class PersonFilterForm(forms.Form):
                                     empty_label="全部街道/乡镇")
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部状态")] + PersonStatus.choices)
+    category = forms.ChoiceField(label="扶助类别", required=False,
+                                 choices=[("", "全部类别")] + Category.choices)
+    year = forms.ModelChoiceField(label="参保年度", required=False, queryset=None,
+                                  empty_label="不限")
 
-    def __init__(self, *args, streets, **kwargs):
+    def __init__(self, *args, streets, scheme_years, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["street"].queryset = streets
+        self.fields["year"].queryset = scheme_years
+        if not scheme_years.exists():
+            del self.fields["year"]        # officers see cover on each person's page
 
 
 class UnmaskForm(forms.Form):
@@ -214,7 +221,13 @@ class PolicyFilterForm(forms.Form):
     q = forms.CharField(label="姓名、身份证号后4位或保单号", required=False, max_length=50)
     street = forms.ModelChoiceField(label="街道/乡镇", required=False, queryset=None,
                                     empty_label="全部街道/乡镇")
+    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")])
 
     def __init__(self, *args, streets, **kwargs):
+        from .selectors import POLICY_STATES
+
         super().__init__(*args, **kwargs)
         self.fields["street"].queryset = streets
+        self.fields["state"].choices = [("", "全部")] + [(k, label) for k, (label, _) in POLICY_STATES.items()]
+
+

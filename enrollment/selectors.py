@@ -1,7 +1,7 @@
 """Read paths for persons, always scoped to the user (S8)."""
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Collate, Right
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Collate, Right
 from django.shortcuts import get_object_or_404
 
 from tongzhou_care.core.access import sees_all_streets, streets_of
@@ -41,8 +41,21 @@ def person_for_user_or_404(user, person_id) -> Person:
     return get_object_or_404(persons_visible_to(user), pk=person_id)
 
 
-def person_search(user, *, text: str = "", street_id=None, status: str = "") -> QuerySet[Person]:
-    """Persons matching a name fragment or the last 4 characters of the ID number."""
+# The persons list's sortable columns; names in pinyin order (the person_name_pinyin_idx
+# index serves the default order, whatever the number of persons).
+PERSON_SORTING = Sorting({
+    "name": (Collate("name", PINYIN), "id"),
+    "street": ("street__code", Collate("name", PINYIN), "id"),
+    "category": ("category", Collate("name", PINYIN), "id"),
+    "status": ("status", Collate("name", PINYIN), "id"),
+    "assistance_start": (F("assistance_start").asc(nulls_last=True), "id"),
+}, default="name")
+
+
+def person_search(user, *, text: str = "", street_id=None, status: str = "", category: str = "",
+                  scheme_year_id=None, sort: str = "name") -> QuerySet[Person]:
+    """Persons matching a name fragment or the last 4 characters of the ID number, a street,
+    a state, a category, and holding a policy of a scheme year; sorted (PERSON_SORTING)."""
     qs = persons_visible_to(user)
     text = text.strip()
     if text:
@@ -55,16 +68,19 @@ def person_search(user, *, text: str = "", street_id=None, status: str = "") -> 
         qs = qs.filter(street_id=street_id)
     if status:
         qs = qs.filter(status=status)
-    return qs
+    if category:
+        qs = qs.filter(category=category)
+    if scheme_year_id:
+        qs = qs.filter(Exists(Policy.objects.filter(person=OuterRef("pk"), scheme_year_id=scheme_year_id)))
+    return qs.order_by(*PERSON_SORTING.order(PERSON_SORTING.read(sort)))
 
 
 def person_export_values(user, **filters):
     """The export's value tuples (exports.ROSTER_VALUES) for the persons the user may see,
-    filtered as the list is, streamed from the database in chunks."""
+    filtered and sorted as the list is, streamed from the database in chunks."""
     from .exports import ROSTER_VALUES
 
-    return (person_search(user, **filters).order_by("street__code", "name", "pk")
-            .values_list(*ROSTER_VALUES).iterator(chunk_size=5000))
+    return person_search(user, **filters).values_list(*ROSTER_VALUES).iterator(chunk_size=5000)
 
 
 def person_counts_by_street(user) -> list[dict]:
@@ -215,8 +231,27 @@ def policy_for_user_or_404(user, policy_id) -> Policy:
     return get_object_or_404(policies_visible_to(user), pk=policy_id)
 
 
-def policy_search(user, scheme_year: SchemeYear, *, text: str = "", street_id=None) -> QuerySet[Policy]:
-    """A scheme year's policies the user may see, by name, last 4 of the ID or policy number."""
+# A year's policy list: sortable columns (names in pinyin order) and states.
+POLICY_SORTING = Sorting({
+    "number": ("number",),
+    "name": (Collate("person__name", PINYIN), "number"),
+    "street": ("person__street__code", "number"),
+    "cover_start": ("cover_start", "number"),
+    "cover_end": ("cover_end", "number"),
+    "days_used": ("days_used", "number"),
+}, default="number")
+POLICY_STATES = {
+    "active": ("保障中", Q(end_reason="")),
+    "ended": ("已终止（死亡、减员）", ~Q(end_reason="")),
+    "added": ("年中增员", Q(cover_start__gt=F("scheme_year__coverage_start"))),
+    "reinstated": ("恢复参保（有未在保期间）", ~Q(cover_gaps=[])),
+}
+
+
+def policy_search(user, scheme_year: SchemeYear, *, text: str = "", street_id=None, state: str = "",
+                  sort: str = "number") -> QuerySet[Policy]:
+    """A scheme year's policies the user may see, by name, last 4 of the ID or policy number,
+    street and state (POLICY_STATES), sorted (POLICY_SORTING)."""
     qs = policies_visible_to(user).filter(scheme_year=scheme_year)
     text = text.strip()
     if text:
@@ -226,7 +261,14 @@ def policy_search(user, scheme_year: SchemeYear, *, text: str = "", street_id=No
             qs = qs.filter(pk__in=person_search(user, text=text).values("policies"))
     if street_id:
         qs = qs.filter(person__street_id=street_id)
-    return qs.order_by("number")
+    if state in POLICY_STATES:
+        qs = qs.filter(POLICY_STATES[state][1])
+    return qs.order_by(*POLICY_SORTING.order(POLICY_SORTING.read(sort)))
+
+
+def policy_totals(policies: QuerySet[Policy]) -> dict:
+    """Count and paid days of a filtered policy list (one aggregate)."""
+    return policies.order_by().aggregate(count=Count("pk"), days_used=Coalesce(Sum("days_used"), 0))
 
 
 def policy_changes(scheme_year: SchemeYear) -> QuerySet[PolicyChange]:

@@ -369,3 +369,59 @@ def test_a_spouse_in_another_street_is_not_named_to_an_officer(client_for, offic
     Person.objects.filter(pk=person_a.pk).update(spouse=person_b)
     page = client_for(officer_a).get(f"/persons/{person_a.pk}/").content.decode()
     assert person_b.name not in page and "已登记（不在您的管辖范围内）" in page
+
+
+@pytest.mark.django_db
+def test_person_list_sorts_by_pinyin_and_filters_by_year_category_and_state(client_for, commission_staff,
+                                                                           commission_admin, street_a, street_b):
+    from enrollment.services import policies_issue
+    from tests.factories import SchemeYearFactory
+
+    for name, street in (("张三", street_a), ("阿明", street_b), ("赵六", street_a), ("李四", street_b)):
+        PersonFactory(street=street, name=name)
+    PersonFactory(street=street_a, name="王五", category="reward")
+    year = SchemeYearFactory()
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=year.coverage_start)
+    client = client_for(commission_staff)
+
+    def names(**query):
+        page = client.get("/persons/", query).content.decode()
+        table = page[page.index('data-testid="person-table"'):]
+        return [n for n in sorted(("张三", "阿明", "赵六", "李四", "王五"), key=lambda n: table.find(n)) if n in table]
+
+    assert names() == ["阿明", "李四", "王五", "张三", "赵六"]                       # pinyin, by default
+    assert names(sort="-name") == ["赵六", "张三", "王五", "李四", "阿明"]
+    assert names(sort="street") == ["王五", "张三", "赵六", "阿明", "李四"]           # 中仓 (001) before 宋庄 (104)
+    assert names(year=year.pk) == ["阿明", "李四", "张三", "赵六"]                     # insured that year
+    assert names(category="reward") == ["王五"]
+    page = client.get("/persons/", {"year": year.pk, "sort": "-name"}).content.decode()
+    assert 'data-testid="total-count">4<' in page
+    assert f'href="?year={year.pk}&amp;sort=name"' in page                           # a header keeps the filters
+    assert 'aria-sort="descending"' in page
+
+
+@pytest.mark.django_db
+def test_policy_list_sorts_filters_by_state_and_totals(client_for, commission_admin, street_a):
+    from datetime import timedelta
+
+    from enrollment.models import Policy
+    from enrollment.services import person_update, policies_issue
+    from tests.factories import SchemeYearFactory
+
+    year = SchemeYearFactory()
+    persons = [PersonFactory(street=street_a, name=name) for name in ("张三", "阿明", "赵六")]
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=year.coverage_start)
+    Policy.objects.filter(person=persons[0]).update(days_used=12)
+    Policy.objects.filter(person=persons[1]).update(days_used=5)
+    person_update(person_id=persons[2].pk, version=persons[2].version, actor=commission_admin,
+                  changes={"status": "deceased", "status_date": year.coverage_start + timedelta(days=30)})
+    client = client_for(commission_admin)
+    page = client.get(f"/scheme-years/{year.pk}/policies/", {"sort": "name"}).content.decode()
+    table = page[page.index('data-testid="policy-table"'):]
+    assert table.index("阿明") < table.index("张三") < table.index("赵六")
+    assert 'data-testid="total-count">3<' in page and 'data-testid="total-days">17<' in page
+    page = client.get(f"/scheme-years/{year.pk}/policies/", {"state": "ended"}).content.decode()
+    assert 'data-testid="total-count">1<' in page and "赵六" in page and "阿明" not in page
+    page = client.get(f"/scheme-years/{year.pk}/policies/", {"sort": "-days_used", "state": "active"}).content.decode()
+    table = page[page.index('data-testid="policy-table"'):]
+    assert table.index("张三") < table.index("阿明") and "赵六" not in table
