@@ -491,18 +491,6 @@ def duplicate_rows(rows, content, labels) -> dict[int, Duplicate]:
     return marks
 
 
-def duplicate_id_errors(id_numbers_by_row: dict[int, str]) -> dict[int, str]:
-    """Rows whose ID number appears more than once in the file, each with a message naming
-    every row it appears in (any content: for payment files and other lists keyed by row)."""
-    rows_of: dict[str, list[int]] = {}
-    for row, value in id_numbers_by_row.items():
-        rows_of.setdefault(value, []).append(row)
-    return {
-        row: "身份证号在文件中重复出现（第" + "、".join(map(str, rows)) + "行）"
-        for rows in rows_of.values() if len(rows) > 1 for row in rows
-    }
-
-
 # --- What a roster row changes ---------------------------------------------------------------
 
 # Fields the roster is the source of: its value replaces ours.

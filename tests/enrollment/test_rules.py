@@ -66,7 +66,6 @@ from enrollment.rules import (  # noqa: E402
     check_roster_row,
     clean_name,
     clean_text,
-    duplicate_id_errors,
     duplicate_rows,
     event_changes,
     id_number_from_cell,
@@ -273,12 +272,6 @@ def test_category_from_title_when_no_column():
     result = check_roster_row({**GOOD, "category": ""}, streets=STREET_NAMES,
                               eligible=frozenset({"death"}), default_category="death", today=TODAY)
     assert result.record.category == "death"
-
-
-def test_duplicate_ids_name_every_row():
-    errors = duplicate_id_errors({4: "A", 5: "B", 9: "A", 12: "A"})
-    assert set(errors) == {4, 9, 12}
-    assert errors[9] == "身份证号在文件中重复出现（第4、9、12行）"
 
 
 LABELS = {k: f"第{k}行" for k in range(1, 20)}
