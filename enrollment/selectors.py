@@ -142,14 +142,15 @@ _MASKED_CELLS = {"id_number": mask_id_number, "spouse_id_number": mask_id_number
 
 def roster_rows_side_by_side(roster_import: RosterImport, rows) -> dict[int, dict]:
     """For error rows that share their ID number with other rows of the file: row id →
-    {"header": the sheet's column names, "rows": [(label, cells, differs)]} — the rows as the
-    file has them, next to each other, the cells that differ marked, personal numbers masked."""
+    {"rows": [labels], "columns": [(the sheet's column name, [cells, one per row], differs)]} —
+    the rows as the file has them next to each other, column by column, the columns the importer
+    reads marked where they differ (序号 and other columns it does not read never count), personal
+    numbers masked."""
     wanted = [r for r in rows if r.related]
     if not wanted:
         return {}
-    pairs = {(sheet, number) for r in wanted for sheet, number in r.related}
     condition = Q()
-    for sheet, number in pairs:
+    for sheet, number in {(sheet, number) for r in wanted for sheet, number in r.related}:
         condition |= Q(sheet=sheet, row_number=number)
     others = {(r.sheet, r.row_number): r for r in RosterRow.objects.filter(
         condition, roster_import=roster_import, kind__in=["error", "skipped"])}
@@ -158,17 +159,20 @@ def roster_rows_side_by_side(roster_import: RosterImport, rows) -> dict[int, dic
     result = {}
     for row in wanted:
         sheet = sheets.get(row.sheet, {"header": roster_import.header, "columns": {}})
-        masks = {index: _MASKED_CELLS[field] for field, index in sheet.get("columns", {}).items()
-                 if field in _MASKED_CELLS}
+        read = {index: field for field, index in sheet.get("columns", {}).items()}
         group = [row] + [others[tuple(p)] for p in row.related if tuple(p) in others]
         width = max(len(sheet["header"]), *(len(r.original) for r in group))
-        cells = [[(masks[i](c) if i in masks and c else c) for i, c in enumerate(r.original + [""] * (width - len(r.original)))]
-                 for r in group]
-        differs = [len({cells[k][i] for k in range(len(group))}) > 1 for i in range(width)]
-        header = list(sheet["header"]) + [""] * (width - len(sheet["header"]))
-        result[row.pk] = {"header": header, "differs": differs, "rows": [
-            (f"{f'工作表“{r.sheet}”' if several else ''}第{r.row_number}行", list(zip(c, differs)))
-            for r, c in zip(group, cells)]}
+        columns = []
+        for i in range(width):
+            mask = _MASKED_CELLS.get(read.get(i))
+            cells = [r.original[i] if i < len(r.original) else "" for r in group]
+            if not any(cells):
+                continue
+            differs = i in read and len(set(cells)) > 1
+            name = sheet["header"][i] if i < len(sheet["header"]) and sheet["header"][i] else f"第{i + 1}列"
+            columns.append((name, [mask(c) if mask and c else c for c in cells], differs))
+        result[row.pk] = {"rows": [f"{f'工作表“{r.sheet}”' if several else ''}第{r.row_number}行" for r in group],
+                          "columns": columns}
     return result
 
 

@@ -30,7 +30,7 @@ def test_admin_imports_a_roster(page, screenshot, tmp_path):
     expect(page.get_by_test_id("count-error")).to_have_text(str(errors))
     expect(page.get_by_test_id("rows-error").locator("tbody tr[data-testid^='row-']")).to_have_count(errors)
     # The two rows of one ID number and different content are shown side by side.
-    expect(page.get_by_test_id("side-by-side").first).to_contain_text("≠")
+    expect(page.get_by_test_id("side-by-side").first.locator("tr.cell-differs")).to_contain_text("≠ 联系电话")
     assert Person.objects.count() == 0
     screenshot("preview")
 
