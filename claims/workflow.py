@@ -121,7 +121,7 @@ CLAIM_WORKFLOW = Workflow(state_label=lambda status: S(status).label, actions=(
            service="claim_overturn"),
     Action("uphold", "复核维持拒赔", "claims.decide_claim", frozenset({S.APPEALED}), S.REFUSED,
            form=RefuseForm, done="复核维持拒赔。",
-           confirm="确认维持拒赔？所选原因和说明将写入拒赔通知书。", service="claim_refuse"),
+           confirm="确认维持拒赔？所选原因和说明将写入拒赔通知书。", service="claim_uphold"),
     Action("withdraw", "撤案", "claims.withdraw_claim", BEFORE_DECISION, S.WITHDRAWN,
            guards=(_reporter_or_commission,), form=ReasonForm, done="已撤案。",
            confirm="撤案后这件理赔不再办理。确认撤案？", service="claim_withdraw"),

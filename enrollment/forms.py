@@ -180,7 +180,8 @@ class SchemeYearForm(forms.ModelForm):
         fields = ["name", "insurer", "contract_number", "tender_date", "coverage_start", "coverage_end",
                   "premium_per_person", "daily_subsidy", "day_cap", "day_counting", "year_crossing",
                   "proration", "eligible_categories", "report_deadline_days", "claim_time_limit_years",
-                  "sla_accept_days", "sla_decide_days", "sla_pay_days", "sla_refusal_notice_days"]
+                  "sla_accept_days", "sla_decide_days", "sla_pay_days", "sla_refusal_notice_days",
+                  "complaint_deadline_days", "survey_sample_percent", "survey_sample_minimum"]
         widgets = {f: DatePicker for f in ("tender_date", "coverage_start", "coverage_end")}
         help_texts = {"coverage_end": "留空则为开始日期后一年减一天。",
                       "premium_per_person": f"中标价格，不超过{PREMIUM_CEILING:.0f}元。",

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Collate, Right
@@ -22,7 +23,7 @@ from .rules.cover import (
 from tongzhou_care.core.models import Street
 
 
-# Chinese names sort in pinyin order through this ICU collation (migration 0007 creates it):
+# Chinese names sort in pinyin order through this ICU collation (migration 0008 creates it):
 # 阿明, 李四, 王五, 张三, 赵六. An index with the same collation serves the order.
 PINYIN = "pinyin"
 
@@ -347,6 +348,11 @@ class SchemeYear(models.Model):
     sla_pay_days = models.PositiveSmallIntegerField("核定后支付（工作日）", default=SLA_WORKING_DAYS["pay"])
     sla_refusal_notice_days = models.PositiveSmallIntegerField("拒赔通知（工作日）",
                                                                default=SLA_WORKING_DAYS["refusal_notice"])
+    # Oversight settings (domain.md "Oversight"): the complaint deadline and the yearly survey sample.
+    complaint_deadline_days = models.PositiveSmallIntegerField("投诉办理期限（工作日）", default=15)
+    survey_sample_percent = models.PositiveSmallIntegerField(
+        "满意度调查抽样比例（%）", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)])
+    survey_sample_minimum = models.PositiveSmallIntegerField("满意度调查每街道至少抽取（人）", default=3)
     policies_issued_at = models.DateTimeField("保单生成时间", null=True, blank=True)
     money_locked_at = models.DateTimeField("首次核定时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -382,6 +388,9 @@ class SchemeYear(models.Model):
             models.CheckConstraint(name="schemeyear_settings_valid", condition=Q(
                 day_counting__in=DayCounting.values, year_crossing__in=YearCrossing.values,
                 proration__in=Proration.values)),
+            models.CheckConstraint(name="schemeyear_survey_percent_range",
+                                   condition=Q(survey_sample_percent__gte=1, survey_sample_percent__lte=100),
+                                   violation_error_message="满意度调查抽样比例须在1%至100%之间。"),
             models.CheckConstraint(name="schemeyear_categories_valid", condition=Q(
                 eligible_categories__contained_by=Category.values, eligible_categories__len__gt=0)),
             ExclusionConstraint(

@@ -105,6 +105,51 @@ def _document(street: Street, planted: dict | None = None) -> Planted:
     return Planted(document.pk, (document.original_name,))
 
 
+def _complaint(street: Street) -> Planted:
+    """A complaint about the insurer by a family of the street (its officer and the insurer's
+    staff see it, no one else)."""
+    from oversight.models import Complaint
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Insurer, Role
+
+    person = PersonFactory(street=street, name="投诉" + street.name[:2] + "测")
+    insurer, _ = Insurer.objects.get_or_create(name="测试保险公司", defaults={"hotline": "95500"})
+    complaint = Complaint.objects.create(
+        channel="phone", complainant_name="诉人" + street.name[:2] + "测", person=person, about="insurer",
+        insurer=insurer, street=street, category="claim_speed", received_on="2030-03-02", due_on="2030-03-23",
+        content="投诉内容" + street.name + "测", recorded_by=make_user(Role.COMMISSION_STAFF))
+    return Planted(complaint.pk, (person.name, person.id_number, complaint.complainant_name, complaint.content))
+
+
+def _survey(street: Street) -> Planted:
+    """A pending survey task of a sampled person of the street."""
+    from oversight.models import Survey, SurveySample
+    from tests.factories import PolicyFactory, make_user
+    from tongzhou_care.core.models import Role
+
+    policy = PolicyFactory(person=PersonFactory(street=street, name="调查" + street.name[:2] + "测"))
+    sample = SurveySample.objects.create(scheme_year=policy.scheme_year, street=street, population=1, size=1,
+                                         percent=10, minimum=3, seed="test", drawn_by=make_user(Role.COMMISSION_STAFF))
+    survey = Survey.objects.create(origin="sample", sample=sample, person=policy.person, scheme_year=policy.scheme_year,
+                                   street=street, insurer=policy.scheme_year.insurer)
+    return Planted(survey.pk, (policy.person.name, policy.person.id_number))
+
+
+def _training_session(street: Street) -> Planted:
+    """A session attended by an officer of the street (the first one on record, else a new
+    one): officers see the sessions they attended."""
+    from oversight.models import TrainingAttendance, TrainingSession
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Role, User
+
+    officer = (User.objects.filter(role=Role.STREET_OFFICER, street=street).order_by("pk").first()
+               or make_user(Role.STREET_OFFICER, street_obj=street))
+    session = TrainingSession.objects.create(held_on="2030-04-01", topic="培训" + street.name + "测", trainer="讲师",
+                                             recorded_by=make_user(Role.COMMISSION_STAFF))
+    TrainingAttendance.objects.create(session=session, user=officer)
+    return Planted(session.pk, (session.topic,))
+
+
 ID_KWARGS: dict[str, Callable[..., Planted]] = {
     "person_id": _person,
     "import_id": _roster_import,
@@ -113,6 +158,9 @@ ID_KWARGS: dict[str, Callable[..., Planted]] = {
     "job_id": _job,
     "claim_id": _claim,
     "document_id": _document,
+    "complaint_id": _complaint,
+    "survey_id": _survey,
+    "training_session_id": _training_session,
 }
 
 

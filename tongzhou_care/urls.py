@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("tongzhou_care.core.urls")),
     path("", include("enrollment.urls")),
     path("", include("claims.urls")),
+    path("", include("oversight.urls")),
     path("admin/", admin.site.urls),
 ]
 

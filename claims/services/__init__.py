@@ -12,6 +12,7 @@ from .claim import (  # noqa: F401
     claim_request_documents,
     claim_set_payee,
     claim_update_stay,
+    claim_uphold,
     claim_upload_documents,
     claim_withdraw,
 )

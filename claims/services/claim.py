@@ -316,21 +316,29 @@ def claim_decide(*, claim_id: int, actor: User, today: date | None = None) -> Cl
     return claim
 
 
-@transaction.atomic
-def claim_refuse(*, claim_id: int, code: str, explanation: str, actor: User) -> Claim:
-    """Refuse a claim with a coded reason and an explanation (拒赔), or uphold the refusal on
-    review; the refusal notice is due within the scheme year's working days. Raises
-    RuleViolation."""
+def _refuse(action: str, claim_id: int, code: str, explanation: str, actor: User) -> Claim:
     if code not in REFUSAL_CODES:
         raise RuleViolation("refusal_code", "请选择拒赔原因。")
     explanation = check_reason(explanation, code="explanation", what="拒赔的具体理由，这将写入拒赔通知书")
-    status = Claim.objects.values_list("status", flat=True).get(pk=claim_id)
-    action = "uphold" if status == ClaimStatus.APPEALED else "refuse"
     claim, _, _ = _locked(claim_id, action, actor)
     with audit_context(actor, f"claim_{action}"):
         return _move(claim, action, actor, refused_at=timezone.now(), refusal_code=code,
                      refusal_explanation=explanation, refusal_notice_sent_at=None,
                      note=f"{REFUSAL_CODES[code]}：{explanation}")
+
+
+@transaction.atomic
+def claim_refuse(*, claim_id: int, code: str, explanation: str, actor: User) -> Claim:
+    """Refuse a claim before its decision with a coded reason and an explanation (拒赔); the
+    refusal notice is due within the scheme year's working days. Raises RuleViolation."""
+    return _refuse("refuse", claim_id, code, explanation, actor)
+
+
+@transaction.atomic
+def claim_uphold(*, claim_id: int, code: str, explanation: str, actor: User) -> Claim:
+    """Uphold a refusal on review (复核维持拒赔), with the reason written into the new notice.
+    Raises RuleViolation."""
+    return _refuse("uphold", claim_id, code, explanation, actor)
 
 
 @transaction.atomic

@@ -42,6 +42,8 @@ def payment_record(*, claim_id: int, paid_on: date, amount: Decimal, bank_refere
         _move(claim, "pay", actor, paid_at=timezone.now(),
               note=f"{paid_on:%Y-%m-%d} 支付 {format_yuan(amount)} 元至 {claim.payee_name} 账号尾号 "
                    f"{claim.payee_account[-4:]}，流水号 {bank_reference.strip()}")
+        from oversight.services.surveys import survey_task_for_paid_claim  # the officer's follow-up survey
+        survey_task_for_paid_claim(claim=claim, actor=actor)
     return payment
 
 

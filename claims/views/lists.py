@@ -90,7 +90,7 @@ def overdue_list(request):
 
 @require_GET
 @login_required
-@permission_required("claims.decide_claim", raise_exception=True)
+@permission_required("claims.view_claim", raise_exception=True)
 def review_list(request):
     """Decided claims whose amount a fact learnt later changes (a death or removal recorded
     with an earlier date, a contract amendment), with the amount at stake: each is settled by

@@ -152,14 +152,15 @@ def policies_sync(*, actor, today: date | None = None, scheme_year_ids=None) -> 
     told), and the cover of persons who died or were removed ends on that date. Each change is a
     line of the change list. Runs after every roster import and status change."""
     today = today or timezone.localdate()
+    # Scheme years are locked in id order, as every service locks them (docs/architecture.md).
     years = (SchemeYear.objects.select_for_update().filter(policies_issued_at__isnull=False,
                                                            coverage_end__gte=today)
-             .order_by("coverage_start"))
+             .order_by("pk"))
     if scheme_year_ids is not None:
         years = years.filter(pk__in=scheme_year_ids)
     changed = 0
     with audit_context(actor, "policies_sync"):
-        for scheme_year in years:
+        for scheme_year in sorted(years, key=lambda y: y.coverage_start):
             changed += _add_missing(scheme_year, actor, today)
             changed += _reopen_reinstated(scheme_year, actor, today)
         changed += _end_ended(actor, today)

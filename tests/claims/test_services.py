@@ -268,7 +268,7 @@ def test_appeal_only_once(insured, officer_a, insurer_user):
     claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
     services.claim_refuse(claim_id=claim.pk, code="documents", explanation="逾期未补材料", actor=insurer_user)
     services.claim_appeal(claim_id=claim.pk, reason="已补齐全部材料", actor=officer_a)
-    services.claim_refuse(claim_id=claim.pk, code="documents", explanation="复核仍不符合", actor=insurer_user)
+    services.claim_uphold(claim_id=claim.pk, code="documents", explanation="复核仍不符合", actor=insurer_user)
     claim.refresh_from_db()
     assert (claim.status, claim.appeal_count) == (ClaimStatus.REFUSED, 1)
     assert claim.actions.filter(action="uphold").exists()

@@ -34,6 +34,12 @@ def test_demo_data_loads_once_with_every_role(tmp_path):
     assert Claim.objects.annotate(n=Count("portions")).filter(n=2).exists()     # crossed the year end
     assert Claim.objects.filter(person__status="deceased", status=ClaimStatus.PAID).exists()
     assert set(PolicyChange.objects.values_list("kind", flat=True)) == {"addition", "removal"}
+    from oversight.models import Complaint, ServiceEntry, Survey, SurveySample, TrainingSession
+    assert ServiceEntry.objects.count() > count and ServiceEntry.objects.filter(claim__isnull=False).exists()
+    assert set(Complaint.objects.values_list("status", flat=True)) == {"recorded", "assigned", "replied", "closed"}
+    assert set(Survey.objects.values_list("status", flat=True)) == {"pending", "answered", "unreachable", "declined"}
+    assert Survey.objects.filter(origin="paid_claim").count() == Claim.objects.filter(status="paid").count()
+    assert SurveySample.objects.count() == 22 and TrainingSession.objects.count() == 2
     password = logins.read_text(encoding="utf-8").split("：")[1].split()[0]
     assert User.objects.get(username="officer001").check_password(password)
 

@@ -11,7 +11,7 @@ class MenuItem:
     label: str
     url_name: str
     icon: str               # a bootstrap-icons name
-    perm: str | None = None  # None: every logged-in user with a role
+    perm: str | tuple[str, ...] | None = None  # None: every user with a role; a tuple: any of them
 
 
 MENU: tuple[MenuItem, ...] = (
@@ -19,10 +19,16 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("报案", "claims:report_person", "plus-circle", "claims.report_claim"),
     MenuItem("理赔", "claims:claim_list", "clipboard-check", "claims.view_claim"),
     MenuItem("逾期待办", "claims:overdue_list", "alarm", "claims.view_claim"),
+    MenuItem("待补充核定", "claims:review_list", "arrow-repeat", ("claims.decide_claim", "claims.view_all_claims")),
     MenuItem("支付导入", "claims:payment_import", "cash-coin", "claims.pay_claim"),
     MenuItem("参保对象", "enrollment:person_list", "people", "enrollment.view_person"),
     MenuItem("花名册导入", "enrollment:roster_import_list", "upload", "enrollment.import_roster"),
     MenuItem("保险年度与保单", "enrollment:scheme_year_list", "shield-check", "enrollment.view_schemeyear"),
+    MenuItem("服务台账", "oversight:service_entry_list", "journal-text", "oversight.view_serviceentry"),
+    MenuItem("投诉", "oversight:complaint_list", "megaphone", "oversight.view_complaint"),
+    MenuItem("满意度调查", "oversight:survey_list", "telephone", "oversight.view_survey"),
+    MenuItem("满意度统计", "oversight:survey_figures", "bar-chart", "oversight.view_survey_figures"),
+    MenuItem("业务培训", "oversight:training_list", "mortarboard", "oversight.view_trainingsession"),
     MenuItem("后台任务", "job_list", "hourglass-split"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
 )
@@ -31,7 +37,8 @@ MENU: tuple[MenuItem, ...] = (
 def menu_for(user, current_path: str) -> list[dict]:
     items = []
     for item in MENU:
-        if item.perm is not None and not user.has_perm(item.perm):
+        perms = (item.perm,) if isinstance(item.perm, str) else item.perm
+        if perms is not None and not any(user.has_perm(p) for p in perms):
             continue
         if item.perm is None and not user.role:
             continue

@@ -25,6 +25,27 @@ _CASEWORK = {
 _COMMISSION_CLAIMS = {"claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis",
                       "claims.export_claims"}
 
+# Oversight I (plan 五): the commission sees every street's service log, complaints, surveys and
+# training and runs complaints, samples and training; officers keep their street's log, record
+# complaints, answer those about their street and do the surveys; insurer staff answer the
+# complaints about their company; finance sees survey figures only (aggregates, no names).
+_COMMISSION_OVERSIGHT = {
+    "oversight.view_serviceentry", "oversight.export_service_log",
+    "oversight.view_complaint", "oversight.add_complaint", "oversight.assign_complaint",
+    "oversight.reply_complaint", "oversight.close_complaint", "oversight.export_complaint",
+    "oversight.view_survey", "oversight.view_survey_figures", "oversight.draw_survey_sample",
+    "oversight.view_trainingsession", "oversight.add_trainingsession", "oversight.change_trainingsession",
+}
+_OFFICER_OVERSIGHT = {
+    "oversight.view_serviceentry", "oversight.add_serviceentry", "oversight.export_service_log",
+    "oversight.view_complaint", "oversight.add_complaint", "oversight.reply_complaint",
+    "oversight.export_complaint",
+    "oversight.view_survey", "oversight.conduct_survey", "oversight.view_survey_figures",
+    "oversight.view_trainingsession",
+}
+_INSURER_OVERSIGHT = {"oversight.view_complaint", "oversight.reply_complaint", "oversight.export_complaint",
+                      "oversight.view_trainingsession"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COMMISSION_ADMIN: frozenset(_CASEWORK | {
         "core.view_all_streets",
@@ -43,8 +64,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_premium",
         "enrollment.export_insured_list",
         "enrollment.export_insured_list_full",
-    } | _COMMISSION_CLAIMS),
-    Role.COMMISSION_STAFF: frozenset(_CASEWORK | _COMMISSION_CLAIMS | {
+    } | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT),
+    Role.COMMISSION_STAFF: frozenset(_CASEWORK | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT | {
         "core.view_all_streets",
         "core.view_statistics",
         "core.view_history",
@@ -54,14 +75,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_premium",
         "enrollment.export_insured_list",
     }),
-    Role.STREET_OFFICER: frozenset(_CASEWORK | {
+    Role.STREET_OFFICER: frozenset(_CASEWORK | _OFFICER_OVERSIGHT | {
         "core.view_statistics",
         "enrollment.change_person_contact",
         "enrollment.export_person",
         "claims.appeal_claim",
     }),
     # The insurer underwrites: it issues certificates and needs the full insured list.
-    Role.INSURER_STAFF: frozenset(_CASEWORK | {
+    Role.INSURER_STAFF: frozenset(_CASEWORK | _INSURER_OVERSIGHT | {
         "claims.accept_claim", "claims.decide_claim", "claims.pay_claim", "claims.view_diagnosis",
         "claims.export_claims",
         "enrollment.view_schemeyear",
@@ -75,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "core.view_statistics",
         "enrollment.view_schemeyear",
         "enrollment.view_premium",
+        "oversight.view_survey_figures",
     }),
 }
 

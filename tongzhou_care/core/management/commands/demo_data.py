@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 self._persons(users["admin"], seed)
                 self._scheme_year(users["admin"], users["insurer"].insurer)
                 self._claims(users)
+                self._oversight(users)
                 self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
             else:
                 self.stdout.write("演示数据此前已加载，未重复加载。")
@@ -143,6 +144,14 @@ class Command(BaseCommand):
         made = DemoClaims(officers=officers, insurer_user=users["insurer"]).load(
             persons, timezone.localdate(), users["admin"])
         self.stdout.write(f"理赔：{made} 件，各种状态都有。")
+
+    def _oversight(self, users):
+        from oversight.demo import complaints, service_log, surveys, training
+
+        today = timezone.localdate()
+        officers = {u.street.code: u for u in users.values() if u.street_id}
+        self.stdout.write(f"服务台账：{service_log.load(officers, today)} 条；投诉：{complaints.load(users, today)} 件；"
+                          f"满意度调查已完成 {surveys.load(users, today)} 项；业务培训：{training.load(users, today)} 次。")
 
     def _logins_text(self, users, password) -> str:
         lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]

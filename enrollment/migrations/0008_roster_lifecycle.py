@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_job_result_url'),
-        ('enrollment', '0006_scheme_year_one_year_90_days'),
+        ('enrollment', '0007_scheme_year_complaint_and_survey_settings'),
         ('pghistory', '0007_auto_20250421_0444'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

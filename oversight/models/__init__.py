@@ -1,0 +1,6 @@
+"""The oversight app's models, one module per feature (保障措施)."""
+
+from .complaints import Complaint  # noqa: F401
+from .service_log import ServiceEntry  # noqa: F401
+from .surveys import Survey, SurveySample  # noqa: F401
+from .training import TrainingAttendance, TrainingSession  # noqa: F401
