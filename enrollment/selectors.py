@@ -8,6 +8,7 @@ from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.display import display_value
 from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
 from tongzhou_care.core.models import Role, Street
+from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.sorting import Sorting
 
 from .models import (
@@ -21,7 +22,7 @@ from .models import (
     SchemeYear,
     default_categories,
 )
-from .rules import looks_like_id_tail
+from .rules import looks_like_id_tail, parse_id_number
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
@@ -73,6 +74,18 @@ def person_search(user, *, text: str = "", street_id=None, status: str = "", cat
     if scheme_year_id:
         qs = qs.filter(Exists(Policy.objects.filter(person=OuterRef("pk"), scheme_year_id=scheme_year_id)))
     return qs.order_by(*PERSON_SORTING.order(PERSON_SORTING.read(sort)))
+
+
+def person_lookup(user, text: str, *, posted: bool, today) -> QuerySet[Person]:
+    """The persons a user finds by what they typed: a name or the last 4 characters of the ID
+    number (at most 30), or a full ID number, accepted only from a POST (S12: never in a URL).
+    Raises RuleViolation for a full ID number in a URL or one that does not parse."""
+    text = text.strip()
+    if len(text) != 18:
+        return person_search(user, text=text)[:30]
+    if not posted:
+        raise RuleViolation("id_in_url", "完整身份证号请通过查询按钮提交，不放在网址中。")
+    return persons_visible_to(user).filter(id_number=parse_id_number(text, today=today).value)
 
 
 def person_export_values(user, **filters):
@@ -335,11 +348,13 @@ def premium_settlement_for(scheme_year: SchemeYear):
     for row, cover, amount in zip(rows, covers, settlement.amounts):
         added = cover.start != coverage.start
         if added or row[7] or cover.gaps:
-            kinds = (("增员", added), ("减员", bool(row[7] or cover.gaps)), ("恢复", bool(cover.gaps)))
+            kind = "、".join(k for k, on in (("增员", added), ("减员", bool(row[7] or cover.gaps)),
+                                             ("恢复", bool(cover.gaps))) if on)
+            reason = Policy.EndReason(row[7]).label if row[7] else ""
             lines.append({"number": row[1], "name": row[2], "id_number": row[3], "street": row[4],
-                          "kind": "、".join(k for k, on in kinds if on),
-                          "cover_start": cover.start,
-                          "cover_end": cover.end, "days": cover.days, "amount": amount,
+                          "kind": kind, "cover_start": cover.start,
+                          "cover_end": cover.end, "days": cover.days, "amount": amount, "end_reason": reason,
                           "gaps": "、".join(f"{g.start:%Y-%m-%d} 至 {g.end:%Y-%m-%d}" for g in cover.gaps),
-                          "end_reason": Policy.EndReason(row[7]).label if row[7] else ""})
+                          # 减员（死亡）, but a removal is just 减员, not 减员（减员）
+                          "described": f"{kind}（{reason}）" if reason and not kind.endswith(reason) else kind})
     return settlement, lines

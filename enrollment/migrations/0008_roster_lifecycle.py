@@ -11,11 +11,34 @@ from django.contrib.postgres.operations import CreateCollation
 from django.db import migrations, models
 
 
+# The retention purge deletes an import's report rows through this function (core migration
+# 0005); the clerk's choices on those rows go with them.
+PURGE_ROWS = """
+CREATE OR REPLACE FUNCTION retention_delete_roster_rows(import_id bigint, cutoff timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE deleted bigint;
+BEGIN
+    IF cutoff > now() THEN
+        RAISE EXCEPTION 'cutoff % lies in the future', cutoff;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM enrollment_rosterimport WHERE id = import_id
+                   AND ((status = 'applied' AND applied_at < cutoff) OR (status <> 'applied' AND created_at < cutoff))) THEN
+        RAISE EXCEPTION 'the rows of roster import % are not due', import_id;
+    END IF;
+    -- choices
+    DELETE FROM enrollment_rosterrow WHERE roster_import_id = import_id;
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    RETURN deleted;
+END $$;
+"""
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_job_result_url'),
         ('enrollment', '0007_scheme_year_complaint_and_survey_settings'),
+        ('core', '0005_retention_functions'),
         ('pghistory', '0007_auto_20250421_0444'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -294,4 +317,6 @@ class Migration(migrations.Migration):
             model_name='rosterrowchoiceevent',
             trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='4ab034d0d1c5b2cf2c8c1e5ac402a1f16ae525eb', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_32cb8', table='enrollment_rosterrowchoiceevent', when='BEFORE')),
         ),
+        migrations.RunSQL(PURGE_ROWS.replace("-- choices", "DELETE FROM enrollment_rosterrowchoice WHERE roster_import_id = import_id;"),
+                          reverse_sql=PURGE_ROWS),
     ]
