@@ -74,8 +74,14 @@ def person_list(request):
     unsorted.pop("sort", None)
     return render(request, "enrollment/person_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "reason_form": ReasonForm(),
-        "sort": filters["sort"], "sort_query": unsorted.urlencode(),
+        "sort": filters["sort"], "sort_query": unsorted.urlencode(), "sort_options": SORT_OPTIONS,
     })
+
+
+# The persons list's sorts in words, for the select a phone shows instead of the header row.
+SORT_OPTIONS = [("name", "姓名（按拼音）"), ("-name", "姓名（按拼音倒序）"), ("street", "街道/乡镇"),
+                ("category", "扶助类别"), ("assistance_start", "开始享受扶助（早到晚）"),
+                ("-assistance_start", "开始享受扶助（晚到早）"), ("status", "状态")]
 
 
 @require_http_methods(["GET", "POST"])
