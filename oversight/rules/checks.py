@@ -201,7 +201,7 @@ WHERE l.applied_on < %(today)s - {MISSING_GRACE_DAYS}
 ROSTER_DEAD_ACTIVE = CheckRule(
     "roster_dead_active", "花名册显示已死亡但本系统仍为在册",
     "最新一次导入的花名册（同上）中，“状态”列写明死亡（已死亡、死亡等）的行对应的参保对象，在本系统中仍为"
-    "“在册”。应登记死亡（保障至死亡当日止）。",
+    "“在册”（导入时未确认登记死亡，或暂不处理）。应登记死亡（保障至死亡当日止）。",
     "person", f"""
 WITH latest AS ({_LATEST_ROSTER})
 SELECT DISTINCT ON (p.id) 'person:' || p.id AS key, p.id AS person_id, NULL::integer AS claim_id, p.street_id,
@@ -209,9 +209,14 @@ SELECT DISTINCT ON (p.id) 'person:' || p.id AS key, p.id AS person_id, NULL::int
                           'message', m.text) AS detail
 FROM latest l
 JOIN enrollment_rosterrow r ON r.roster_import_id = l.id AND r.person_id IS NOT NULL AND r.kind <> 'missing'
-CROSS JOIN LATERAL (SELECT t AS text FROM jsonb_array_elements_text(r.messages) t
-                    WHERE t LIKE '名册中的状态为“%%死亡%%' LIMIT 1) m
+-- The importer proposes a death as a row of its own (kind 'death'); imports made before it
+-- skipped such a row with a message.
+CROSS JOIN LATERAL (SELECT CASE WHEN r.kind = 'death'
+                                THEN '名册标注死亡' || COALESCE('（' || to_char(r.event_date, 'YYYY-MM-DD') || '）', '')
+                                ELSE (SELECT t FROM jsonb_array_elements_text(r.messages) t
+                                      WHERE t LIKE '名册中的状态为“%%死亡%%' LIMIT 1) END AS text) m
 JOIN enrollment_person p ON p.id = r.person_id AND p.status = 'active'
+WHERE m.text IS NOT NULL
 ORDER BY p.id, r.row_number
 """)
 

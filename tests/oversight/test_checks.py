@@ -213,3 +213,26 @@ def test_an_amendment_supplemented_before_payment_is_paid_with_it(world):
                    actor=world.insurer_user, today=TODAY)
     assert found_now(world, "engine_differs", "paid_not_decided") == {"engine_differs": set(),
                                                                       "paid_not_decided": set()}
+
+
+@pytest.mark.django_db
+def test_a_death_in_the_roster_left_unrecorded_is_found_old_and_new_imports_alike(world):
+    from datetime import timedelta
+
+    from enrollment.models import RosterImport, RosterRow
+
+    SWITCHES["roster_dead_active"](world, True)
+    run(world, RULES_BY_NAME["roster_dead_active"])
+    finding = CheckFinding.objects.get(rule="roster_dead_active")
+    assert describe(finding.rule, finding.detail, today=TODAY) == "2025年花名册第5行：名册标注死亡（2025-05-01）；本系统仍为在册"
+    # An import made before deaths were rows of their own skipped the row with a message.
+    old = RosterImport.objects.create(
+        created_by=world.admin, file_name="旧花名册.xlsx", file_sha256="2" * 64, file_size=1, file_kind="xlsx",
+        roster_year=2025, header_row=1, rows_total=10, status="applied",
+        applied_at=RosterImport.objects.get().applied_at + timedelta(days=1), applied_by=world.admin)
+    RosterRow.objects.create(roster_import=old, row_number=7, kind="skipped", person=world.p3, name=world.p3.name,
+                             messages=["名册中的状态为“已死亡”，不作为在册对象导入"])
+    run(world, RULES_BY_NAME["roster_dead_active"])
+    finding = CheckFinding.objects.get(rule="roster_dead_active")
+    assert describe(finding.rule, finding.detail, today=TODAY) == ("2025年花名册第7行：名册中的状态为“已死亡”，不作为在册对象导入；"
+                                                      "本系统仍为在册")
