@@ -11,7 +11,7 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,11 +257,13 @@ def normalise_header(value) -> str:
 _ALIAS_TO_FIELD = {normalise_header(a): f for f, aliases in COLUMN_ALIASES.items() for a in aliases}
 
 
-def map_header(cells: list) -> dict[str, int]:
-    """Field → column index for the cells of a candidate header row (first match wins)."""
+def map_header(cells: list, aliases: dict[str, str] | None = None) -> dict[str, int]:
+    """Field → column index for the cells of a candidate header row (first match wins), by the
+    roster's column names or the given normalised aliases."""
+    aliases = _ALIAS_TO_FIELD if aliases is None else aliases
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        field = _ALIAS_TO_FIELD.get(normalise_header(cell))
+        field = aliases.get(normalise_header(cell))
         if field and field not in columns:
             columns[field] = index
     return columns
@@ -426,6 +428,42 @@ def _check_required(sheet: RosterSheet, several: bool) -> None:
         raise RosterFileError(f"{where}第{sheet.header_row}行表头缺少必需的列：{details}。")
 
 
+@dataclass
+class Table:
+    """A table found in an uploaded file: its header and its data rows, read lazily."""
+
+    kind: str
+    header_row: int
+    header: list[str]
+    columns: dict[str, int]
+    title_lines: list[str]
+    rows: Iterator[tuple[int, dict, list]]   # (row number, {field: value}, original cells)
+
+
+def open_table(path: Path, *, map_columns: Callable[[list], dict[str, int]], is_header: Callable[[dict], bool],
+               key: str, is_key: Callable[[object], bool], not_found: str, limits: FileLimits = LIMITS) -> Table:
+    """The one-sheet table reader of other uploads (the insurer's payment files): the safety
+    checks of safe_rows, the header row searched under up to 30 title lines, then the data rows
+    lazily, read as a roster's are (_data_rows). Raises RosterFileError (`not_found` when no
+    header). A roster has its own reader (open_roster: several sheets, two-row headers)."""
+    kind, rows = safe_rows(path, limits)
+    title_lines: list[str] = []
+    for number, cells in rows:
+        mapped = map_columns(cells)
+        if is_header(mapped):
+            return Table(kind=kind, header_row=number, header=[clean_text(c) for c in cells], columns=mapped,
+                         title_lines=title_lines, rows=_data_rows(rows, mapped, kind, limits, key, is_key))
+        title_lines.append(" ".join(clean_text(c) for c in cells if clean_text(c)))
+        if len(title_lines) >= HEADER_SEARCH_ROWS:
+            break
+    raise RosterFileError(not_found)
+
+
+def _is_id_cell(cell) -> bool:
+    """A roster row with an 18-character ID is data."""
+    return isinstance(cell, str) and len(cell.strip()) == 18
+
+
 def open_roster(path: Path, limits: FileLimits = LIMITS, *, is_street=None) -> RosterTable:
     """Check the file, find each sheet's header row under any title lines (a header may take
     two rows: group labels above the names), map the columns and return the data rows lazily,
@@ -455,8 +493,8 @@ def open_roster(path: Path, limits: FileLimits = LIMITS, *, is_street=None) -> R
 
 
 def _all_rows(table: RosterTable, rows, remaining, limits: FileLimits, is_street, several: bool):
-    count = [0]
-    yield from _data_rows(table.sheets[0], rows, table.kind, limits, count)
+    count = [0]        # data rows of all sheets, against the row limit
+    yield from _roster_rows(table.sheets[0], rows, table.kind, limits, count)
     for name, rows in remaining:
         sheet, rows, seen = _find_header(name, rows, is_street)
         if sheet is None:
@@ -465,21 +503,35 @@ def _all_rows(table: RosterTable, rows, remaining, limits: FileLimits, is_street
             continue
         _check_required(sheet, several)
         table.sheets.append(sheet)
-        yield from _data_rows(sheet, rows, table.kind, limits, count)
+        yield from _roster_rows(sheet, rows, table.kind, limits, count)
 
 
-def _data_rows(sheet: RosterSheet, rows, kind: str, limits: FileLimits, count: list[int]):
-    columns = sheet.columns
+def _roster_rows(sheet: RosterSheet, rows, kind: str, limits: FileLimits, count: list[int]):
+    """A roster sheet's data rows with the sheet they come from (and its street, for a sheet per
+    street without a street column)."""
+    for number, values, cells in _data_rows(rows, sheet.columns, kind, limits, "id_number", _is_id_cell, count):
+        sheet.rows += 1
+        if sheet.default_street is not None:
+            values["street"] = sheet.default_street
+        yield sheet, number, values, cells
+
+
+def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits, key: str, is_key,
+               count: list[int] | None = None):
+    """(row number, {field: value}, cells) of a table's data rows: a row whose `key` cell is not a
+    key (is_key) and that starts with a total or signature line (合计 …) ends the table, a 小计
+    line is skipped, and in a CSV a cell that is a formula once trimmed is refused. `count`
+    carries the rows read against the limit across the sheets of one file."""
+    count = [0] if count is None else count
     width = max(columns.values()) + 1
     fields = list(columns.items())
-    id_column = columns["id_number"]
+    key_column = columns[key]
     for number, cells in rows:
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
-        id_cell = cells[id_column]
-        # A row with an 18-character ID is data; anything else may be the total or signature
-        # line that ends the table (it starts in one of the first cells).
-        if not (isinstance(id_cell, str) and len(id_cell.strip()) == 18):
+        # A row with a key (an 18-character ID, a claim number) is data; anything else may be
+        # the total or signature line that ends the table (it starts in one of the first cells).
+        if not is_key(cells[key_column]):
             # Compared without any space: "合    计" and "合　计" are totals too.
             leading = "".join(clean_name(c) for c in cells[:3])
             later = [clean_name(c) for c in cells[1:3] if isinstance(c, str)]
@@ -488,15 +540,12 @@ def _data_rows(sheet: RosterSheet, rows, kind: str, limits: FileLimits, count: l
             if leading.startswith(_SUBTOTAL) or any(c.startswith(_SUBTOTAL) for c in later):
                 continue
         if kind == "csv":
-            formula = next((i for i, c in enumerate(cells) if c.startswith("=")), None)
+            # A spreadsheet program trims the cell before it looks for a formula.
+            formula = next((i for i, c in enumerate(cells) if c.lstrip(" \t\r\n").startswith("=")), None)
             if formula is not None:
-                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula][:20]}”。"
+                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula].strip()[:20]}”。"
                                       "为防止数据被公式篡改，请删除公式后重新上传。")
         count[0] += 1
         if count[0] > limits.max_rows:
             raise RosterFileError(f"数据超过 {limits.max_rows:,} 行的上限，请分批导入。")
-        sheet.rows += 1
-        values = {field: cells[index] for field, index in fields}
-        if sheet.default_street is not None:
-            values["street"] = sheet.default_street
-        yield sheet, number, values, cells
+        yield number, {field: cells[index] for field, index in fields}, cells

@@ -202,17 +202,39 @@ ROSTER_UPLOAD = "upload"      # a queued roster file in its job's folder (jobs.r
 
 
 @transaction.atomic
+def roster_apply_count(ri: RosterImport, kinds: set[str]) -> int:
+    """How many rows applying these kinds of change writes (what decides a background apply)."""
+    return sum({"new": ri.new_count, "changed": ri.changed_count, "missing": ri.missing_count,
+                "death": ri.death_count, "removal": ri.removal_count}.get(k, 0) for k in kinds)
+
+
+def roster_import_apply_queue(*, roster_import_id: int, actor, kinds: set[str], skip_errors: bool,
+                              removal_date: date | None = None, removal_reason: str = ""):
+    """Queue the apply of a large import as a background job (its request would outlast the
+    web server's timeout) and return the job; the job calls roster_import_apply."""
+    from tongzhou_care.core.jobs import job_defer
+
+    ri = RosterImport.objects.get(pk=roster_import_id)
+    events = sorted(set(kinds) & set(EVENT_KINDS))
+    if events:
+        _check_event_dates({"import": ri.pk, "events": events})     # said now, not when the job fails
+    return job_defer(kind="roster_apply", title=f"花名册导入 {ri.file_name}", actor=actor, params={
+        "import_id": ri.pk, "kinds": sorted(kinds), "skip_errors": skip_errors,
+        "removal_date": removal_date.isoformat() if removal_date else None, "removal_reason": removal_reason})
+
+
 def roster_import_queue(*, chunks, file_name: str, roster_year: int, actor):
     """Queue the check of a large roster file as a background job and return the job. The
     file goes into the job's folder before the job is committed, so no worker can start
     without it."""
     from tongzhou_care.core.jobs import job_defer, job_folder
 
-    job = job_defer(kind="roster_preview", title=f"花名册核对 {file_name}", actor=actor,
-                    params={"file_name": file_name, "roster_year": roster_year})
-    with (job_folder(job) / ROSTER_UPLOAD).open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
+    with transaction.atomic():
+        job = job_defer(kind="roster_preview", title=f"花名册核对 {file_name}", actor=actor,
+                        params={"file_name": file_name, "roster_year": roster_year})
+        with (job_folder(job) / ROSTER_UPLOAD).open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
     return job
 
 
@@ -687,7 +709,8 @@ def _locked_preview(roster_import_id: int) -> RosterImport:
 
 @transaction.atomic
 def roster_import_apply(*, roster_import_id: int, actor, kinds: set[str], skip_errors: bool,
-                        removal_date: date | None = None, removal_reason: str = "") -> RosterImport:
+                        removal_date: date | None = None, removal_reason: str = "",
+                        progress=None) -> RosterImport:
     """Apply the confirmed kinds of change of a previewed import in one transaction and
     return it. Raises RuleViolation (nothing applied) when the file has errors the user did not
     choose to skip, when the import is not awaiting confirmation, when a death or removal to
@@ -718,6 +741,8 @@ def roster_import_apply(*, roster_import_id: int, actor, kinds: set[str], skip_e
         _check_event_dates(params)
 
     inserted = updated = removed = ended = 0
+    # progress(done): rows applied so far, after each step (a background apply shows it).
+    report = progress or (lambda done: None)
     with audit_context(actor, "roster_import_apply", roster_import=ri.pk):
         if "changed" in kinds:
             expected = _count(_CHANGED_ROWS, params)
@@ -725,18 +750,22 @@ def roster_import_apply(*, roster_import_id: int, actor, kinds: set[str], skip_e
             if updated != expected:
                 raise RuleViolation("stale", f"有 {expected - updated} 名人员在预览后被修改，"
                                     "预览结果已过时。请重新上传文件预览。")
+            report(updated)
         if events:
             expected = _count(_EVENT_ROWS, params)
             ended = _execute(_RECORD_EVENTS, params)
             if ended != expected:
                 raise RuleViolation("stale", f"有 {expected - ended} 名人员在预览后被修改，"
                                     "预览结果已过时。请重新上传文件预览。")
+            report(updated + ended)
         if "missing" in kinds:
             removed = _execute(_REMOVE_MISSING, params)
             if removed != ri.missing_count:
                 raise RuleViolation("stale", "有人员在预览后状态已变化，预览结果已过时。请重新上传文件预览。")
+            report(updated + ended + removed)
         if kinds & {"new", "changed"}:
             inserted = _apply_new_and_couples(kinds, params)
+            report(updated + ended + removed + inserted)
             if inserted != ri.new_count and "new" in kinds:
                 raise RuleViolation("conflict", "“新增”人员与预览不符，预览结果已过时。请重新上传文件预览。")
         ri.status = RosterImport.Status.APPLIED

@@ -16,6 +16,7 @@ from tongzhou_care.core.jobs import job_defer
 from tongzhou_care.core.models import AccessLog, Street
 from tongzhou_care.core.paging import CountedQuerySet
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
@@ -132,7 +133,7 @@ def scheme_year_issue(request, scheme_year_id):
 @login_required
 def policy_list(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
-    form = PolicyFilterForm(request.GET or None, streets=Street.objects.all())
+    form = PolicyFilterForm(resolved_query(request) or None, streets=Street.objects.all())
     data = form.cleaned_data if form.is_valid() else {}
     sort = POLICY_SORTING.read(request.GET.get("sort"))
     policies = policy_search(request.user, scheme_year, text=data.get("q", ""),

@@ -14,6 +14,7 @@ from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
@@ -37,7 +38,7 @@ PAGE_SIZE = 50
 
 
 def _filters(request) -> tuple[PersonFilterForm, dict]:
-    form = PersonFilterForm(request.GET or None, streets=street_filter_choices(request.user),
+    form = PersonFilterForm(resolved_query(request) or None, streets=street_filter_choices(request.user),
                             scheme_years=scheme_years_visible_to(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     return form, {
@@ -97,9 +98,16 @@ def person_find(request):
 def looked_up(request) -> tuple[PersonLookupForm, object]:
     """(the search form, the persons found or None) for a person search page (S12: a full ID
     number only from a POST); a refused search puts its reason beside the box."""
+    # Only from a POST: a name or ID digits never travel in a URL (S12). Typed into the address
+    # bar they are refused, not searched.
     form = PersonLookupForm(request.POST or request.GET or None)
     persons = None
-    if form.is_bound and form.is_valid():
+    if request.method != "POST" and form.is_bound:
+        text = request.GET.get("q", "").strip()
+        form.is_valid()
+        form.add_error("q", "完整身份证号请通过查询按钮提交，不放在网址中。" if len(text) == 18 else
+                       "姓名和身份证号后4位也请通过查询按钮提交，不放在网址中。")
+    elif form.is_bound and form.is_valid():
         try:
             persons = person_lookup(request.user, form.cleaned_data["q"], posted=request.method == "POST",
                                     today=timezone.localdate())

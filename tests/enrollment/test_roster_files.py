@@ -248,3 +248,21 @@ def test_a_later_sheet_missing_a_required_column_is_named(tmp_path):
                                                    "其他": [("李四", "110112195001150029")]})
     with pytest.raises(RosterFileError, match="工作表“其他”第2行表头缺少必需的列：“所属乡镇（街道）”"):
         list(open_roster(path, is_street=lambda name: name == "中仓街道").rows)
+
+
+@pytest.mark.parametrize("padding", [" ", "\t", "\r\n", " \t\n "])
+def test_csv_formula_found_behind_spaces_tabs_and_line_breaks(tmp_path, padding):
+    """Issue 13 point 6: a spreadsheet program trims the cell before reading it as a formula."""
+    import csv
+
+    from enrollment.sample_roster import write_csv
+
+    roster = rosters.sample()
+    source = write_csv(tmp_path / "plain.csv", roster, encoding="utf-8")
+    lines = list(csv.reader(source.read_text(encoding="utf-8").splitlines()))
+    lines[roster.header_row][1] = padding + '=HYPERLINK("http://x.invalid","张三")'
+    path = tmp_path / "formula.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(lines)
+    with pytest.raises(RosterFileError, match="含有公式"):
+        list(open_roster(path).rows)

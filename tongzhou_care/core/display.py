@@ -4,7 +4,7 @@ choices by their labels, yes/no, lists joined with 、, date ranges as "a 至 b"
 timestamps with microseconds, Python lists or 300.0. The audit trail stores rows as JSON
 (PostgreSQL's to_jsonb): dates and times arrive as ISO text, numerics as floats, arrays as lists,
 ranges as "[2026-05-02,2026-06-10)"; `display_value` takes the field to know what a value is.
-Sensitive values are masked here too (S10)."""
+Sensitive values are masked here too (S10, core.masking.mask_column)."""
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,14 +13,10 @@ from django.contrib.postgres.fields import ArrayField, RangeField
 from django.db import models
 from django.utils import timezone
 
-from .masking import mask_bank_account, mask_id_number, mask_phone
+from .masking import mask_column, masker_for
 from .money import format_yuan
 
 EMPTY = "—"
-# Columns shown masked wherever a history shows them (S10), whatever model they belong to.
-MASKED_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account,
-                  "spouse_id_number": mask_id_number, "payee_id_number": mask_id_number,
-                  "payee_account": mask_bank_account}
 
 
 def _as_date(value) -> date | None:
@@ -71,9 +67,11 @@ def display_value(field: models.Field | None, value, *, name: str = "", related_
     (model, pk) → name for foreign keys."""
     if value is None or value == "" or value == []:
         return EMPTY
-    masker = MASKED_COLUMNS.get(name) or (MASKED_COLUMNS.get(field.name) if field is not None else None)
-    if masker is not None:
-        return masker(str(value))
+    # Masked as pages mask them (S10), whatever model they belong to: any column named *id_number,
+    # *phone, *account, *birth_date (core.masking).
+    column = name or (field.name if field is not None else "")
+    if masker_for(column):
+        return mask_column(column, value)
     if field is None:
         return _plain(value)
     if field.is_relation:

@@ -30,6 +30,13 @@ class HistoryEntry:
     changes: tuple[Change, ...]
 
 
+def _system_actor(context: dict) -> str:
+    """Who wrote without a user: the management command (and account) that did it."""
+    if context.get("command"):
+        return f"系统命令 {context['command']}（{context.get('os_user', '')}）"
+    return "系统"
+
+
 def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
     """Newest first: who changed which field of `obj` from what to what. Empty for users
     without the history permission."""
@@ -74,7 +81,7 @@ def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
         entries.append(HistoryEntry(
             at=e.pgh_created_at,
             kind=EVENT_LABELS.get(kind, kind),
-            user=users.get(context.get("user"), "系统" if not context.get("user") else "已删除用户"),
+            user=users.get(context.get("user"), _system_actor(context) if not context.get("user") else "已删除用户"),
             action=context.get("action", ""),
             changes=changes,
         ))

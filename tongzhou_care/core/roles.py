@@ -64,7 +64,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "core.view_all_streets",
         "core.view_statistics",
         "core.view_history",
-        "core.view_user", "core.add_user", "core.change_user",
+        "core.view_user", "core.add_user", "core.change_user", "core.reset_two_factor",
         "core.view_street",
         "core.view_insurer", "core.add_insurer", "core.change_insurer",
         "enrollment.change_person",
