@@ -8,4 +8,4 @@ class OversightConfig(AppConfig):
     verbose_name = "监督管理"
 
     def ready(self):
-        from .jobs import checks  # noqa: F401  (registers the data-check job and its nightly schedule)
+        from .jobs import annual_report, checks  # noqa: F401  (registers the annual report and data-check jobs)

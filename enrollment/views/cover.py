@@ -30,6 +30,7 @@ from ..exports import (
 from ..forms import CertificateBatchForm, PolicyFilterForm, ReasonForm, SchemeYearForm
 from ..selectors import (
     contract_amendments,
+    contract_read_only,
     insured_list_values,
     policy_changes,
     policy_counts,
@@ -111,6 +112,7 @@ def scheme_year_detail(request, scheme_year_id):
         "sy": scheme_year, "counts": counts, "amendments": contract_amendments(scheme_year),
         "batch_form": CertificateBatchForm(streets=Street.objects.all()),
         "reason_form": ReasonForm(), "history": history_for(request.user, scheme_year),
+        "read_only": contract_read_only(request.user, scheme_year),
     })
 
 
@@ -218,6 +220,8 @@ def insured_list_export(request, scheme_year_id):
     perm = "enrollment.export_insured_list_full" if full else "enrollment.export_insured_list"
     if not request.user.has_perm(perm):
         raise PermissionDenied
+    if full and contract_read_only(request.user, scheme_year):
+        raise PermissionDenied("该承保合同已结束，保险公司只能导出遮蔽的承保清单。")
     reason = ""
     if full:
         form = ReasonForm(request.POST)

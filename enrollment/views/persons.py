@@ -23,6 +23,7 @@ from ..forms import PersonEditForm, PersonFilterForm, PersonLookupForm, ReasonFo
 from ..models import Category, PersonStatus
 from ..selectors import (
     PERSON_SORTING,
+    may_unmask,
     person_export_values,
     person_for_user_or_404,
     person_lookup,
@@ -129,6 +130,7 @@ def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
         "claims": claims_of_person(request.user, person),
         "person": person,
         "unmasked": unmasked,
+        "may_unmask": may_unmask(request.user, person),
         "unmask_form": unmask_form or UnmaskForm(),
         "can_edit": bool(editable_fields(request.user)),
         "policies": policies,
@@ -152,6 +154,8 @@ def person_unmask(request, person_id):
     person = person_for_user_or_404(request.user, person_id)
     if not request.user.has_perm("enrollment.unmask_person"):
         raise PermissionDenied
+    if not may_unmask(request.user, person):
+        raise PermissionDenied("该参保对象只在已结束的承保合同中，保险公司只能查阅遮蔽后的信息。")
     form = UnmaskForm(request.POST)
     if not form.is_valid():
         return _detail(request, person, unmask_form=form, status=400)

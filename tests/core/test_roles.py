@@ -144,8 +144,10 @@ _COMMISSION_OVERSIGHT = {
 # Inspections and data checks (issue of the oversight app): who sees, exports and answers findings.
 _FINDINGS = {"oversight.view_checkfinding", "oversight.export_checkfinding", "oversight.view_inspectionfinding",
              "oversight.export_inspectionfinding"}
+# Issue 10: the insurer evaluation, the dynamic adjustment and the annual report.
+_FIGURES = {"enrollment.view_evaluation", "enrollment.view_adjustment", "enrollment.make_annual_report"}
 EXPECTED_PERMISSIONS = {
-    Role.COMMISSION_ADMIN: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | {"oversight.view_inspection"} | {
+    Role.COMMISSION_ADMIN: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | _FIGURES | {"oversight.view_inspection"} | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
         "core.view_user", "core.add_user", "core.change_user", "core.reset_two_factor",
         "core.view_street", "core.view_insurer", "core.add_insurer", "core.change_insurer",
@@ -155,7 +157,7 @@ EXPECTED_PERMISSIONS = {
         "enrollment.issue_policies", "enrollment.view_premium",
         "enrollment.export_insured_list", "enrollment.export_insured_list_full",
         "claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis", "claims.export_claims"},
-    Role.COMMISSION_STAFF: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | {
+    Role.COMMISSION_STAFF: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | _FIGURES | {
         "oversight.view_inspection", "oversight.record_inspection", "oversight.review_rectification",
         "oversight.run_checks", "oversight.handle_checkfinding"} | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
@@ -176,9 +178,10 @@ EXPECTED_PERMISSIONS = {
         "enrollment.view_premium", "enrollment.export_insured_list", "enrollment.export_insured_list_full",
         "oversight.view_complaint", "oversight.reply_complaint", "oversight.export_complaint",
         "oversight.view_trainingsession", "oversight.answer_inspectionfinding", "oversight.export_inspectionfinding",
-        "oversight.view_inspectionfinding"},
+        "oversight.view_inspectionfinding", "enrollment.view_evaluation"},
     Role.FINANCE: {"core.view_all_streets", "core.view_statistics", "enrollment.view_schemeyear",
-                   "enrollment.view_premium", "oversight.view_survey_figures"},
+                   "enrollment.view_premium", "oversight.view_survey_figures",
+                   "enrollment.view_evaluation", "enrollment.view_adjustment"},
 }
 
 

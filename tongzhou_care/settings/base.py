@@ -164,6 +164,11 @@ CSRF_FAILURE_VIEW = "tongzhou_care.core.views.csrf_failure"
 # S7: two-factor login (core/twofactor.py). Days a user without a second factor may work after
 # their first login before enrolment is required; 0 = enrol at the first login.
 TWO_FACTOR_GRACE_DAYS = env.int("TWO_FACTOR_GRACE_DAYS", default=0)
+# Insurer staff keep read-only access to the persons and claims of an ended contract for this
+# many days after its coverage end, without unmasking (issue 13; docs/security.md "Insurer
+# access after the contract"). The default covers the two-year claim time limit and the
+# decision and payment deadlines of a claim reported on its last day.
+INSURER_ACCESS_DAYS_AFTER_CONTRACT = env.int("INSURER_ACCESS_DAYS_AFTER_CONTRACT", default=760)
 OTP_TOTP_ISSUER = "通州区住院护理补贴保险"
 # A wrong code doubles the wait before the next try (1 s, 2 s, 4 s ...), per device.
 OTP_TOTP_THROTTLE_FACTOR = 1

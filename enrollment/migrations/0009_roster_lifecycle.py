@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_job_result_url'),
-        ('enrollment', '0007_scheme_year_complaint_and_survey_settings'),
+        ('enrollment', '0008_scheme_year_evaluation_weights_and_target_loss_ratio'),
         ('core', '0005_retention_functions'),
         ('pghistory', '0007_auto_20250421_0444'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

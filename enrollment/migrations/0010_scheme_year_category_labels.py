@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0008_roster_lifecycle'),
+        ('enrollment', '0009_roster_lifecycle'),
     ]
 
     operations = [
