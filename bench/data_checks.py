@@ -146,16 +146,16 @@ PLANTS = [
     ("missing_from_roster", """
      INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number, name,
          sex, birth_date, street_id, community, address, phone, category, assistance_start, spouse_id_number, changes,
-         messages, original)
+         messages, original, sheet, street_text, bank_name, bank_account, event_reason, plan, related)
      SELECT %(roster)s, NULL, 'missing', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '', '',
-            'death', NULL, '', '{}', '[]', '[]'
+            'death', NULL, '', '{}', '[]', '[]', '', '', '', '', '', '[]', '[]'
      FROM bench_person p JOIN enrollment_person pe ON pe.id = p.id WHERE p.i %% 2000 = 41"""),
     ("roster_dead_active", """
      INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number, name,
          sex, birth_date, street_id, community, address, phone, category, assistance_start, spouse_id_number, changes,
-         messages, original)
-     SELECT %(roster)s, p.i + 3, 'skipped', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '',
-            '', 'death', NULL, '', '{}', '["名册中的状态为“已死亡”，不作为在册对象导入"]', '[]'
+         messages, original, sheet, street_text, bank_name, bank_account, event_reason, plan, related)
+     SELECT %(roster)s, p.i + 3, 'death', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '',
+            '', 'death', NULL, '', '{}', '[]', '[]', '', '', '', '', '', '[]', '[]'
      FROM bench_person p JOIN enrollment_person pe ON pe.id = p.id WHERE p.i %% 5000 = 43"""),
     # 50 persons given the account of an unrelated household.
     ("shared_account", """
