@@ -56,9 +56,9 @@ WHERE p.id = a.id AND a.i %% 6 IN (0, 1)
 
 POLICIES = """
 INSERT INTO enrollment_policy (scheme_year_id, person_id, number, cover_start, cover_end, end_reason, day_cap, days_used,
-                               created_at)
+                               created_at, cover_gaps)
 SELECT y.id, p.id, 'TZ' || extract(year FROM y.coverage_start) || '-' || lpad(p.i::text, 6, '0'),
-       y.coverage_start, y.coverage_end, '', 90, 0, y.policies_issued_at - interval '1 second'
+       y.coverage_start, y.coverage_end, '', 90, 0, y.policies_issued_at - interval '1 second', '{}'
 FROM bench_person p CROSS JOIN bench_year y
 """
 
