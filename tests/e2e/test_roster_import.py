@@ -143,9 +143,12 @@ def test_a_next_year_file_shows_a_death_a_contact_change_and_a_reinstatement_bef
 
     expect(page.get_by_label("登记死亡 1 人")).not_to_be_checked()     # an end is never applied by default
     page.get_by_label("登记死亡 1 人").check()
-    page.once("dialog", lambda dialog: dialog.accept())
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="确认导入").click()
     expect(page.get_by_test_id("import-result")).to_contain_text("登记死亡或减员 1 人")
+    # The question names what is ticked, and only that (the missing persons' removal is not).
+    assert asked == ["确认导入：变更 2 人、登记死亡 1 人（保障随之终止）？导入后将记录在修改历史中。"]
     expect(page.get_by_test_id("cover-ended")).to_contain_text(dead.name)
     screenshot("applied")
 
