@@ -156,7 +156,8 @@ def parse_date_value(value, *, field: str) -> date | None:
         if len(parts) == 2 and all(p.isdigit() for p in parts):
             return date(int(parts[0]), int(parts[1]), 1)
     except ValueError:
-        raise RuleViolation("date_invalid", f"{field}“{clean_text(value)}”不是有效日期") from None
+        raise RuleViolation("date_invalid", f"{field}“{clean_text(value)}”不是有效日期：请按年-月-日填写"
+                            "（如 2020-01-05），并核对月份（1–12）和该月的天数") from None
     raise RuleViolation("date_format", f"{field}“{clean_text(value)}”无法识别为日期，"
                         "请使用 2020-01-05 这样的格式")
 

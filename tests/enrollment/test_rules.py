@@ -116,6 +116,13 @@ def test_parse_date_value_refuses(raw, code):
     assert error.value.code == code and "出生日期" in error.value.message
 
 
+def test_an_impossible_date_says_how_to_write_it():
+    with pytest.raises(RuleViolation) as error:
+        parse_date_value("2020-13-01", field="开始享受扶助日期")
+    assert error.value.message == ("开始享受扶助日期“2020-13-01”不是有效日期：请按年-月-日填写（如 2020-01-05），"
+                                   "并核对月份（1–12）和该月的天数")
+
+
 @pytest.mark.parametrize("raw, sex", [("男", "M"), ("女", "F"), (" 女 ", "F"), ("1", "M"), ("2", "F"),
                                       ("", None)])
 def test_parse_sex(raw, sex):
