@@ -206,6 +206,8 @@ class SealedField(models.Field):
         return str(self.value_from_object(obj) or "")
 
     def get_lookup(self, lookup_name):
+        if lookup_name in ("exact", "in") and _exact_index(self) is not None:
+            return SealedExact if lookup_name == "exact" else SealedIn
         if lookup_name != "isnull":
             raise FieldError(f"{self.name} is sealed: look it up by its blind index, not by '{lookup_name}'")
         return super().get_lookup(lookup_name)
@@ -219,6 +221,50 @@ class SealedField(models.Field):
 
     def get_default(self):
         return ""
+
+
+def _exact_index(field: SealedField):
+    """The blind index field of the whole value of a sealed field, if it has one."""
+    model = getattr(field, "model", None)
+    if model is None:
+        return None
+    return next((i for i in _indexes_of(model).get(field.name, ()) if not i.last), None)
+
+
+class SealedExact(models.Lookup):
+    """`id_number=…` (also across relations: `person__id_number=…`) compares the blind index
+    column with the value's index: exact lookups work on sealed fields, through the index."""
+
+    lookup_name = "exact"
+
+    def get_prep_lookup(self):
+        return self.rhs            # never sealed: hashed in as_sql
+
+    def _index_column(self, compiler, connection):
+        from django.db.models.expressions import Col
+
+        if not isinstance(self.lhs, Col):
+            raise FieldError(f"{self.lhs} is sealed: only a column can be looked up by its blind index")
+        index = _exact_index(self.lhs.target)
+        return compiler.compile(Col(self.lhs.alias, index, output_field=index)), index
+
+    def _hash(self, index, value):
+        if not isinstance(value, str):
+            raise FieldError(f"{index.source} is sealed: look it up by a value, not an expression")
+        return blind_index_of(index.purpose, value)
+
+    def as_sql(self, compiler, connection):
+        (sql, params), index = self._index_column(compiler, connection)
+        return f"{sql} = %s", [*params, self._hash(index, self.rhs)]
+
+
+class SealedIn(SealedExact):
+    lookup_name = "in"
+
+    def as_sql(self, compiler, connection):
+        (sql, params), index = self._index_column(compiler, connection)
+        hashes = [self._hash(index, str(v)) for v in self.rhs if v]
+        return f"{sql} = ANY(%s::bytea[])", [*params, hashes]
 
 
 class SealedJSONField(SealedField):
