@@ -662,10 +662,9 @@ _INSERT_NEW = """
     SELECT new.id, new.spouse, r.name, r.sex, r.id_number, r.id_number_hash, r.id_number_last4_hash,
            r.birth_date, r.street_id, r.community, r.address, r.phone, r.phone_hash, r.category,
            r.assistance_start, '', NULL, NULL, 'active', NULL, '', 1, %(now)s, %(now)s
-    FROM unnest(%(ids)s::bigint[], %(id_numbers)s::text[], %(spouses)s::bigint[])
-         AS new(id, id_number_hash, spouse)
+    FROM unnest(%(ids)s::bigint[], %(rows)s::bigint[], %(spouses)s::bigint[]) AS new(id, row_id, spouse)
     JOIN enrollment_rosterrow r
-      ON r.roster_import_id = %(import)s AND r.kind = 'new' AND r.id_number_hash = decode(new.id_number_hash, 'hex')
+      ON r.id = new.row_id AND r.roster_import_id = %(import)s AND r.kind = 'new'
 """
 
 # Roster-owned fields take the roster's value; contact and bank fields the file changes take
@@ -755,12 +754,13 @@ def _apply_new_and_couples(kinds: set[str], params: dict) -> int:
     with connection.cursor() as cursor:
         new_numbers: list[str] = []
         new_ids: list[int] = []
+        new_rows: list[int] = []
         if "new" in kinds:
-            cursor.execute("SELECT encode(id_number_hash, 'hex'), nextval('enrollment_person_id_seq') "
+            cursor.execute("SELECT encode(id_number_hash, 'hex'), nextval('enrollment_person_id_seq'), id "
                            "FROM enrollment_rosterrow WHERE roster_import_id = %(import)s AND kind = 'new' "
                            "ORDER BY id", params)
-            pairs = cursor.fetchall()
-            new_numbers, new_ids = [p[0] for p in pairs], [p[1] for p in pairs]
+            rows = cursor.fetchall()
+            new_numbers, new_ids, new_rows = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
         cursor.execute(_NAMED_COUPLES, {**params, "kinds": sorted(kinds & {"new", "changed"})})
         named_numbers = cursor.fetchall()
         id_of = dict(zip(new_numbers, new_ids))
@@ -785,7 +785,7 @@ def _apply_new_and_couples(kinds: set[str], params: dict) -> int:
     inserted = 0
     if new_ids:
         try:
-            inserted = _execute(_INSERT_NEW, {**params, "ids": new_ids, "id_numbers": new_numbers,
+            inserted = _execute(_INSERT_NEW, {**params, "ids": new_ids, "rows": new_rows,
                                               "spouses": [links.get(i) for i in new_ids]})
         except IntegrityError:
             raise RuleViolation("conflict", "有“新增”人员在预览后已被录入系统，预览结果已过时。"
