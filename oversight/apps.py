@@ -6,3 +6,6 @@ class OversightConfig(AppConfig):
 
     name = "oversight"
     verbose_name = "监督管理"
+
+    def ready(self):
+        from . import jobs  # noqa: F401  (registers the job runners)

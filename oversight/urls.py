@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import complaints, service_log, surveys, training
+from .views import complaints, publicity, service_log, surveys, training
 
 app_name = "oversight"
 
@@ -40,4 +40,10 @@ urlpatterns += [
     path("training/new/", training.training_new, name="training_new"),
     path("training/<int:training_session_id>/", training.training_detail, name="training_detail"),
     path("training/<int:training_session_id>/edit/", training.training_edit, name="training_edit"),
+]
+urlpatterns += [
+    path("publicity/", publicity.publicity_overview, name="publicity"),
+    path("publicity/batch/", publicity.publicity_batch, name="publicity_batch"),
+    path("publicity/deliver/", publicity.publicity_deliver, name="publicity_deliver"),
+    path("publicity/<int:person_id>/notice.pdf", publicity.publicity_notice, name="publicity_notice"),
 ]

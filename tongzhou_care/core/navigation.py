@@ -28,6 +28,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("投诉", "oversight:complaint_list", "megaphone", "oversight.view_complaint"),
     MenuItem("满意度调查", "oversight:survey_list", "telephone", "oversight.view_survey"),
     MenuItem("满意度统计", "oversight:survey_figures", "bar-chart", "oversight.view_survey_figures"),
+    MenuItem("宣传告知", "oversight:publicity", "envelope-paper", "oversight.print_publicity"),
     MenuItem("业务培训", "oversight:training_list", "mortarboard", "oversight.view_trainingsession"),
     MenuItem("后台任务", "job_list", "hourglass-split"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),
