@@ -217,3 +217,35 @@ def premium_settlement_for(scheme_year: SchemeYear):
                           "cover_end": cover.end, "days": cover.days, "amount": amount,
                           "end_reason": Policy.EndReason(row[7]).label if row[7] else ""})
     return settlement, lines
+
+
+# --- Figures for the home dashboards -----------------------------------------------------------
+
+def insured_per_street(user, scheme_year: SchemeYear) -> dict[int, int]:
+    """Persons insured in the scheme year (a policy with cover) per street the user may see: the
+    "insured" of the dashboards and the denominator of claims per 100 insured."""
+    rows = (Policy.objects.filter(scheme_year=scheme_year, cover_end__gte=F("cover_start"),
+                                  person__street__in=streets_of(user))
+            .values("person__street_id").annotate(n=Count("pk")).order_by())
+    return {row["person__street_id"]: row["n"] for row in rows}
+
+
+def policy_cover_groups(user, scheme_year: SchemeYear) -> list:
+    """(cover window, number of policies) of the scheme year's policies in the user's streets:
+    a few hundred distinct windows however many persons, which is all the premium rules need."""
+    from .rules import Cover
+
+    rows = (Policy.objects.filter(scheme_year=scheme_year, person__street__in=streets_of(user))
+            .values("cover_start", "cover_end").annotate(n=Count("pk")).order_by())
+    return [(Cover(row["cover_start"], row["cover_end"]), row["n"]) for row in rows]
+
+
+def premium_months(user, scheme_year: SchemeYear):
+    """The scheme year's premium settlement per monthly period (rules.premium_by_period) for the
+    policies of the user's streets: the headcount on each period's first day and the premium
+    that falls to it, adding up to the settlement's total."""
+    from .rules import Cover, premium_by_period
+
+    return premium_by_period(premium=scheme_year.premium_per_person, proration=scheme_year.proration,
+                             coverage=Cover(scheme_year.coverage_start, scheme_year.coverage_end),
+                             groups=policy_cover_groups(user, scheme_year))

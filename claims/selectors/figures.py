@@ -1,0 +1,268 @@
+"""Figures of the claims app for the home dashboards, scoped to the user like the claims they
+rest on (S8). Counts and money come from the tallies the database keeps (ClaimDayTally,
+PaidTally): a handful of rows per day, however many claims there are; the open claims (a
+street's, the insurer's queue) are read from the partial index on their deadline or their
+state, and are as many as the work in hand, not as the years of history."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q, QuerySet, Sum
+
+from enrollment.models import PersonStatus, SchemeYear
+from enrollment.rules import Cover, scheme_periods
+from tongzhou_care.core.access import sees_all_streets, streets_of
+from tongzhou_care.core.models import Role
+
+from ..models import Claim, ClaimDayTally, ClaimStatus, PaidTally
+from ..rules import WAITING_STEPS, missing_documents, required_documents, waiting_for
+from . import claims_visible_to
+
+ZERO = Decimal("0.00")
+# The states a claim can still move out of, from the family's side or the insurer's.
+OPEN_STATES = (ClaimStatus.REPORTED, ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.ACCEPTED, ClaimStatus.APPEALED,
+               ClaimStatus.DECIDED)
+
+
+def _claim_rows_scope(qs: QuerySet, user) -> QuerySet:
+    """Tally rows of the claims the user may see: the same scope as claims_visible_to."""
+    if not user.is_authenticated or not user.has_perm("claims.view_claim"):
+        return qs.none()
+    if user.has_perm("claims.view_all_claims") or sees_all_streets(user):
+        return qs
+    if user.role == Role.INSURER_STAFF:
+        return qs.filter(insurer_id=user.insurer_id)
+    return qs.filter(street__in=streets_of(user))
+
+
+def paid_tally_visible_to(user) -> QuerySet[PaidTally]:
+    """Money paid, as sums: the district for the commission and finance (finance pays the
+    premium and sees the money, never a claim), the company's for insurer staff, the street's
+    for an officer, nothing for anyone else."""
+    qs = PaidTally.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if sees_all_streets(user):
+        return qs
+    if user.role == Role.INSURER_STAFF and user.has_perm("claims.view_claim"):
+        return qs.filter(insurer_id=user.insurer_id)
+    if user.role == Role.STREET_OFFICER and user.has_perm("claims.view_claim"):
+        return qs.filter(street__in=streets_of(user))
+    return qs.none()
+
+
+def day_tally_visible_to(user) -> QuerySet[ClaimDayTally]:
+    return _claim_rows_scope(ClaimDayTally.objects.all(), user)
+
+
+def admission_window(scheme_year: SchemeYear) -> tuple[date | None, date]:
+    """The admission days whose claims belong to a scheme year: after the previous year's end
+    (any day before, for the first year) up to its own end (oversight.selectors.figures'
+    rule: a stay admitted before the first scheme year belongs to the first)."""
+    previous = (SchemeYear.objects.filter(coverage_start__lt=scheme_year.coverage_start)
+                .order_by("-coverage_end").values_list("coverage_end", flat=True).first())
+    return (previous + timedelta(days=1) if previous else None), scheme_year.coverage_end
+
+
+def _in_window(qs: QuerySet, scheme_year: SchemeYear) -> QuerySet:
+    first, last = admission_window(scheme_year)
+    qs = qs.filter(admitted_on__lte=last)
+    return qs.filter(admitted_on__gte=first) if first else qs
+
+
+# --- Claims by month and state (the commission's chart) ----------------------------------------
+
+@dataclass(frozen=True)
+class MonthRow:
+    label: str                       # "2025年3月" or the period's dates when a year starts mid-month
+    counts: dict[str, int]           # state → claims admitted in the period, in that state now
+    total: int
+
+
+@dataclass(frozen=True)
+class ClaimsByMonth:
+    scheme_year: SchemeYear
+    states: list[tuple[str, str]]    # (state, label) in workflow order, those with any claim
+    rows: list[MonthRow]
+    totals: dict[str, int]
+    total: int
+
+
+def _period_label(period: Cover) -> str:
+    if period.start.day == 1:
+        return f"{period.start.year}年{period.start.month}月"
+    return f"{period.start:%m-%d}至{period.end:%m-%d}"
+
+
+def claims_by_month(user, scheme_year: SchemeYear) -> ClaimsByMonth:
+    """The scheme year's claims the user may see by month of admission and present state (one
+    query on the day tally). A stay admitted before the first scheme year began is shown on a
+    line of its own."""
+    coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
+    periods = scheme_periods(coverage)
+    rows = (_in_window(day_tally_visible_to(user), scheme_year).values("admitted_on", "status")
+            .annotate(n=Sum("n")).order_by())
+    before: dict[str, int] = defaultdict(int)
+    by_period: list[dict[str, int]] = [defaultdict(int) for _ in periods]
+    starts = [p.start for p in periods]
+    for row in rows:
+        day = row["admitted_on"]
+        if day < coverage.start:
+            before[row["status"]] += row["n"]
+            continue
+        index = max(i for i, start in enumerate(starts) if start <= day)
+        by_period[index][row["status"]] += row["n"]
+    present = {s for counts in [before, *by_period] for s, n in counts.items() if n}
+    states = [(s, label) for s, label in ClaimStatus.choices if s in present]
+    lines = ([("保险年度开始前入院", before)] if any(before.values()) else []) + [
+        (_period_label(p), counts) for p, counts in zip(periods, by_period)]
+    out = [MonthRow(label, {s: counts.get(s, 0) for s, _ in states}, sum(counts.values())) for label, counts in lines]
+    totals = {s: sum(r.counts[s] for r in out) for s, _ in states}
+    return ClaimsByMonth(scheme_year, states, out, totals, sum(totals.values()))
+
+
+def claims_per_street(user, scheme_year: SchemeYear) -> dict[int, int]:
+    """The scheme year's claims (every state) per street, of the claims the user may see."""
+    rows = (_in_window(day_tally_visible_to(user), scheme_year).values("street_id")
+            .annotate(n=Sum("n")).order_by())
+    return {row["street_id"]: row["n"] for row in rows}
+
+
+# --- Money paid ------------------------------------------------------------------------------
+
+def paid_per_street(user, scheme_year: SchemeYear) -> dict[int, Decimal]:
+    """Money paid by the scheme year's policies per street (claims' portions and settled
+    supplementary decisions), as the user may see it."""
+    rows = (paid_tally_visible_to(user).filter(scheme_year=scheme_year).values("street_id")
+            .annotate(amount=Sum("amount")).order_by())
+    return {row["street_id"]: row["amount"] for row in rows}
+
+
+@dataclass(frozen=True)
+class PaidPeriod:
+    label: str
+    period: Cover | None             # None: paid after the scheme year ended
+    amount: Decimal
+    days: int
+    portions: int
+
+
+def paid_by_period(user, scheme_year: SchemeYear) -> list[PaidPeriod]:
+    """Money paid by the scheme year's policies in each monthly period of the year, by the day
+    it was paid, then what was paid after the year ended (claims settled late), if any."""
+    coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
+    periods = scheme_periods(coverage)
+    sums = [[ZERO, 0, 0] for _ in periods]
+    later = [ZERO, 0, 0]
+    rows = (paid_tally_visible_to(user).filter(scheme_year=scheme_year).values("paid_on")
+            .annotate(amount=Sum("amount"), days=Sum("days"), portions=Sum("portions")).order_by())
+    for row in rows:
+        day = row["paid_on"]
+        if day > coverage.end:
+            target = later
+        else:
+            target = sums[max([i for i, p in enumerate(periods) if p.start <= day] or [0])]
+        target[0] += row["amount"]
+        target[1] += row["days"]
+        target[2] += row["portions"]
+    out = [PaidPeriod(_period_label(p), p, *values) for p, values in zip(periods, sums)]
+    if any(later):
+        out.append(PaidPeriod("保险年度结束后", None, *later))
+    return out
+
+
+# --- Open claims: what each waits for -------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenClaim:
+    claim: Claim
+    step: str
+    party: str
+    label: str
+    missing: tuple[str, ...]         # labels of the documents still missing
+    overdue: bool
+
+
+def _open_claims(qs: QuerySet, today: date) -> list[OpenClaim]:
+    """Each claim with the step it waits for (rules.waiting_for), its missing documents named."""
+    from ..models import ClaimDocument
+
+    labels = dict(ClaimDocument.Kind.choices)
+    out = []
+    for claim in qs.annotate(kinds=ArrayAgg("documents__kind", distinct=True, default=[])):
+        required = required_documents(proxy_filing=claim.proxy_filing,
+                                      insured_deceased=claim.person.status == PersonStatus.DECEASED)
+        missing = missing_documents(required=required, provided=set(claim.kinds) - {None})
+        step = waiting_for(status=claim.status, discharged=claim.discharged_on is not None, missing=missing,
+                           notice_sent=claim.refusal_notice_sent_at is not None)
+        if step is None:
+            continue
+        party, label = WAITING_STEPS[step]
+        out.append(OpenClaim(claim, step, party, label, tuple(labels[k] for k in missing),
+                             claim.due_on is not None and claim.due_on < today))
+    return out
+
+
+@dataclass(frozen=True)
+class InProgress:
+    claims: list[OpenClaim]          # the most urgent first, at most `limit`
+    total: int                       # open claims in all
+    by_step: list[tuple[str, str, str, int]]   # (step, party, label, claims) for the steps with any
+    shown: int
+
+
+def claims_in_progress(user, today: date, *, limit: int = 30) -> InProgress:
+    """The open claims the user may see (an officer: the street's), each with what it waits
+    for: the family's documents or discharge date, or the insurer's next step; those past the
+    insurer's deadline first, then by deadline, then the newest reports."""
+    qs = (claims_visible_to(user)
+          .filter(Q(status__in=OPEN_STATES) | Q(status=ClaimStatus.REFUSED, refusal_notice_sent_at__isnull=True))
+          .select_related("person")
+          .order_by("due_on", "-reported_at", "-id"))
+    rows = _open_claims(qs, today)
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row.step] += 1
+    by_step = [(step, party, label, counts[step]) for step, (party, label) in WAITING_STEPS.items() if counts[step]]
+    rows.sort(key=lambda r: (not r.overdue, r.claim.due_on is None, r.claim.due_on or today))
+    return InProgress(rows[:limit], len(rows), by_step, min(limit, len(rows)))
+
+
+@dataclass(frozen=True)
+class QueueStep:
+    step: str
+    label: str
+    count: int
+    overdue: int
+    first_due: date | None
+    claims: list[OpenClaim] = field(default_factory=list)   # the most urgent few
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    steps: list[QueueStep]
+    total: int
+    overdue: int
+
+
+QUEUE_STEPS = ("accept", "request_documents", "decide", "review", "pay", "refusal_notice")
+
+
+def work_queue(user, today: date, *, per_step: int = 5) -> WorkQueue:
+    """What waits on the insurer among the claims the user may see: to accept, to ask for
+    documents (一次性告知), to decide, to review on appeal, to pay, to deliver a refusal notice;
+    per step the count, how many are past their deadline, the earliest deadline and the most
+    urgent claims. Read from the claims that carry an insurer's deadline (a partial index)."""
+    qs = (claims_visible_to(user).filter(due_on__isnull=False).select_related("person")
+          .order_by("due_on", "id"))
+    grouped: dict[str, list[OpenClaim]] = defaultdict(list)
+    for row in _open_claims(qs, today):
+        if row.party == "insurer":
+            grouped[row.step].append(row)
+    steps = [QueueStep(step, WAITING_STEPS[step][1], len(grouped[step]), sum(r.overdue for r in grouped[step]),
+                       grouped[step][0].claim.due_on if grouped[step] else None, grouped[step][:per_step])
+             for step in QUEUE_STEPS]
+    return WorkQueue(steps, sum(s.count for s in steps), sum(s.overdue for s in steps))
