@@ -1,6 +1,6 @@
 from django import forms
 
-from tongzhou_care.core.forms import DatePicker
+from tongzhou_care.core.forms import DatePicker, PhoneField
 
 from tongzhou_care.core.uploads import DOCUMENT_MAX_BYTES
 
@@ -9,13 +9,6 @@ from .rules import ADMISSION_TYPES, HEIR_RELATIONS, REFUSAL_CODES, SELF
 
 PAYEE_RELATIONS = [(SELF, SELF)] + [(r, r) for r in HEIR_RELATIONS]
 RELATIONS = [("本人", "本人"), ("配偶", "配偶"), ("亲属", "亲属"), ("专管员", "街道/乡镇专管员"), ("其他", "其他")]
-
-
-class PersonLookupForm(forms.Form):
-    """Find the person a stay is reported for: a name or the last 4 of the ID number in the
-    URL; a full ID number only by POST (S12: never in a URL)."""
-
-    q = forms.CharField(label="姓名、身份证号后4位或完整身份证号", max_length=18, min_length=1)
 
 
 class ClaimReportForm(forms.Form):
@@ -29,14 +22,15 @@ class ClaimReportForm(forms.Form):
     diagnosis = forms.CharField(label="诊断", max_length=200)
     reporter_name = forms.CharField(label="报案人", max_length=50)
     reporter_relation = forms.ChoiceField(label="与被保险人关系", choices=RELATIONS)
-    reporter_phone = forms.CharField(label="报案人电话", max_length=30)
+    reporter_phone = PhoneField(label="报案人电话")
     proxy_filing = forms.BooleanField(label="由他人代办（需授权委托书和代办人身份证）", required=False)
     payee_name = forms.CharField(label="收款人", max_length=50, required=False)
     payee_relation = forms.ChoiceField(label="收款人与被保险人关系", required=False,
                                        choices=[("", "—")] + PAYEE_RELATIONS)
     payee_id_number = forms.CharField(label="收款人身份证号（继承人填写）", max_length=18, required=False)
     payee_bank = forms.CharField(label="开户银行", max_length=100, required=False)
-    payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False)
+    payee_account = forms.CharField(label="收款账号（借记卡）", max_length=40, required=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     # One token per form shown: a second submission of the same form finds the claim it made.
     report_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -77,6 +71,8 @@ class MultipleFileField(forms.FileField):
 
 # One upload request carries at most this many files (each at most DOCUMENT_MAX_BYTES).
 DOCUMENTS_PER_UPLOAD = 10
+# What the file pickers offer: the photos phones make (HEIC is converted on the server) and PDFs.
+DOCUMENT_ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.heic,.heif,application/pdf"
 
 
 class DocumentsForm(forms.Form):
@@ -87,11 +83,12 @@ class DocumentsForm(forms.Form):
         super().__init__(*args, **kwargs)
         kinds = [k for k in ClaimDocument.Kind.values if k in missing] + [
             k for k in ClaimDocument.Kind.values if k not in missing]
+        # (kind, label, missing) in the boxes' order: the phone's photo list offers the same kinds.
+        self.kinds = [(kind, ClaimDocument.Kind(kind).label, kind in missing) for kind in kinds]
         for kind in kinds:
             self.fields[f"file_{kind}"] = MultipleFileField(
                 label=ClaimDocument.Kind(kind).label + ("（缺）" if kind in missing else ""), required=False)
-            self.fields[f"file_{kind}"].widget.attrs.update({"accept": "image/jpeg,image/png,application/pdf",
-                                                              "data-kind": kind})
+            self.fields[f"file_{kind}"].widget.attrs.update({"accept": DOCUMENT_ACCEPT, "data-kind": kind})
 
     def clean(self):
         data = super().clean()
@@ -108,7 +105,8 @@ class DocumentsForm(forms.Form):
         return {"documents": self.cleaned_data["documents"]}
 
 
-DOCUMENT_HELP = f"JPG、PNG 或 PDF，每个文件不超过 {DOCUMENT_MAX_BYTES // 2**20} MB，一次最多 {DOCUMENTS_PER_UPLOAD} 个文件"
+DOCUMENT_HELP = (f"JPG、PNG、HEIC（苹果手机照片，自动转换）或 PDF，每个文件不超过 {DOCUMENT_MAX_BYTES // 2**20} MB，"
+                 f"一次最多 {DOCUMENTS_PER_UPLOAD} 个文件")
 
 
 class PayeeForm(forms.Form):

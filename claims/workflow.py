@@ -141,7 +141,8 @@ CLAIM_WORKFLOW = Workflow(state_label=lambda status: S(status).label, actions=(
 
 # What the timeline says where it differs from the button ("edit" is the discharge date as
 # recorded before the table named it).
-TIMELINE_WORDS = {"report": "报案", "edit": "录入出院日期", "notice_sent": "送达拒赔通知"}
+TIMELINE_WORDS = {"report": "报案", "edit": "录入出院日期", "notice_sent": "送达拒赔通知",
+                  "purge_documents": "按保存期限删除材料"}
 
 
 def action_word(name: str) -> str:
@@ -169,6 +170,16 @@ PRINTOUTS = {
     "supplement": Printout("补充核定通知书", frozenset({S.DECIDED, S.PAID})),
     "refusal": Printout("拒赔通知书", frozenset({S.REFUSED})),
 }
+
+
+# What an open claim waits for, as a list card says it next to the state.
+WAITING_FOR = {S.REPORTED: "待保险公司受理", S.DOCUMENTS_PENDING: "待补材料", S.ACCEPTED: "待保险公司核定",
+               S.DECIDED: "待保险公司支付", S.APPEALED: "待保险公司复核"}
+
+
+def waiting_for(status: str) -> str:
+    """What a claim in `status` waits for next ("待补材料"), or "" once nothing is pending."""
+    return WAITING_FOR.get(status, "")
 
 
 def printouts(facts: ClaimFacts, *, supplements: int) -> dict[str, Printout]:

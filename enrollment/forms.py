@@ -1,6 +1,6 @@
 from django import forms
 
-from tongzhou_care.core.forms import DatePicker
+from tongzhou_care.core.forms import DatePicker, PhoneField
 from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
 
 from .models import Category, Person, PersonStatus, SchemeYear, default_categories
@@ -19,7 +19,17 @@ class PersonFilterForm(forms.Form):
 
     def __init__(self, *args, streets, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["street"].queryset = streets
+        if streets.exists():
+            self.fields["street"].queryset = streets
+        else:
+            del self.fields["street"]      # one street (an officer): nothing to choose
+
+
+class PersonLookupForm(forms.Form):
+    """Find a person to act for (report a stay, log a visit): a name or the last 4 of the ID
+    number in the URL; a full ID number only by POST (S12: never in a URL)."""
+
+    q = forms.CharField(label="姓名、身份证号后4位或完整身份证号", max_length=18, min_length=1)
 
 
 class UnmaskForm(forms.Form):
@@ -65,6 +75,7 @@ class PersonEditForm(forms.ModelForm):
     """The fields a user may edit (services.persons.editable_fields) and the version read."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    phone = PhoneField(label="联系电话", required=False)
 
     class Meta:
         model = Person

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role, Street
+from tongzhou_care.core.rules import RuleViolation
 
 from .models import (
     Person,
@@ -17,7 +18,7 @@ from .models import (
     SchemeYear,
     default_categories,
 )
-from .rules import looks_like_id_tail
+from .rules import looks_like_id_tail, parse_id_number
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
@@ -52,6 +53,18 @@ def person_search(user, *, text: str = "", street_id=None, status: str = "") -> 
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def person_lookup(user, text: str, *, posted: bool, today) -> QuerySet[Person]:
+    """The persons a user finds by what they typed: a name or the last 4 characters of the ID
+    number (at most 30), or a full ID number, accepted only from a POST (S12: never in a URL).
+    Raises RuleViolation for a full ID number in a URL or one that does not parse."""
+    text = text.strip()
+    if len(text) != 18:
+        return person_search(user, text=text)[:30]
+    if not posted:
+        raise RuleViolation("id_in_url", "完整身份证号请通过查询按钮提交，不放在网址中。")
+    return persons_visible_to(user).filter(id_number=parse_id_number(text, today=today).value)
 
 
 def person_export_values(user, **filters):
@@ -211,11 +224,13 @@ def premium_settlement_for(scheme_year: SchemeYear):
     for row, cover, amount in zip(rows, covers, settlement.amounts):
         added = cover.start != coverage.start
         if added or row[7]:
+            kind = "、".join(k for k, on in (("增员", added), ("减员", bool(row[7]))) if on)
+            reason = Policy.EndReason(row[7]).label if row[7] else ""
             lines.append({"number": row[1], "name": row[2], "id_number": row[3], "street": row[4],
-                          "kind": "、".join(k for k, on in (("增员", added), ("减员", bool(row[7]))) if on),
-                          "cover_start": cover.start,
-                          "cover_end": cover.end, "days": cover.days, "amount": amount,
-                          "end_reason": Policy.EndReason(row[7]).label if row[7] else ""})
+                          "kind": kind, "cover_start": cover.start,
+                          "cover_end": cover.end, "days": cover.days, "amount": amount, "end_reason": reason,
+                          # 减员（死亡）, but a removal is just 减员, not 减员（减员）
+                          "described": f"{kind}（{reason}）" if reason and not kind.endswith(reason) else kind})
     return settlement, lines
 
 

@@ -9,6 +9,7 @@ app_name = "enrollment"
 urlpatterns = [
     path("persons/", persons.person_list, name="person_list"),
     path("persons/export/", persons.person_export, name="person_export"),
+    path("persons/find/", persons.person_find, name="person_find"),
     path("persons/<int:person_id>/", persons.person_detail, name="person_detail"),
     path("persons/<int:person_id>/unmask/", persons.person_unmask, name="person_unmask"),
     path("persons/<int:person_id>/edit/", persons.person_edit, name="person_edit"),

@@ -61,12 +61,38 @@ missing_packages() {  # $1 = app|test
 ensure_system_packages() {  # $1 = app|test
   local missing; missing=$(missing_packages "$1")
   [ -z "$missing" ] && return 0
-  say "Installing system packages: $missing"
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null 2>&1; then
-    as_root apt-get update -q >/dev/null 2>&1 || die "Cannot install $missing: run as root or with sudo, or install them yourself."
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null \
-      || die "apt-get install $missing failed."
+  say "Installing system packages: $missing (a few minutes on a new machine; log: /tmp/tongzhou_care-apt.log)"
+  local log=/tmp/tongzhou_care-apt.log
+  if ! with_progress "packages set up" "" "^Setting up " "$log" \
+       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing; then
+    say "Updating the package lists, then trying again"
+    with_progress "package lists" "" "^(Get|Hit):" "$log" as_root apt-get update -q \
+      || die "Cannot install $missing: run as root or with sudo, or install them yourself."
+    with_progress "packages set up" "" "^Setting up " "$log" \
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing \
+      || die "apt-get install $missing failed (see $log)."
   fi
+}
+
+# Runs a command with its output in a log file and shows how far it is: the number of log lines
+# matching a pattern (of a total, when known), on one line that a terminal rewrites. On failure
+# the end of the log is shown.
+with_progress() {  # label total pattern log command...
+  local label=$1 total=$2 pattern=$3 log=$4 pid n shown=-1 status=0
+  shift 4
+  "$@" >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    n=$(grep -cE "$pattern" "$log" 2>/dev/null || true)
+    if [ -t 2 ] && [ "$n" != "$shown" ]; then printf '\r    %s: %s%s' "$label" "$n" "${total:+/$total}" >&2; shown=$n; fi
+    sleep 1
+  done
+  wait "$pid" || status=$?
+  n=$(grep -cE "$pattern" "$log" 2>/dev/null || true)
+  [ -t 2 ] && printf '\r' >&2
+  printf '    %s: %s%s\n' "$label" "$n" "${total:+/$total}" >&2
+  if [ "$status" != 0 ]; then tail -20 "$log" >&2; fi
+  return "$status"
 }
 
 # --- Python ------------------------------------------------------------------------------
@@ -78,9 +104,10 @@ ensure_venv() {
   local stamp="$VENV/.requirements.sha256" want
   want=$(sha256sum "$PROJECT_DIR/requirements.txt" | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "Installing Python packages from requirements.txt"
+    say "Installing Python packages from requirements.txt (first time: a minute or two; log: .venv/pip.log)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -r "$PROJECT_DIR/requirements.txt"
+    with_progress "packages" "$(grep -cE '^[A-Za-z]' "$PROJECT_DIR/requirements.txt")" "^(Collecting|Processing) " "$VENV/pip.log" \
+      "$VENV/bin/python" -m pip install -r "$PROJECT_DIR/requirements.txt" || die "pip install failed (see .venv/pip.log)."
     echo "$want" > "$stamp"
   fi
   export PATH="$VENV/bin:$PATH"
@@ -192,4 +219,20 @@ cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[2]])
 if not cur.fetchone():
     cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[2])))
 PY
+}
+
+# --- maintenance scripts (backup, restore) -------------------------------------------------
+# With DATABASE_URL (a server, as in production, run with the service's environment): the
+# installed .venv as it is (no pip: the intranet is offline) and DJANGO_SETTINGS_MODULE,
+# production unless set. Without: the project-local cluster and the development settings.
+use_app_environment() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    [ -x "$VENV/bin/python" ] || die "No .venv in $PROJECT_DIR: install it as docs/deploy.md says."
+    export PATH="$VENV/bin:$PATH"
+    export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-tongzhou_care.settings.production}
+  else
+    ensure_venv
+    ensure_database
+    export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-tongzhou_care.settings.dev}
+  fi
 }

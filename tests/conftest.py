@@ -1,8 +1,36 @@
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from tests.factories import PersonFactory, make_user, street
 from tongzhou_care.core.models import Role
+
+
+def _uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or "django_db_setup" in item.fixturenames
+
+
+def pytest_collection_modifyitems(config, items):
+    """Rule tests (modules test_*rules.py, or marked `rules`) are pure: `scripts/test --rules`
+    runs them alone, without PostgreSQL, a browser or LibreOffice."""
+    for item in items:
+        if item.path.name == "test_rules.py" or item.path.name.endswith("_rules.py"):
+            item.add_marker(pytest.mark.rules)
+
+
+def pytest_collection_finish(session):
+    """A database test among the rule tests, or one selected without a database, stops the run
+    with the reason (instead of a connection error per test)."""
+    items = session.items
+    impure = [item.nodeid for item in items if item.get_closest_marker("rules") and _uses_database(item)]
+    if impure:
+        raise pytest.UsageError("rule tests must not use the database: " + ", ".join(impure))
+    if getattr(django_settings, "NO_DATABASE", False):
+        needing = [item.nodeid for item in items if _uses_database(item)]
+        if needing:
+            raise pytest.UsageError(f"{len(needing)} selected tests need PostgreSQL (e.g. {needing[0]}): "
+                                    "run them with scripts/test, or only the rule tests with scripts/test --rules")
+
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path_factory):

@@ -89,12 +89,18 @@ class PolicyFactory(factory.django.DjangoModelFactory):
 
 def uploaded_file(kind: str = "pdf", name: str | None = None):
     """A small real file of the given type, as an upload."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    import io
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    if kind in ("jpg", "png"):        # a real picture: photos are opened (and reduced) when stored
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48), "white").save(out, "JPEG" if kind == "jpg" else "PNG")
+        return SimpleUploadedFile(name or f"scan.{kind}", out.getvalue(),
+                                  content_type="image/jpeg" if kind == "jpg" else "image/png")
     contents = {
         "pdf": (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"),
-        "jpg": (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9", "image/jpeg"),
-        "png": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
         "exe": (b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream"),
     }
     data, content_type = contents[kind]

@@ -37,6 +37,29 @@ def claim_for_user_or_404(user, claim_id) -> Claim:
     return get_object_or_404(claims_visible_to(user), pk=claim_id)
 
 
+def claims_awaiting_documents(user, *, limit: int = 10) -> list[tuple[Claim, tuple[str, ...]]]:
+    """(claim, labels of the missing documents) for the user's open claims that still lack a
+    required document: those the insurer has asked for (待补材料) first, then the newest
+    reports; at most `limit` (the officer's to-do list on the home page)."""
+    from django.db.models import Case, IntegerField, Prefetch, Value, When
+
+    from .models import ClaimDocument
+
+    claims = (claims_visible_to(user)
+              .filter(status__in=(ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.REPORTED))
+              .prefetch_related(Prefetch("documents", queryset=ClaimDocument.objects.only("claim_id", "kind")))
+              .order_by(Case(When(status=ClaimStatus.DOCUMENTS_PENDING, then=Value(0)), default=Value(1),
+                             output_field=IntegerField()), "-reported_at", "-pk"))
+    waiting = []
+    for claim in claims[:limit * 5]:       # a street has a few open claims; most lack something
+        _, missing = documents_status(claim, provided={d.kind for d in claim.documents.all()})
+        if missing:
+            waiting.append((claim, tuple(ClaimDocument.Kind(k).label for k in missing)))
+        if len(waiting) == limit:
+            break
+    return waiting
+
+
 def claims_of_person(user, person) -> QuerySet[Claim]:
     """The person's claims the user may see, latest stay first, with what each pays now (the
     decided amount plus supplements) as `entitled`."""
@@ -283,16 +306,19 @@ def days_charged_elsewhere(claim) -> frozenset[date]:
                      if claim.admitted_on <= day <= claim.discharged_on)
 
 
-def documents_status(claim) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def documents_status(claim, provided: set[str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(required kinds, missing kinds) for the claim as it stands: a proxy filing needs the
-    power of attorney, a deceased insured the death certificate and proof of heirship."""
+    power of attorney, a deceased insured the death certificate and proof of heirship.
+    `provided`: the kinds on file, when the caller has them already (read otherwise)."""
     from enrollment.models import PersonStatus
 
     from ..rules import missing_documents, required_documents
 
     required = required_documents(proxy_filing=claim.proxy_filing,
                                   insured_deceased=claim.person.status == PersonStatus.DECEASED)
-    return required, missing_documents(required=required, provided=set(claim.documents.values_list("kind", flat=True)))
+    if provided is None:
+        provided = set(claim.documents.values_list("kind", flat=True))
+    return required, missing_documents(required=required, provided=provided)
 
 
 def report_cover_check(person, *, admitted: date, discharged: date | None, today: date):

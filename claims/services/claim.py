@@ -20,7 +20,7 @@ from tongzhou_care.core.audit import audit_context
 from tongzhou_care.core.models import User
 from tongzhou_care.core.money import format_yuan
 from tongzhou_care.core.rules import RuleViolation
-from tongzhou_care.core.uploads import check_document
+from tongzhou_care.core.uploads import document_for_keeping
 from tongzhou_care.core.workdays import is_workday
 
 from ..locks import lock_claim
@@ -201,23 +201,24 @@ def claim_upload_documents(*, claim_id: int, documents: list[tuple[str, object]]
     """Store several documents at once, each with its kind, after checking every file's real
     type and size (S16); all or none. Returns the stored documents; raises RuleViolation naming
     the file that was refused."""
-    claim, _, before = _locked(claim_id, "upload", actor)
+    # Photos are converted and reduced (seconds for a handful) before any row is locked.
     checked = []
     for kind, uploaded in documents:
         if kind not in ClaimDocument.Kind.values:
             raise RuleViolation("kind", "请选择材料类型。")
         try:
-            checked.append((kind, uploaded, *check_document(uploaded)))
+            checked.append((kind, document_for_keeping(uploaded)))
         except RuleViolation as violation:
             raise RuleViolation(violation.code, f"“{uploaded.name}”：{violation.message}") from None
+    claim, _, before = _locked(claim_id, "upload", actor)
     stored = []
     try:
         with audit_context(actor, "claim_upload_documents"):
-            for kind, uploaded, content_type, sha256 in checked:
-                document = ClaimDocument(claim=claim, kind=kind, original_name=uploaded.name[:200],
-                                         content_type=content_type, size=uploaded.size, sha256=sha256,
+            for kind, kept in checked:
+                document = ClaimDocument(claim=claim, kind=kind, original_name=kept.name[:200],
+                                         content_type=kept.content_type, size=kept.size, sha256=kept.sha256,
                                          uploaded_by=actor)
-                document.file.save("upload", uploaded, save=False)
+                document.file.save("upload", kept.file, save=False)
                 stored.append(document)
                 document.full_clean(exclude=["file"])
                 document.save()

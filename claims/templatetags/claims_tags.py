@@ -1,7 +1,7 @@
 from django import template
 
 from ..models import ClaimStatus
-from ..workflow import action_word, supplement_words as _supplement_words
+from ..workflow import action_word, supplement_words as _supplement_words, waiting_for
 
 register = template.Library()
 
@@ -20,3 +20,6 @@ def claim_status(status: str) -> str:
 def supplement_words(difference) -> str:
     """补付 X 元 / 应追回 X 元."""
     return _supplement_words(difference)
+
+
+register.filter("claim_waiting", waiting_for)

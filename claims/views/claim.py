@@ -21,7 +21,15 @@ from tongzhou_care.core.xlsx import open_temp
 
 from .. import services
 from ..exports import write_claim_pdf
-from ..forms import DOCUMENTS_PER_UPLOAD, DocumentsForm, PayeeForm, PaymentForm, ReasonForm
+from ..forms import (
+    DOCUMENT_ACCEPT,
+    DOCUMENT_HELP,
+    DOCUMENTS_PER_UPLOAD,
+    DocumentsForm,
+    PayeeForm,
+    PaymentForm,
+    ReasonForm,
+)
 from ..rules import DOCUMENT_KINDS, REFUSAL_CODES
 from ..selectors import claim_deadline, claim_for_user_or_404, read_claim
 from ..workflow import CLAIM_WORKFLOW, PRINTOUTS, printouts, supplement_words
@@ -47,7 +55,8 @@ def _form(action, claim, reading, data=None, files=None):
     if form_class is ReasonForm:
         return ReasonForm(data, auto_id=f"id_{action}_%s")
     if action == "discharge":
-        return form_class(data, initial={"version": claim.version})
+        # A discharge is mostly recorded on the day, at the bedside.
+        return form_class(data, initial={"version": claim.version, "discharged_on": timezone.localdate()})
     return form_class(data, files) if form_class else None
 
 
@@ -104,7 +113,8 @@ def _claim_page(request, claim, *, bound: tuple[str, object] | None = None):
         "refusal_label": REFUSAL_CODES.get(claim.refusal_code, ""), "forms": forms,
         "printouts": printouts(reading.facts, supplements=len(supplements)),
         "show_diagnosis": request.user.has_perm("claims.view_diagnosis"),
-        "upload_limit": DOCUMENTS_PER_UPLOAD,
+        "upload_limit": DOCUMENTS_PER_UPLOAD, "upload_help": DOCUMENT_HELP, "upload_accept": DOCUMENT_ACCEPT,
+        "upload_max_bytes": DOCUMENT_MAX_BYTES,
     }, status=400 if bound else 200)
 
 

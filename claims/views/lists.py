@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.access import street_filter_choices, streets_of
 from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.services import access_log_record
@@ -32,7 +32,7 @@ def claim_list(request):
     query.pop("page", None)
     return render(request, "claims/claim_list.html", {
         "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices,
-        "streets": streets_of(request.user) if not request.user.insurer_id else None, "filters": request.GET})
+        "streets": street_filter_choices(request.user), "filters": request.GET})
 
 
 def _claim_filters(request) -> dict:

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from enrollment.models import PersonStatus
-from enrollment.rules import parse_id_number
-from enrollment.selectors import person_for_user_or_404, person_search, persons_visible_to
+from enrollment.selectors import person_for_user_or_404
+from enrollment.views.persons import looked_up
 from tongzhou_care.core.rules import RuleViolation
 
 from .. import services
-from ..forms import ClaimReportForm, PersonLookupForm
+from ..forms import ClaimReportForm
 from ..rules import SELF, earliest_timely_discharge
 from ..selectors import current_claim_settings, person_cover_summary
 
@@ -24,21 +24,7 @@ from ..selectors import current_claim_settings, person_cover_summary
 @permission_required("claims.report_claim", raise_exception=True)
 def claim_report_person(request):
     """Step 1 of a report: find the person (a full ID number only by POST, S12)."""
-    form = PersonLookupForm(request.POST or request.GET or None)
-    persons = None
-    if form.is_bound and form.is_valid():
-        text = form.cleaned_data["q"].strip()
-        if len(text) == 18:
-            if request.method != "POST":
-                form.add_error("q", "完整身份证号请通过查询按钮提交，不放在网址中。")
-            else:
-                try:
-                    number = parse_id_number(text, today=timezone.localdate()).value
-                    persons = persons_visible_to(request.user).filter(id_number=number)
-                except RuleViolation as violation:
-                    form.add_error("q", violation.message)
-        else:
-            persons = person_search(request.user, text=text)[:30]
+    form, persons = looked_up(request)
     return render(request, "claims/report_person.html", {"form": form, "persons": persons})
 
 

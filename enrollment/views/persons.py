@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tongzhou_care.core.access import streets_of
+from tongzhou_care.core.access import street_filter_choices
 from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.models import AccessLog
@@ -17,11 +18,12 @@ from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
 from ..exports import write_roster
-from ..forms import PersonEditForm, PersonFilterForm, ReasonForm, UnmaskForm
+from ..forms import PersonEditForm, PersonFilterForm, PersonLookupForm, ReasonForm, UnmaskForm
 from ..models import PersonStatus
 from ..selectors import (
     person_export_values,
     person_for_user_or_404,
+    person_lookup,
     person_search,
     persons_visible_to,
     policies_visible_to,
@@ -33,7 +35,7 @@ PAGE_SIZE = 50
 
 
 def _filters(request) -> tuple[PersonFilterForm, dict]:
-    form = PersonFilterForm(request.GET or None, streets=streets_of(request.user))
+    form = PersonFilterForm(request.GET or None, streets=street_filter_choices(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     return form, {
         "text": data.get("q", ""),
@@ -63,6 +65,30 @@ def person_list(request):
     return render(request, "enrollment/person_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "reason_form": ReasonForm(),
     })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("enrollment.view_person", raise_exception=True)
+def person_find(request):
+    """The officer's search from the home page: the persons found, each with what the user
+    may do for them there and then (为其报案, 登记服务), one tap away."""
+    form, persons = looked_up(request)
+    return render(request, "enrollment/person_find.html", {"form": form, "persons": persons})
+
+
+def looked_up(request) -> tuple[PersonLookupForm, object]:
+    """(the search form, the persons found or None) for a person search page (S12: a full ID
+    number only from a POST); a refused search puts its reason beside the box."""
+    form = PersonLookupForm(request.POST or request.GET or None)
+    persons = None
+    if form.is_bound and form.is_valid():
+        try:
+            persons = person_lookup(request.user, form.cleaned_data["q"], posted=request.method == "POST",
+                                    today=timezone.localdate())
+        except RuleViolation as violation:
+            form.add_error("q", violation.message)
+    return form, persons
 
 
 def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):

@@ -12,7 +12,10 @@ class FilterForm(forms.Form):
     def __init__(self, *args, streets=None, **kwargs):
         super().__init__(*args, **kwargs)
         if "street" in self.fields:
-            self.fields["street"].queryset = streets
+            if streets is None or streets.count() < 2:
+                del self.fields["street"]         # one street (an officer): nothing to choose
+            else:
+                self.fields["street"].queryset = streets
         if "scheme_year" in self.fields:
             self.fields["scheme_year"].queryset = scheme_years_for_oversight()
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.utils import timezone
 
@@ -306,3 +307,90 @@ def test_a_stay_reported_in_hospital_gets_its_discharge_date_until_the_decision(
     claim.refresh_from_db()
     assert claim.discharged_on == D(2025, 3, 11)
     assert form not in client.get(f"/claims/{claim.pk}/").content.decode()   # entered: the form is gone
+
+
+# --- In the field (issue 15) -----------------------------------------------------------------
+
+REPORT_FORM = {"admission_type": "inpatient", "hospital": "潞河医院", "admitted_on": "2025-03-01",
+               "discharged_on": "2025-03-11", "cause": "illness", "diagnosis": "肺炎", "reporter_name": "李专管",
+               "reporter_relation": "专管员"}
+
+
+@pytest.mark.django_db
+def test_the_reporters_phone_must_be_a_phone_number(client_for, officer_a, insured):
+    client = client_for(officer_a)
+    response = client.post(f"/claims/report/{insured.pk}/", {**REPORT_FORM, "reporter_phone": "电话abc<i>x</i>"})
+    body = response.content.decode()
+    assert response.status_code == 400 and not Claim.objects.exists()
+    assert 'id="id_reporter_phone_errors"' in body and "11位手机号" in body
+    assert "<i>x</i>" not in body                                    # what was typed is kept, escaped
+    assert 'type="tel"' in body                                      # the phone's number keypad
+    response = client.post(f"/claims/report/{insured.pk}/", {**REPORT_FORM, "reporter_phone": "139 0000 1111"},
+                           follow=True)
+    assert Claim.objects.get().reporter_phone == "13900001111"
+    # The message ends as a sentence ends: no stray "；" when the report is not late either.
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.endswith("。") and "；" not in message and "上传材料" in message
+
+
+@pytest.mark.django_db
+def test_the_discharge_date_defaults_to_today(client_for, officer_a, insured):
+    claim = report(insured, officer_a, D(2025, 3, 1), None, today=D(2025, 3, 5))
+    page = client_for(officer_a).get(f"/claims/{claim.pk}/").content.decode()
+    assert f'name="discharged_on" value="{timezone.localdate().isoformat()}"' in page
+
+
+@pytest.mark.django_db
+def test_the_officers_home_lists_claims_waiting_for_documents(client_for, officer_a, officer_b, insurer_user,
+                                                              insured, street_b, commission_admin, year):
+    from enrollment.services import policies_issue
+    from tests.factories import PersonFactory
+
+    complete = with_documents(report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11)), officer_a)
+    fresh = report(insured, officer_a, D(2025, 4, 1), D(2025, 4, 3))
+    asked = report(insured, officer_a, D(2025, 5, 1), D(2025, 5, 3))
+    services.claim_upload_documents(claim_id=asked.pk, actor=officer_a, documents=[("id_card", uploaded_file("pdf"))])
+    services.claim_request_documents(claim_id=asked.pk, actor=insurer_user)
+    theirs = PersonFactory(street=street_b, name="宋庄家属")
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=D(2025, 1, 1))
+    report(theirs, officer_b, D(2025, 4, 1), D(2025, 4, 3))
+
+    body = client_for(officer_a).get("/").content.decode()
+    tasks = body[body.index('data-testid="awaiting-documents"'):]
+    tasks = tasks[:tasks.index("</ul>")]
+    # What the insurer asked for comes first, then the new report; the complete file is not a task.
+    assert tasks.index(asked.number) < tasks.index(fresh.number) and complete.number not in tasks
+    assert f'href="/claims/{asked.pk}/#documents"' in tasks
+    assert "缺：出院小结或诊断证明、收款人银行借记卡" in tasks and "宋庄家属" not in tasks
+    # The person search sits on the home page too: one tap to the candidates, one to the form.
+    assert 'action="/persons/find/"' in body
+    assert 'data-testid="awaiting-documents"' not in client_for(insurer_user).get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_phone_photos_are_converted_and_reduced_when_uploaded(client_for, officer_a, insured):
+    """An iPhone's HEIC arrives as a JPEG, a 12-megapixel photo at A4 print size; a photo that
+    cannot be read is refused by its name and nothing of that upload is kept."""
+    from PIL import Image
+
+    from tests.core.test_photos import photo
+
+    claim = report(insured, officer_a, D(2025, 3, 1), D(2025, 3, 11))
+    client = client_for(officer_a)
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert 'capture="environment"' in page and "image/heic" in page          # the camera, and HEIC offered
+    large = photo(name="出院小结.jpg", quality=95)
+    response = client.post(f"/claims/{claim.pk}/documents/", {
+        "file_id_card": photo(fmt="HEIF", name="IMG_4711.HEIC"), "file_discharge_summary": large}, follow=True)
+    assert "已上传 2 个文件" in response.content.decode()
+    stored = {d.kind: d for d in claim.documents.all()}
+    assert (stored["id_card"].original_name, stored["id_card"].content_type) == ("IMG_4711.jpg", "image/jpeg")
+    summary = stored["discharge_summary"]
+    assert summary.size < large.size / 3
+    with summary.file.open("rb") as f:
+        assert Image.open(f).size == (2480, 1860)
+    broken = SimpleUploadedFile("坏照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 5000)
+    response = client.post(f"/claims/{claim.pk}/documents/", {
+        "file_bank_card": [uploaded_file("jpg"), broken]}, follow=True)
+    assert "“坏照片.jpg”：图片无法读取" in response.content.decode()
+    assert claim.documents.count() == 2

@@ -4,6 +4,8 @@ import pytest
 
 from tongzhou_care.core.money import format_yuan, to_yuan, yuan_in_words
 
+pytestmark = pytest.mark.rules  # pure: runs with scripts/test --rules
+
 
 @pytest.mark.parametrize("value, rounded", [
     ("2.345", "2.35"), ("2.344", "2.34"), ("-2.345", "-2.35"), ("3000", "3000.00"), ("0.005", "0.01"),

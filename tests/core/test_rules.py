@@ -1,9 +1,10 @@
-"""Pure helpers of the core app: masking (S10) and password character classes (S3)."""
+"""Pure helpers of the core app: masking (S10), password character classes (S3), phone numbers."""
 
 import pytest
 
 from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
 from tongzhou_care.core.passwords import character_classes
+from tongzhou_care.core.rules import RuleViolation, parse_phone
 
 
 @pytest.mark.parametrize("value, masked", [
@@ -42,3 +43,36 @@ def test_mask_bank_account(value, masked):
 ])
 def test_character_classes(password, classes):
     assert character_classes(password) == classes
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("13912345678", "13912345678"),
+    ("139 1234 5678", "13912345678"),            # grouped as people say it
+    ("139-1234-5678", "13912345678"),
+    ("+86 13912345678", "13912345678"),
+    ("１３９１２３４５６７８", "13912345678"),     # full-width digits from a Chinese input method
+    ("010-69541234", "010-69541234"),
+    ("(010)69541234", "010-69541234"),
+    ("01069541234", "010-69541234"),
+    ("69541234", "69541234"),                    # a Beijing number without the area code
+    ("010-69541234转123", "010-69541234-123"),
+    ("", ""),
+    ("   ", ""),
+])
+def test_phone_numbers_are_read(typed, stored):
+    assert parse_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", [
+    "电话abc<i>x</i>",       # the issue's example: letters and markup
+    "1391234567",            # 10 digits: one missing
+    "139123456789",          # 12 digits
+    "23912345678",           # not a mobile prefix, too long for a landline
+    "12345",
+    "010-6954",
+    "13912345678 / 69541234",  # two numbers in one box
+])
+def test_what_is_not_a_phone_number_is_refused(typed):
+    with pytest.raises(RuleViolation) as refused:
+        parse_phone(typed)
+    assert refused.value.code == "phone" and "手机号" in refused.value.message

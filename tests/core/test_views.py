@@ -1,5 +1,7 @@
 """Home pages per role with real figures, login and logout, Chinese error pages."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -99,3 +101,28 @@ def test_person_search_by_last_four_of_id(client_for, officer_a, street_a):
     other = PersonFactory(street=street_a)
     body = client_for(officer_a).get("/persons/", {"q": wanted.id_number[-4:]}).content.decode()
     assert wanted.name in body and other.name not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, lit", [
+    ("/", "首页"),
+    ("/claims/report/", "报案"),          # inside 理赔's /claims/, yet only 报案 lights up
+    ("/claims/", "理赔"),
+    ("/claims/overdue/", "逾期待办"),
+    ("/persons/", "参保对象"),
+])
+def test_the_menu_lights_up_one_item(client_for, officer_a, path, lit):
+    body = client_for(officer_a).get(path).content.decode()
+    active = re.findall(r'class="nav-link active"[^>]*>\s*<i[^>]*></i>\s*(\S+)', body)
+    assert active == [lit]
+
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/claims/", "/persons/", "/service-log/", "/service-log/not-contacted/",
+                                  "/complaints/", "/surveys/"])
+def test_an_officer_is_offered_no_street_filter(client_for, officer_a, commission_staff, path):
+    """An officer has one street: a street filter would offer nothing to choose."""
+    street_select = re.compile(r'<select[^>]*name="street"')
+    assert not street_select.search(client_for(officer_a).get(path).content.decode())
+    assert street_select.search(client_for(commission_staff).get(path).content.decode())

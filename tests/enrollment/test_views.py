@@ -369,3 +369,27 @@ def test_a_spouse_in_another_street_is_not_named_to_an_officer(client_for, offic
     Person.objects.filter(pk=person_a.pk).update(spouse=person_b)
     page = client_for(officer_a).get(f"/persons/{person_a.pk}/").content.decode()
     assert person_b.name not in page and "已登记（不在您的管辖范围内）" in page
+
+
+@pytest.mark.django_db
+def test_a_contact_phone_must_be_a_phone_number(client_for, officer_a, person_a):
+    client = client_for(officer_a)
+    fields = submitted_fields(client.get(f"/persons/{person_a.pk}/edit/").content.decode())
+    response = client.post(f"/persons/{person_a.pk}/edit/", {**fields, "phone": "电话abc<i>x</i>"})
+    assert response.status_code == 400 and "11位手机号" in response.content.decode()
+    assert client.post(f"/persons/{person_a.pk}/edit/", {**fields, "phone": "（010）６９５４１２３４"}).status_code == 302
+    person_a.refresh_from_db()
+    assert person_a.phone == "010-69541234"
+
+
+@pytest.mark.django_db
+def test_the_officers_search_offers_what_to_do_for_the_person(client_for, officer_a, person_a, person_b):
+    """From the home page's search: the person found, with 为其报案 and 登记服务 one tap away."""
+    client = client_for(officer_a)
+    body = client.post("/persons/find/", {"q": person_a.id_number[-4:]}).content.decode()
+    assert person_a.name in body and person_a.id_number not in body
+    assert f'href="/claims/report/{person_a.pk}/"' in body
+    assert f'href="/service-log/add/{person_a.pk}/"' in body
+    assert "完整身份证号请通过查询按钮提交" in client.get("/persons/find/", {"q": person_a.id_number}).content.decode()
+    assert person_a.name in client.post("/persons/find/", {"q": person_a.id_number}).content.decode()
+    assert person_b.name not in client.post("/persons/find/", {"q": person_b.id_number}).content.decode()

@@ -21,3 +21,9 @@ def streets_of(user) -> QuerySet[Street]:
     if user.is_authenticated and user.is_active and user.role == Role.STREET_OFFICER:
         return Street.objects.filter(pk=user.street_id)
     return Street.objects.none()
+
+
+def street_filter_choices(user) -> QuerySet[Street]:
+    """The streets a list's street filter offers: the district's to those who see it all, none
+    to the others (an officer's lists hold one street, so the filter would choose nothing)."""
+    return Street.objects.all() if sees_all_streets(user) else Street.objects.none()

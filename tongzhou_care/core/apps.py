@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
+        from . import retention  # noqa: F401  (registers the purge job and the periods' check)
         from .middleware import mark_login
         from .roles import sync_roles_after_migrate
 

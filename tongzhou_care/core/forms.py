@@ -12,6 +12,25 @@ class DatePicker(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class PhoneField(forms.CharField):
+    """A phone number box: the phone's number keypad, and only a real mobile or landline
+    number passes (core.rules.parse_phone), stored in one form."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        from .rules import RuleViolation, parse_phone
+
+        value = super().clean(value)
+        try:
+            return parse_phone(value)
+        except RuleViolation as violation:
+            raise forms.ValidationError(violation.message, code=violation.code) from None
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form with Chinese messages; the same message for an unknown user and a
     wrong password (S4), so a failed login does not tell whether the account exists."""

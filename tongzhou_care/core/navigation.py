@@ -36,6 +36,8 @@ MENU: tuple[MenuItem, ...] = (
 
 
 def menu_for(user, current_path: str) -> list[dict]:
+    """The user's menu entries; the one whose URL is the longest prefix of the current path is
+    active (报案 at /claims/report/ lies inside 理赔's /claims/, and only 报案 lights up)."""
     items = []
     for item in MENU:
         perms = (item.perm,) if isinstance(item.perm, str) else item.perm
@@ -44,6 +46,8 @@ def menu_for(user, current_path: str) -> list[dict]:
         if item.perm is None and not user.role:
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+    matches = [i for i in items if (current_path == i["url"] if i["url"] == "/" else current_path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items

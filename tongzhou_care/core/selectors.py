@@ -13,9 +13,10 @@ from .models import BackgroundJob, Role
 
 def home_figures(user, today: date) -> dict:
     """What a user's home page shows: persons per street they may see, with totals; claims by
-    state; the claims overdue with the insurer; what waits on the officer (missing documents)."""
+    state; the claims overdue with the insurer; what waits on the officer (the claims that
+    still lack a document, listed)."""
     from claims.models import ClaimStatus
-    from claims.selectors import claim_counts, overdue_claims
+    from claims.selectors import claim_counts, claims_awaiting_documents, overdue_claims
 
     rows = person_counts_by_street(user) if user.has_perm("core.view_statistics") else []
     totals = {key: sum(r[key] for r in rows) for key in ("active", "deceased", "removed")}
@@ -25,6 +26,8 @@ def home_figures(user, today: date) -> dict:
         claims = {"counts": [(ClaimStatus(s).label, s, n) for s, n in counts.items()],
                   "waiting_documents": counts[ClaimStatus.DOCUMENTS_PENDING],
                   "overdue": overdue_claims(user, today).count()}
+        if user.role == Role.STREET_OFFICER and user.has_perm("claims.upload_claim_document"):
+            claims["awaiting_documents"] = claims_awaiting_documents(user)
     return {
         "claims": claims,
         "role": user.role,

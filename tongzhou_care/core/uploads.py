@@ -5,6 +5,7 @@ import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -24,23 +25,62 @@ def sniff_document(head: bytes) -> str | None:
     return next((kind for magic, kind in DOCUMENT_TYPES.items() if head.startswith(magic)), None)
 
 
-def check_document(uploaded) -> tuple[str, str]:
-    """(content type, SHA-256) of an uploaded document after checking its size and its real
-    type by content (S16); raises RuleViolation ("empty", "too_large", "file_type")."""
+def _check_size(uploaded) -> None:
     if uploaded.size == 0:
         raise RuleViolation("empty", "文件为空，请重新选择。")
     if uploaded.size > DOCUMENT_MAX_BYTES:
         raise RuleViolation("too_large", DOCUMENT_TOO_LARGE)
-    uploaded.seek(0)
-    content_type = sniff_document(uploaded.read(16))
-    if content_type is None:
-        raise RuleViolation("file_type", "只能上传 JPG、PNG 图片或 PDF 文件（按文件内容判断，改扩展名无效）。")
+
+
+def _sha256(uploaded) -> str:
     uploaded.seek(0)
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
-    return content_type, digest.hexdigest()
+    return digest.hexdigest()
+
+
+def check_document(uploaded) -> tuple[str, str]:
+    """(content type, SHA-256) of an uploaded document after checking its size and its real
+    type by content (S16); raises RuleViolation ("empty", "too_large", "file_type")."""
+    _check_size(uploaded)
+    uploaded.seek(0)
+    content_type = sniff_document(uploaded.read(16))
+    if content_type is None:
+        raise RuleViolation("file_type", "只能上传 JPG、PNG 图片或 PDF 文件（按文件内容判断，改扩展名无效）。")
+    return content_type, _sha256(uploaded)
+
+
+@dataclass(frozen=True)
+class KeptDocument:
+    """An upload as it is stored: the file (the upload itself, or the photo made from it), the
+    name shown, its real type, size and SHA-256."""
+
+    file: object
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def document_for_keeping(uploaded) -> KeptDocument:
+    """A document checked like check_document (S16), also taking the photos phones make: an
+    iPhone's HEIC is converted to JPEG and a large photo reduced to A4 print size
+    (core.photos). Raises RuleViolation ("empty", "too_large", "file_type")."""
+    from .photos import is_heif, photo_for_keeping
+
+    _check_size(uploaded)
+    uploaded.seek(0)
+    head = uploaded.read(16)
+    content_type = sniff_document(head) or ("image/heic" if is_heif(head) else None)
+    if content_type is None:
+        raise RuleViolation("file_type", "只能上传 JPG、PNG、HEIC 照片或 PDF 文件（按文件内容判断，改扩展名无效）。")
+    photo = photo_for_keeping(uploaded, content_type)
+    if photo is None:
+        return KeptDocument(uploaded, uploaded.name, content_type, uploaded.size, _sha256(uploaded))
+    file, content_type = photo
+    return KeptDocument(file, file.name, content_type, file.size, _sha256(file))
 
 
 def request_too_large(request, limit: int) -> bool:

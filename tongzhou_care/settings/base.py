@@ -170,6 +170,13 @@ JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=120)
 # opens the preview when done); smaller ones, most district rosters, within the request.
 ROSTER_BACKGROUND_BYTES = env.int("ROSTER_BACKGROUND_BYTES", default=2 * 1024 * 1024)
 
+# --- Retention (docs/deploy.md "Retention"; core/retention.py purges what is due) ---------
+RETENTION_CLAIM_DOCUMENT_YEARS = env.int("RETENTION_CLAIM_DOCUMENT_YEARS", default=5)
+RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=3 * 365)
+RETENTION_JOB_FILE_DAYS = env.int("RETENTION_JOB_FILE_DAYS", default=30)
+RETENTION_ROSTER_PREVIEW_DAYS = env.int("RETENTION_ROSTER_PREVIEW_DAYS", default=30)
+RETENTION_ROSTER_ROWS_DAYS = env.int("RETENTION_ROSTER_ROWS_DAYS", default=2 * 365)
+
 # --- Audit (S13) ---------------------------------------------------------------------------
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
@@ -193,5 +200,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }

@@ -1,6 +1,13 @@
 """Settings for scripts/test: the same stack as production, with fast password hashing."""
 
-from .dev import *  # noqa: F401,F403
+import os
+
+# Rule tests run without any database (scripts/test --rules): a placeholder address lets the
+# settings load; tests/conftest.py refuses to start a database test without a real one.
+NO_DATABASE = "DATABASE_URL" not in os.environ
+os.environ.setdefault("DATABASE_URL", "postgres://no-database@127.0.0.1:9/none")
+
+from .dev import *  # noqa: E402,F401,F403
 
 DEBUG = False
 # Argon2 stays first (S2 is tested); tests create many users, so lower its cost there only.

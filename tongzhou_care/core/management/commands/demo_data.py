@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -40,23 +41,30 @@ class Command(BaseCommand):
         parser.add_argument("--logins-file", type=Path, default=None,
                             help="where to write the demo logins (default: print only)")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="the address the demo is served at")
 
-    def handle(self, *args, logins_file: Path | None, seed: int, **options):
+    def handle(self, *args, logins_file: Path | None, seed: int, url: str, **options):
         if not getattr(settings, "DEMO_DATA_ALLOWED", False):
             raise CommandError("演示数据只能在开发环境加载（DEMO_DATA_ALLOWED）。")
         password = self._password(logins_file)
         with transaction.atomic():
             loaded = User.objects.filter(username="admin").exists()
+            if not loaded:
+                self.stdout.write("1/5 用户……")
             users = self._users(password)
             if not loaded:
+                self.stdout.write("2/5 花名册导入（参保对象）……")
                 self._persons(users["admin"], seed)
+                self.stdout.write("3/5 保险年度、保单和增减员……")
                 self._scheme_year(users["admin"], users["insurer"].insurer)
+                self.stdout.write("4/5 一年的理赔和材料……")
                 self._claims(users)
+                self.stdout.write("5/5 服务台账、投诉、满意度调查和培训……")
                 self._oversight(users)
                 self.stdout.write(self.style.SUCCESS("演示数据已加载。"))
             else:
                 self.stdout.write("演示数据此前已加载，未重复加载。")
-        text = self._logins_text(users, password)
+        text = self._logins_text(users, password, url)
         if logins_file:
             logins_file.parent.mkdir(parents=True, exist_ok=True)
             logins_file.write_text(text, encoding="utf-8")
@@ -85,11 +93,14 @@ class Command(BaseCommand):
             (f"officer{street.code[6:9]}", f"{street.name}专管员（演示）", Role.STREET_OFFICER, street, None)
             for street in Street.objects.order_by("code")
         ]
+        # One hash for the one demo password: Argon2 costs about half a second a hash, by design.
+        hashed, now = make_password(password), timezone.now()
         users = {}
         for username, full_name, role, street, ins in specs:
             user = User.objects.filter(username=username).first() or User(username=username)
             user.full_name, user.role, user.street, user.insurer = full_name, role, street, ins
-            users[username] = user_save(user=user, actor=None, password=password)
+            user.password, user.password_changed_at = hashed, now
+            users[username] = user_save(user=user, actor=None)
         return users
 
     def _persons(self, actor, seed):
@@ -153,8 +164,8 @@ class Command(BaseCommand):
         self.stdout.write(f"服务台账：{service_log.load(officers, today)} 条；投诉：{complaints.load(users, today)} 件；"
                           f"满意度调查已完成 {surveys.load(users, today)} 项；业务培训：{training.load(users, today)} 次。")
 
-    def _logins_text(self, users, password) -> str:
-        lines = ["演示用户（登录地址 http://127.0.0.1:8000/login/）", f"密码（所有演示用户）：{password}", ""]
+    def _logins_text(self, users, password, url) -> str:
+        lines = [f"演示用户（登录地址 {url}/login/）", f"密码（所有演示用户）：{password}", ""]
         for username, user in users.items():
             lines.append(f"  {username:<12} {user.role_label}{' · ' + user.street.name if user.street else ''}")
         return "\n".join(lines) + "\n"
