@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_job_result_url'),
+        ('core', '0005_retention_functions'),
     ]
 
     operations = [
