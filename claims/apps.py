@@ -6,3 +6,6 @@ class ClaimsConfig(AppConfig):
 
     name = "claims"
     verbose_name = "理赔"
+
+    def ready(self):
+        from . import home  # noqa: F401  (registers the home panels)

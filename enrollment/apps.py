@@ -9,3 +9,4 @@ class EnrollmentConfig(AppConfig):
 
     def ready(self):
         from . import jobs  # noqa: F401  (registers the job runners)
+        from . import home  # noqa: F401  (registers the home panels)

@@ -147,6 +147,16 @@ def current_scheme_year(today) -> SchemeYear | None:
     return SchemeYear.objects.filter(coverage_start__lte=today, coverage_end__gte=today).first()
 
 
+def scheme_year_in_force(day) -> SchemeYear | None:
+    """The scheme year whose coverage includes `day`, else the latest one that started before
+    it (a day after the last year ended still follows that year's settings, and the home pages
+    show that year until the next begins), else None. A year's name, dates and settings are no
+    one's data: every role's pages may name it."""
+    years = SchemeYear.objects.select_related("insurer").order_by("-coverage_start")
+    return (years.filter(coverage_start__lte=day, coverage_end__gte=day).first()
+            or years.filter(coverage_start__lte=day).first())
+
+
 def policies_visible_to(user) -> QuerySet[Policy]:
     """Policies of the persons the user may see; insurer staff see their company's."""
     if not user.has_perm("enrollment.view_person"):

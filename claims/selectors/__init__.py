@@ -43,7 +43,7 @@ def claims_awaiting_documents(user, *, limit: int = 10) -> list[tuple[Claim, tup
     reports; at most `limit` (the officer's to-do list on the home page)."""
     from django.db.models import Case, IntegerField, Prefetch, Value, When
 
-    from .models import ClaimDocument
+    from ..models import ClaimDocument
 
     claims = (claims_visible_to(user)
               .filter(status__in=(ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.REPORTED))

@@ -174,6 +174,46 @@ def paid_by_period(user, scheme_year: SchemeYear) -> list[PaidPeriod]:
     return out
 
 
+@dataclass(frozen=True)
+class PremiumMonth:
+    label: str
+    headcount: int                   # insured on the period's first day
+    premium: Decimal                 # the part of the settlement falling to the period
+    paid: Decimal                    # claims paid in the period (by the year's policies)
+    stays: int                       # paid portions (stays) in the period
+    premium_sum: Decimal             # running totals
+    paid_sum: Decimal
+    ratio: Decimal | None            # paid_sum ÷ premium_sum, percent
+
+
+@dataclass(frozen=True)
+class PremiumAgainstPaid:
+    rows: list[PremiumMonth]
+    later: list[PaidPeriod]          # paid after the year ended (no premium falls there)
+    premium: Decimal
+    paid: Decimal
+    ratio: Decimal | None
+
+
+def premium_against_paid(user, scheme_year: SchemeYear) -> PremiumAgainstPaid:
+    """Finance's month by month: the scheme year's premium settlement per monthly period
+    (enrollment.selectors.premium_months) against the claims paid in that period, with running
+    totals and the share of the premium paid out so far; then what was paid after the year."""
+    from enrollment.selectors import premium_months
+    from tongzhou_care.core.rules import percent_of
+
+    months, paid = premium_months(user, scheme_year), paid_by_period(user, scheme_year)
+    rows, premium_sum, paid_sum = [], ZERO, ZERO
+    for month, money in zip(months, paid):
+        premium_sum += month.amount
+        paid_sum += money.amount
+        rows.append(PremiumMonth(money.label, month.headcount, month.amount, money.amount, money.portions,
+                                 premium_sum, paid_sum, percent_of(paid_sum, premium_sum)))
+    later = paid[len(months):]
+    paid_sum += sum((money.amount for money in later), ZERO)
+    return PremiumAgainstPaid(rows, later, premium_sum, paid_sum, percent_of(paid_sum, premium_sum))
+
+
 # --- Open claims: what each waits for -------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -213,6 +253,11 @@ class InProgress:
     by_step: list[tuple[str, str, str, int]]   # (step, party, label, claims) for the steps with any
     shown: int
 
+    @property
+    def more(self) -> int:
+        """Open claims not listed (beyond the limit)."""
+        return self.total - self.shown
+
 
 def claims_in_progress(user, today: date, *, limit: int = 30) -> InProgress:
     """The open claims the user may see (an officer: the street's), each with what it waits
@@ -246,6 +291,7 @@ class WorkQueue:
     steps: list[QueueStep]
     total: int
     overdue: int
+    urgent: list[OpenClaim]          # the most urgent claims of every step, earliest deadline first
 
 
 QUEUE_STEPS = ("accept", "request_documents", "decide", "review", "pay", "refusal_notice")
@@ -265,4 +311,5 @@ def work_queue(user, today: date, *, per_step: int = 5) -> WorkQueue:
     steps = [QueueStep(step, WAITING_STEPS[step][1], len(grouped[step]), sum(r.overdue for r in grouped[step]),
                        grouped[step][0].claim.due_on if grouped[step] else None, grouped[step][:per_step])
              for step in QUEUE_STEPS]
-    return WorkQueue(steps, sum(s.count for s in steps), sum(s.overdue for s in steps))
+    urgent = sorted((row for step in steps for row in step.claims), key=lambda r: (r.claim.due_on, r.claim.pk))
+    return WorkQueue(steps, sum(s.count for s in steps), sum(s.overdue for s in steps), urgent[:per_step + 3])

@@ -3,7 +3,7 @@ a family, and the share of families told."""
 
 from decimal import Decimal
 
-from .dashboard import percent_of
+from tongzhou_care.core.rules import percent_of
 
 
 def delivered_share(delivered: int, insured: int) -> Decimal | None:
