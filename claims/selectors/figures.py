@@ -77,7 +77,7 @@ def _in_window(qs: QuerySet, scheme_year: SchemeYear) -> QuerySet:
 
 @dataclass(frozen=True)
 class MonthRow:
-    label: str                       # "2025年3月" or the period's dates when a year starts mid-month
+    label: str                       # "2025年3月", or "3.15–4.14" when the year starts mid-month
     counts: dict[str, int]           # state → claims admitted in the period, in that state now
     total: int
 
@@ -94,7 +94,7 @@ class ClaimsByMonth:
 def _period_label(period: Cover) -> str:
     if period.start.day == 1:
         return f"{period.start.year}年{period.start.month}月"
-    return f"{period.start:%m-%d}至{period.end:%m-%d}"
+    return f"{period.start.month}.{period.start.day}–{period.end.month}.{period.end.day}"
 
 
 def claims_by_month(user, scheme_year: SchemeYear) -> ClaimsByMonth:

@@ -70,8 +70,9 @@
 
   // Printing: draw each chart at its printed size (A4 text width) before the page is laid out,
   // and back to the screen's size afterwards.
+  // (160 mm at 96 dpi is about 600 px; a tall chart, one bar a street, keeps its height.)
   window.addEventListener("beforeprint", () => {
-    charts.forEach((c) => { c.resize(600, 260); });
+    charts.forEach((c) => { c.resize(600, c.canvas.parentNode.classList.contains("tall") ? 470 : 260); });
   });
   window.addEventListener("afterprint", () => {
     charts.forEach((c) => { c.resize(); });
