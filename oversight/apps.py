@@ -8,5 +8,5 @@ class OversightConfig(AppConfig):
     verbose_name = "监督管理"
 
     def ready(self):
-        from . import jobs  # noqa: F401  (registers the job runners)
+        from .jobs import checks, publicity  # noqa: F401  (register the job runners and the nightly schedule)
         from . import home  # noqa: F401  (registers the home panels)

@@ -8,8 +8,10 @@ from tongzhou_care.core.charts import chart, series
 from tongzhou_care.core.home import COMMISSION, home_panel
 from tongzhou_care.core.models import Role
 
+from .selectors.checks import check_home_figures
 from .selectors.complaints import overdue_complaints_addressed_to
-from .selectors.dashboard import officer_service_figures, street_table
+from .selectors.dashboard import officer_service_figures, open_check_findings_by_rule, street_table
+from .selectors.inspections import finding_home_figures, finding_search
 
 
 @home_panel("oversight.streets", order=40, roles=COMMISSION, template="oversight/home/streets.html")
@@ -28,18 +30,41 @@ def commission_street_table(home):
 
 @home_panel("oversight.service", order=45, roles=(Role.STREET_OFFICER,), template="oversight/home/service.html")
 def officer_service(home):
-    """Survey tasks, persons not contacted this year, publicity delivered, overdue complaints."""
-    figures = officer_service_figures(home.user, year_of(home), home.today)
+    """Survey tasks, persons not contacted this year, publicity delivered, overdue complaints,
+    and what the commission addressed to the street: inspection findings to rectify (the most
+    urgent listed) and data-check findings to help verify."""
+    user = home.user
+    figures = officer_service_figures(user, year_of(home), home.today)
+    figures["findings"] = finding_home_figures(user, home.today)
+    if figures["findings"]:
+        figures["findings_first"] = list(finding_search(user, home.today, state="pending")[:5])
+    figures["checks"] = check_home_figures(user)
     return figures if any(figures.values()) else None
 
 
-@home_panel("oversight.overdue", order=50, roles=COMMISSION + (Role.INSURER_STAFF,),
-            template="oversight/home/overdue.html")
-def overdue_supervision(home):
-    """Complaints past their deadline that the user must act on (the commission: all; insurer
-    staff: about their company)."""
+@home_panel("oversight.supervision", order=50, roles=COMMISSION, template="oversight/home/supervision.html")
+def commission_supervision(home):
+    """What is overdue or open: complaints past their deadline, inspection findings overdue or
+    waiting for acceptance, open data-check findings by rule."""
+    user = home.user
+    overdue = overdue_complaints_addressed_to(user, home.today)
+    rules = open_check_findings_by_rule(user)
+    return {
+        "complaints": {"count": overdue.count(), "first": list(overdue[:5])},
+        "findings": finding_home_figures(user, home.today),
+        "findings_overdue": list(finding_search(user, home.today, state="overdue")[:5]),
+        "checks": rules,
+        "chart": chart("bar", [r["rule"].title for r in rules], [series("待处理", [r["open"] for r in rules])],
+                       title="待处理的数据核查发现（按规则）", unit="条", horizontal=True) if rules else None,
+    }
+
+
+@home_panel("oversight.insurer", order=50, roles=(Role.INSURER_STAFF,), template="oversight/home/insurer.html")
+def insurer_supervision(home):
+    """Complaints about the company past their deadline, inspection findings addressed to it."""
     user = home.user
     if not user.has_perm("oversight.view_complaint"):
         return None
     overdue = overdue_complaints_addressed_to(user, home.today)
-    return {"complaints": {"count": overdue.count(), "first": list(overdue[:5])}}
+    return {"complaints": {"count": overdue.count(), "first": list(overdue[:5])},
+            "findings": finding_home_figures(user, home.today)}

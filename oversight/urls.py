@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import complaints, publicity, service_log, surveys, training
+from .views import checks, complaints, inspections, publicity, service_log, surveys, training
 
 app_name = "oversight"
 
-# Ids are named after their model (complaint_id, survey_id ...): the scoping crawl plants them
-# (tests/scoping.py). One block per feature.
+# Ids are named after their model (complaint_id, survey_id, inspection_id, inspection_finding_id,
+# evidence_id, check_finding_id ...): the scoping crawl plants them (tests/scoping.py). One block
+# per feature.
 urlpatterns = [
     path("service-log/", service_log.service_entry_list, name="service_entry_list"),
     path("service-log/export/", service_log.service_entry_export, name="service_entry_export"),
@@ -40,6 +41,36 @@ urlpatterns += [
     path("training/new/", training.training_new, name="training_new"),
     path("training/<int:training_session_id>/", training.training_detail, name="training_detail"),
     path("training/<int:training_session_id>/edit/", training.training_edit, name="training_edit"),
+]
+urlpatterns += [
+    path("inspections/", inspections.inspection_list, name="inspection_list"),
+    path("inspections/new/", inspections.inspection_new, name="inspection_new"),
+    path("inspections/<int:inspection_id>/", inspections.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:inspection_id>/findings/", inspections.finding_add, name="finding_add"),
+    path("inspections/<int:inspection_id>/record-sheet.pdf", inspections.inspection_record_sheet,
+         name="inspection_record_sheet"),
+    path("inspection-findings/", inspections.finding_list, name="finding_list"),
+    path("inspection-findings/export/", inspections.finding_export, name="finding_export"),
+    path("inspection-findings/<int:inspection_finding_id>/", inspections.finding_detail, name="finding_detail"),
+    path("inspection-findings/<int:inspection_finding_id>/evidence/<int:evidence_id>/",
+         inspections.evidence_download, name="evidence_download"),
+] + [
+    path(f"inspection-findings/<int:inspection_finding_id>/{action}/", inspections.finding_act, {"action": action},
+         name=f"finding_{action}")
+    for action in inspections.ACTION_CALLS
+]
+urlpatterns += [
+    path("checks/", checks.check_finding_list, name="check_finding_list"),
+    path("checks/export/", checks.check_finding_export, name="check_finding_export"),
+    path("checks/run/", checks.check_run_start, name="check_run_start"),
+    path("checks/runs/", checks.check_run_list, name="check_run_list"),
+    path("checks/rules/", checks.check_rule_list, name="check_rule_list"),
+    path("checks/resolve-cleared/", checks.check_findings_resolve_cleared, name="check_findings_resolve_cleared"),
+    path("checks/<int:check_finding_id>/", checks.check_finding_detail, name="check_finding_detail"),
+] + [
+    path(f"checks/<int:check_finding_id>/{action}/", checks.check_finding_act, {"action": action},
+         name=f"check_finding_{action}")
+    for action in checks.ACTION_CALLS
 ]
 urlpatterns += [
     path("publicity/", publicity.publicity_overview, name="publicity"),

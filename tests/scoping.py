@@ -150,6 +150,69 @@ def _training_session(street: Street) -> Planted:
     return Planted(session.pk, (session.topic,))
 
 
+def _inspection(street: Street) -> Planted:
+    """An inspection of the street (inspections are the commission's; officers see only the
+    findings addressed to them)."""
+    from datetime import date
+
+    from oversight.models import Inspection
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Role
+
+    inspection = Inspection.objects.create(
+        inspected_on=date(2030, 3, 1), target="street", street=street, scopes=["claims"],
+        inspectors="巡查" + street.name[:2] + "甲", summary="巡查情况" + street.name[:2] + "秘",
+        created_by=make_user(Role.COMMISSION_STAFF))
+    return Planted(inspection.pk, (inspection.inspectors, inspection.summary), officer_sees_own=False)
+
+
+def _inspection_finding(street: Street) -> Planted:
+    """A finding addressed to the street's office."""
+    from datetime import date
+
+    from oversight.models import InspectionFinding
+    from tests.factories import make_user
+    from tongzhou_care.core.models import Role
+
+    inspection = _inspection(street)
+    finding = InspectionFinding.objects.create(
+        inspection_id=inspection.pk, number=1, scope="claims", description="问题" + street.name[:2] + "秘描述",
+        responsible="street", responsible_street=street, issued_on=date(2030, 3, 1), deadline_days=10,
+        due_on=date(2030, 3, 15), created_by=make_user(Role.COMMISSION_STAFF))
+    return Planted(finding.pk, inspection.secrets + (finding.description,))
+
+
+def _evidence(street: Street, planted: dict | None = None) -> Planted:
+    """An evidence file of a rectification report of the finding of the same URL."""
+    from oversight.models import Rectification, RectificationEvidence
+    from tests.factories import make_user, uploaded_file
+    from tongzhou_care.core.models import Role
+
+    finding_id = (planted["inspection_finding_id"].pk if planted and "inspection_finding_id" in planted
+                  else _inspection_finding(street).pk)
+    officer = make_user(Role.STREET_OFFICER, street_obj=street)
+    report = Rectification.objects.create(finding_id=finding_id, text="整改" + street.name[:2] + "秘情况",
+                                          submitted_by=officer)
+    evidence = RectificationEvidence(rectification=report, original_name=f"{street.name}整改佐证.pdf",
+                                     content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by=officer)
+    evidence.file.save("upload", uploaded_file("pdf"), save=False)
+    evidence.save()
+    return Planted(evidence.pk, (evidence.original_name, report.text))
+
+
+def _check_finding(street: Street) -> Planted:
+    """A data-check finding about a person of the street."""
+    from django.utils import timezone
+
+    from oversight.models import CheckFinding
+
+    person = _person(street)
+    finding = CheckFinding.objects.create(
+        rule="woman_under_49", key=f"person:{person.pk}", person_id=person.pk, street=street,
+        detail={"birth_date": "1970-01-01", "assistance_start": "2010-01-01"}, first_found_at=timezone.now())
+    return Planted(finding.pk, person.secrets)
+
+
 ID_KWARGS: dict[str, Callable[..., Planted]] = {
     "person_id": _person,
     "import_id": _roster_import,
@@ -161,6 +224,10 @@ ID_KWARGS: dict[str, Callable[..., Planted]] = {
     "complaint_id": _complaint,
     "survey_id": _survey,
     "training_session_id": _training_session,
+    "inspection_id": _inspection,
+    "inspection_finding_id": _inspection_finding,
+    "evidence_id": _evidence,
+    "check_finding_id": _check_finding,
 }
 
 
@@ -169,5 +236,5 @@ def plant(kwargs, street: Street) -> dict[str, Planted]:
     planted: dict[str, Planted] = {}
     for kwarg in kwargs:
         planter = ID_KWARGS[kwarg]
-        planted[kwarg] = planter(street, planted) if planter in (_document,) else planter(street)
+        planted[kwarg] = planter(street, planted) if planter in (_document, _evidence) else planter(street)
     return planted

@@ -155,7 +155,7 @@ def test_commission_dashboard_street_table_and_claims_by_month(client_for, commi
     assert row(months, "2025年6月") == ["0", "0", "0", "0", "1", "1"]
     assert row(months, "2025年7月") == ["0", "0", "0", "0", "0", "0"]
     assert "1 件理赔已超过保险公司服务时限" in text_of(months)
-    assert "1 件投诉已超过办理期限" in text_of(panel(html, "panel-overdue"))
+    assert "1 件投诉已超过办理期限" in text_of(panel(html, "panel-supervision"))
     # The chart's data is the table's, sent as JSON for dashboards.js (no inline script).
     data = re.search(r'<script id="chart-by-month" type="application/json">(.*?)</script>', html).group(1)
     import json

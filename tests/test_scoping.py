@@ -161,22 +161,26 @@ def plant_under_insurer(kwargs, street, insurer) -> dict:
     another company."""
     from claims.models import Claim
     from enrollment.models import SchemeYear
-
-    from oversight.models import Complaint
+    from oversight.models import Complaint, InspectionFinding
 
     years_before = set(SchemeYear.objects.values_list("pk", flat=True))
     claims_before = set(Claim.objects.values_list("pk", flat=True))
     complaints_before = set(Complaint.objects.values_list("pk", flat=True))
+    findings_before = set(InspectionFinding.objects.values_list("pk", flat=True))
     planted = plant(kwargs, street)
     SchemeYear.objects.exclude(pk__in=years_before).update(insurer=insurer)
     Claim.objects.exclude(pk__in=claims_before).update(insurer=insurer)
     Complaint.objects.exclude(pk__in=complaints_before).update(insurer=insurer)
+    InspectionFinding.objects.exclude(pk__in=findings_before).update(
+        responsible="insurer", responsible_street=None, responsible_insurer=insurer)
     return planted
 
 
-# Objects an insurer's staff reach through their company's contracts; the rest (persons
+# Objects an insurer's staff reach through their company's contracts or that are addressed to
+# their company (inspection findings, moved to the company above); the rest (persons
 # without a policy, imports, other people's jobs) they never see, of any company.
-INSURER_OWNS = {"scheme_year_id", "policy_id", "claim_id", "document_id", "complaint_id"}
+INSURER_OWNS = {"scheme_year_id", "policy_id", "claim_id", "document_id", "complaint_id", "inspection_finding_id",
+                "evidence_id"}
 
 
 @pytest.mark.django_db

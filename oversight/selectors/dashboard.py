@@ -95,3 +95,13 @@ def officer_service_figures(user, scheme_year: SchemeYear | None, today: date) -
         overdue = overdue_complaints_addressed_to(user, today)
         figures["complaints"] = {"count": overdue.count(), "first": list(overdue[:5])}
     return figures
+
+
+def open_check_findings_by_rule(user) -> list[dict]:
+    """The data-check rules with open findings the user may see, most first: {rule, open,
+    cleared} (cleared: no longer found by the latest run, still to be resolved by hand)."""
+    from .checks import rule_summary
+
+    if not user.has_perm("oversight.view_checkfinding"):
+        return []
+    return sorted((r for r in rule_summary(user) if r["open"]), key=lambda r: -r["open"])

@@ -58,3 +58,23 @@ def test_check_raises_what_the_page_would_not_offer():
 def test_duplicate_names_are_refused():
     with pytest.raises(ValueError):
         Workflow(actions=(TABLE["open"], TABLE["open"]), state_label=str)
+
+
+def test_forms_follow_the_available_actions():
+    from django import forms
+
+    class Reason(forms.Form):
+        reason = forms.CharField()
+
+    table = Workflow(actions=(
+        Action("open", "打开", "app.open", frozenset({"closed"}), "open", form=Reason),
+        Action("close", "关闭", "app.close", frozenset({"closed", "open"}), "closed"),
+    ), state_label=str)
+    user = User({"app.open", "app.close"})
+    fresh = table.forms(user, Facts("closed"))
+    assert [(name, type(form).__name__ if form else None) for name, _, form in fresh] == [
+        ("open", "Reason"), ("close", None)]
+    assert 'id="id_open_reason"' in str(fresh[0][2]["reason"])
+    refused = Reason({"reason": ""})
+    assert table.forms(user, Facts("closed"), bound=("open", refused))[0][2] is refused
+    assert [name for name, _, _ in table.forms(user, Facts("open"))] == ["close"]

@@ -9,6 +9,12 @@ refreshed with each step of progress; a job whose heartbeat is older than JOB_ST
 claimed again by the next free worker (its worker died), and a worker that finds its lease
 taken stops. Runners are written to resume: each output part is written to a temporary name
 and renamed, parts already on disk are kept, so a restart produces the same single result.
+
+Periodic jobs (the nightly data checks) need no second scheduler: a worker queues each one
+whose latest due moment (e.g. today 02:00, or yesterday's before that hour) has no job yet, at
+its start and then once a minute. Workers that were all down for several nights queue ONE
+job on the next start (the missed runs are not replayed); several workers queue it once, under
+an advisory lock. The queued job names its schedule and due moment in its params.
 """
 
 import logging
@@ -18,7 +24,8 @@ import socket
 import time
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import NamedTuple
 
@@ -54,6 +61,65 @@ def job_runner(kind: str, *, may_download: Callable[[object, dict], bool]):
         KINDS[kind] = JobKind(fn, may_download)
         return fn
     return register
+
+
+class Periodic(NamedTuple):
+    kind: str                # a registered job kind
+    at: time_of_day          # the local time of day it is due
+    title: str
+    params: dict
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def periodic_job(name: str, *, kind: str, at: time_of_day, title: str, params: dict | None = None) -> None:
+    """Register a job of `kind` due every day at local time `at` (queued by the workers)."""
+    PERIODIC[name] = Periodic(kind, at, title, params or {})
+
+
+def latest_due(at: time_of_day, now: datetime) -> datetime:
+    """The latest moment at or before `now` when a job due daily at local time `at` was due."""
+    local = timezone.localtime(now)
+    due = timezone.make_aware(datetime.combine(local.date(), at), local.tzinfo)
+    return due if due <= local else timezone.make_aware(datetime.combine(local.date() - timedelta(days=1), at),
+                                                        local.tzinfo)
+
+
+# pg_advisory_xact_lock key under which workers queue periodic jobs.
+PERIODIC_LOCK = 0x54_5A_50_45  # "TZPE"
+SYSTEM_USERNAME = "system"
+
+
+def system_user():
+    """The account periodic jobs are queued and audited as: no role, cannot log in."""
+    from django.contrib.auth.hashers import make_password
+
+    from .models import User
+
+    user, _ = User.objects.get_or_create(username=SYSTEM_USERNAME, defaults={
+        "full_name": "系统（定时任务）", "is_active": False, "password": make_password(None)})
+    return user
+
+
+@transaction.atomic
+def enqueue_due_periodic(now: datetime | None = None) -> list[BackgroundJob]:
+    """Queue each periodic job whose latest due moment has no job yet, and return those queued:
+    tonight's run, or after nights without a worker, one run for all of them."""
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PERIODIC_LOCK])
+    queued = []
+    for name, periodic in PERIODIC.items():
+        due = latest_due(periodic.at, now).isoformat()
+        if BackgroundJob.objects.filter(kind=periodic.kind, params__periodic=name, params__due=due).exists():
+            continue
+        actor = system_user()
+        with audit_context(actor, "enqueue_due_periodic"):
+            queued.append(BackgroundJob.objects.create(
+                kind=periodic.kind, title=periodic.title, created_by=actor,
+                params={**periodic.params, "periodic": name, "due": due}))
+    return queued
 
 
 class JobLost(Exception):
@@ -174,10 +240,16 @@ class Worker:
     """The loop of `manage.py run_worker`: claim, run, repeat; SIGTERM finishes the current
     job's step and exits (a job cut short is resumed by the next worker)."""
 
-    def __init__(self, poll_interval: float = 1.0):
+    # How often a running worker looks for periodic jobs that fell due.
+    SCHEDULE_EVERY = 60.0
+
+    def __init__(self, poll_interval: float = 1.0, schedule: bool | None = None):
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.poll_interval = poll_interval
         self.running = True
+        # settings.PERIODIC_JOBS: off in the test settings, so a test's worker runs only its jobs.
+        self.schedule = settings.PERIODIC_JOBS if schedule is None else schedule
+        self.scheduled_at = None
 
     def stop(self, *args) -> None:
         self.running = False
@@ -189,6 +261,7 @@ class Worker:
         while self.running:
             if not connection.in_atomic_block:  # (tests run the loop inside a transaction)
                 close_old_connections()  # a worker lives for days: drop dead connections
+            self._queue_periodic()
             job = claim_next_job(self.name)
             if job is not None:
                 run_job(job, self.name)
@@ -198,6 +271,17 @@ class Worker:
                 break
             time.sleep(self.poll_interval)
         return ran
+
+
+    def _queue_periodic(self) -> None:
+        """At the start, then once a minute: queue the periodic jobs that fell due."""
+        if not self.schedule:
+            return
+        if self.scheduled_at is not None and time.monotonic() - self.scheduled_at < self.SCHEDULE_EVERY:
+            return
+        self.scheduled_at = time.monotonic()
+        for job in enqueue_due_periodic():
+            logger.info("periodic job %s queued: %s", job.pk, job.title)
 
 
 def die_with_parent() -> None:

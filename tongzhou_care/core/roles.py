@@ -46,6 +46,19 @@ _OFFICER_OVERSIGHT = {
 }
 _INSURER_OVERSIGHT = {"oversight.view_complaint", "oversight.reply_complaint", "oversight.export_complaint",
                       "oversight.view_trainingsession"}
+# Inspections and data checks (plan 五(三)): commission staff inspect, review rectifications and
+# run and handle the checks, the admin reads and exports; an officer sees and answers the
+# inspection findings addressed to their street and sees its data-check findings; insurer staff
+# see and answer the findings addressed to their company; finance none.
+_COMMISSION_CHECKS_READ = {"oversight.view_inspection", "oversight.view_inspectionfinding",
+                           "oversight.export_inspectionfinding", "oversight.view_checkfinding",
+                           "oversight.export_checkfinding"}
+_COMMISSION_CHECKS_WORK = {"oversight.record_inspection", "oversight.review_rectification", "oversight.run_checks",
+                           "oversight.handle_checkfinding"}
+_OFFICER_CHECKS = {"oversight.view_inspectionfinding", "oversight.answer_inspectionfinding",
+                   "oversight.export_inspectionfinding", "oversight.view_checkfinding", "oversight.export_checkfinding"}
+_INSURER_CHECKS = {"oversight.view_inspectionfinding", "oversight.answer_inspectionfinding",
+                   "oversight.export_inspectionfinding"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COMMISSION_ADMIN: frozenset(_CASEWORK | {
@@ -65,8 +78,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_premium",
         "enrollment.export_insured_list",
         "enrollment.export_insured_list_full",
-    } | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT),
-    Role.COMMISSION_STAFF: frozenset(_CASEWORK | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT | {
+    } | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT | _COMMISSION_CHECKS_READ),
+    Role.COMMISSION_STAFF: frozenset(_CASEWORK | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT | _COMMISSION_CHECKS_READ
+                                     | _COMMISSION_CHECKS_WORK | {
         "core.view_all_streets",
         "core.view_statistics",
         "core.view_history",
@@ -76,14 +90,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_premium",
         "enrollment.export_insured_list",
     }),
-    Role.STREET_OFFICER: frozenset(_CASEWORK | _OFFICER_OVERSIGHT | {
+    Role.STREET_OFFICER: frozenset(_CASEWORK | _OFFICER_OVERSIGHT | _OFFICER_CHECKS | {
         "core.view_statistics",
         "enrollment.change_person_contact",
         "enrollment.export_person",
         "claims.appeal_claim",
     }),
     # The insurer underwrites: it issues certificates and needs the full insured list.
-    Role.INSURER_STAFF: frozenset(_CASEWORK | _INSURER_OVERSIGHT | {
+    Role.INSURER_STAFF: frozenset(_CASEWORK | _INSURER_OVERSIGHT | _INSURER_CHECKS | {
         "claims.accept_claim", "claims.decide_claim", "claims.pay_claim", "claims.view_diagnosis",
         "claims.export_claims",
         "enrollment.view_schemeyear",

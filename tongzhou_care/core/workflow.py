@@ -88,6 +88,19 @@ class Workflow:
         return {a.name: a for a in self.actions
                 if (wanted is None or a.name in wanted) and self.refusal(user, facts, a.name) is None}
 
+    def forms(self, user, facts, *, bound: tuple[str, Any] | None = None) -> list[tuple[str, Action, Any]]:
+        """(name, action, form) for each action `user` may take now, in table order: a new form
+        per action that takes one (each with its own field ids), or the `bound` (name, form)
+        re-shown as the user filled it in."""
+        out = []
+        for name, action in self.available(user, facts).items():
+            if bound is not None and bound[0] == name:
+                form = bound[1]
+            else:
+                form = action.form(auto_id=f"id_{name}_%s") if action.form else None
+            out.append((name, action, form))
+        return out
+
     def blocked(self, user, facts) -> list[tuple[Action, str]]:
         """Actions the user holds the permission for and the state allows, but a guard refuses
         now, with the reason (shown as a hint instead of a button: what must happen first)."""

@@ -166,6 +166,10 @@ FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 # --- Background jobs (core/jobs.py) -------------------------------------------------------
 # A running job whose worker has not reported for this many seconds is taken over by another.
 JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=120)
+# Workers queue the periodic jobs (core/jobs.py PERIODIC) that fall due; the nightly data checks
+# are due at DATA_CHECKS_AT, local time.
+PERIODIC_JOBS = env.bool("PERIODIC_JOBS", default=True)
+DATA_CHECKS_AT = env("DATA_CHECKS_AT", default="02:00")
 # Roster files larger than this are checked by a background job (the page shows progress and
 # opens the preview when done); smaller ones, most district rosters, within the request.
 ROSTER_BACKGROUND_BYTES = env.int("ROSTER_BACKGROUND_BYTES", default=2 * 1024 * 1024)

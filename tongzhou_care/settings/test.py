@@ -18,3 +18,5 @@ PASSWORD_HASHERS = [
 ]
 ALLOWED_HOSTS = ["*"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# A test's worker runs only the jobs the test queued (tests of the schedule switch it on).
+PERIODIC_JOBS = False

@@ -158,11 +158,17 @@ class Command(BaseCommand):
 
     def _oversight(self, users):
         from oversight.demo import complaints, service_log, surveys, training
+        from oversight.demo.checks import load_checks
+        from oversight.demo.inspections import load_inspections
 
         today = timezone.localdate()
         officers = {u.street.code: u for u in users.values() if u.street_id}
         self.stdout.write(f"服务台账：{service_log.load(officers, today)} 条；投诉：{complaints.load(users, today)} 件；"
                           f"满意度调查已完成 {surveys.load(users, today)} 项；业务培训：{training.load(users, today)} 次。")
+        findings = load_inspections(staff=users["staff"], officer=users["officer001"], insurer_user=users["insurer"],
+                                    today=today)
+        checks = load_checks(staff=users["staff"], admin=users["admin"], officers=officers, today=today)
+        self.stdout.write(f"巡查：2 次，问题 {findings} 个，各种状态都有；数据核查发现 {checks} 条。")
 
     def _logins_text(self, users, password, url) -> str:
         lines = [f"演示用户（登录地址 {url}/login/）", f"密码（所有演示用户）：{password}", ""]

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oversight', '0001_initial'),
+        ('oversight', '0002_inspections_checks'),
     ]
 
     operations = [

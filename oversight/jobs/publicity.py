@@ -1,4 +1,4 @@
-"""Background work of the oversight app (core/jobs.py runs it): a street's publicity notices as
+"""The publicity batch (core/jobs.py runs it): a street's publicity notices as
 one PDF."""
 
 import os
@@ -9,7 +9,7 @@ from tongzhou_care.core.access import streets_of
 from tongzhou_care.core.downloads import dated_name
 from tongzhou_care.core.jobs import job_runner, pdf_in_parts
 
-from .exports.publicity import render_notices
+from ..exports.publicity import render_notices
 
 # Notices per WeasyPrint document and documents rendered at once, as for certificates.
 NOTICES_PER_PART = int(os.environ.get("NOTICES_PER_PART", 500))
@@ -25,8 +25,8 @@ def may_have_publicity_batch(user, params: dict) -> bool:
 def publicity_batch(job, progress):
     """The notices of one street for a scheme year (optionally only the families not yet told)
     as one PDF. Resumable: the persons are fixed at the first run."""
-    from .selectors.common import scheme_years_for_oversight
-    from .selectors.publicity import notice_data_of, publicity_policies
+    from ..selectors.common import scheme_years_for_oversight
+    from ..selectors.publicity import notice_data_of, publicity_policies
 
     user, params = job.created_by, job.params
     scheme_year = scheme_years_for_oversight().get(pk=params["scheme_year_id"])
