@@ -53,7 +53,7 @@ def commission_supervision(home):
         "complaints": {"count": overdue.count(), "first": list(overdue[:5])},
         "findings": finding_home_figures(user, home.today),
         "findings_overdue": list(finding_search(user, home.today, state="overdue")[:5]),
-        "checks": rules,
+        "checks": rules, "check_line": check_home_figures(user),
         "chart": chart("bar", [r["rule"].title for r in rules], [series("待处理", [r["open"] for r in rules])],
                        title="待处理的数据核查发现（按规则）", unit="条", horizontal=True) if rules else None,
     }

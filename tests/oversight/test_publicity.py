@@ -88,9 +88,14 @@ def test_a_streets_batch_is_one_pdf_of_its_living_families(client_for, officer_a
 
 
 @pytest.mark.django_db
-def test_an_officer_cannot_batch_another_street(client_for, officer_a, families, this_year, street_b):
+def test_an_officer_cannot_batch_another_street(client_for, officer_a, families, this_year, street_a, street_b):
+    """An officer has no street to choose: asking for B prints A's, their own."""
     client_for(officer_a).post("/publicity/batch/", {"scheme_year": this_year.pk, "street": street_b.pk})
-    assert not BackgroundJob.objects.exists()
+    job = BackgroundJob.objects.get(kind="publicity_batch")
+    assert job.params["street_id"] == street_a.pk
+    Worker().run(once=True)
+    job.refresh_from_db()
+    assert job.progress_total == 2
 
 
 @pytest.mark.django_db
