@@ -96,9 +96,11 @@ def test_officer_dashboard_counts_their_street_and_nothing_else(client_for, offi
     assert 'data-testid="in-progress-total">2<' in progress
     assert row(progress, "支付") == ["保险公司", "1"] and row(progress, "一次性告知（材料不全）") == ["保险公司", "1"]
     listed = text_of(progress[progress.index('data-testid="in-progress-list"'):])
-    assert "刘建国 已核定 等待保险公司：支付" in listed
-    assert "孙玉珍 已报案 等待保险公司：一次性告知（材料不全） 缺：被保险人身份证、出院小结或诊断证明、收款人银行借记卡" in listed
-    assert listed.index("孙玉珍") < listed.index("刘建国")            # the overdue one first
+    assert "刘建国 已核定 等待保险公司：支付" in listed and "孙玉珍" not in listed
+    # a3 lacks documents: listed once, in the field tasks above, and said so here.
+    assert "其中缺材料的 1 件见上方" in text_of(progress)
+    tasks = text_of(html[html.index('data-testid="awaiting-documents"'):])
+    assert "孙玉珍 已报案" in tasks and "缺：被保险人身份证、出院小结或诊断证明、收款人银行借记卡" in tasks
     service = text_of(panel(html, "oversight-home"))
     assert "1 项满意度调查待完成" in service                             # a1's paid claim
     assert "2 位参保对象2025年度尚未联系" in service                      # a2, a3

@@ -252,17 +252,20 @@ class InProgress:
     total: int                       # open claims in all
     by_step: list[tuple[str, str, str, int]]   # (step, party, label, claims) for the steps with any
     shown: int
+    missing_elsewhere: int = 0       # claims lacking documents, counted but listed elsewhere
 
     @property
     def more(self) -> int:
-        """Open claims not listed (beyond the limit)."""
-        return self.total - self.shown
+        """Open claims not listed (beyond the limit, or listed elsewhere)."""
+        return self.total - self.shown - self.missing_elsewhere
 
 
-def claims_in_progress(user, today: date, *, limit: int = 30) -> InProgress:
+def claims_in_progress(user, today: date, *, limit: int = 15, without_missing: bool = False) -> InProgress:
     """The open claims the user may see (an officer: the street's), each with what it waits
     for: the family's documents or discharge date, or the insurer's next step; those past the
-    insurer's deadline first, then by deadline, then the newest reports."""
+    insurer's deadline first, then by deadline, then the newest reports. With
+    `without_missing`, claims still lacking a document are counted but not listed (the
+    officer's field tasks list them)."""
     qs = (claims_visible_to(user)
           .filter(Q(status__in=OPEN_STATES) | Q(status=ClaimStatus.REFUSED, refusal_notice_sent_at__isnull=True))
           .select_related("person")
@@ -273,7 +276,8 @@ def claims_in_progress(user, today: date, *, limit: int = 30) -> InProgress:
         counts[row.step] += 1
     by_step = [(step, party, label, counts[step]) for step, (party, label) in WAITING_STEPS.items() if counts[step]]
     rows.sort(key=lambda r: (not r.overdue, r.claim.due_on is None, r.claim.due_on or today))
-    return InProgress(rows[:limit], len(rows), by_step, min(limit, len(rows)))
+    listed = [r for r in rows if not (without_missing and r.missing)]
+    return InProgress(listed[:limit], len(rows), by_step, min(limit, len(listed)), len(rows) - len(listed))
 
 
 @dataclass(frozen=True)
