@@ -120,8 +120,12 @@ def overdue_claims(user, today: date) -> QuerySet[Claim]:
 
 
 def _tally_visible_to(user):
-    """The tally rows of the claims a user may see (the same scope as claims_visible_to)."""
-    qs = ClaimTally.objects.all()
+    return tally_rows_visible_to(user, ClaimTally.objects.all())
+
+
+def tally_rows_visible_to(user, qs):
+    """The rows of a claim tally (ClaimTally, ClaimDayTally) that count the claims a user may
+    see: the same scope as claims_visible_to."""
     if not user.is_authenticated or not user.has_perm("claims.view_claim"):
         return qs.none()
     if user.has_perm("claims.view_all_claims") or sees_all_streets(user):

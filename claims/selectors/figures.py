@@ -19,23 +19,12 @@ from tongzhou_care.core.models import Role
 
 from ..models import Claim, ClaimDayTally, ClaimStatus, PaidTally
 from ..rules import WAITING_STEPS, missing_documents, required_documents, waiting_for
-from . import claims_visible_to
+from . import claims_visible_to, tally_rows_visible_to
 
 ZERO = Decimal("0.00")
 # The states a claim can still move out of, from the family's side or the insurer's.
 OPEN_STATES = (ClaimStatus.REPORTED, ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.ACCEPTED, ClaimStatus.APPEALED,
                ClaimStatus.DECIDED)
-
-
-def _claim_rows_scope(qs: QuerySet, user) -> QuerySet:
-    """Tally rows of the claims the user may see: the same scope as claims_visible_to."""
-    if not user.is_authenticated or not user.has_perm("claims.view_claim"):
-        return qs.none()
-    if user.has_perm("claims.view_all_claims") or sees_all_streets(user):
-        return qs
-    if user.role == Role.INSURER_STAFF:
-        return qs.filter(insurer_id=user.insurer_id)
-    return qs.filter(street__in=streets_of(user))
 
 
 def paid_tally_visible_to(user) -> QuerySet[PaidTally]:
@@ -55,7 +44,7 @@ def paid_tally_visible_to(user) -> QuerySet[PaidTally]:
 
 
 def day_tally_visible_to(user) -> QuerySet[ClaimDayTally]:
-    return _claim_rows_scope(ClaimDayTally.objects.all(), user)
+    return tally_rows_visible_to(user, ClaimDayTally.objects.all())
 
 
 def admission_window(scheme_year: SchemeYear) -> tuple[date | None, date]:
