@@ -551,7 +551,7 @@ def check_payee(*, name: str, relation: str, id_number: str, account: str, insur
 # --- K. What an open claim waits for (the home pages) ---------------------------------------
 
 # step: (who acts, what, in the words of the officer's and the insurer's home pages)
-WAITING_STEPS = {
+NEXT_STEPS = {
     "discharge": ("family", "录入出院日期（仍在住院）"),
     "documents": ("family", "补交材料"),
     "request_documents": ("insurer", "一次性告知（材料不全）"),
@@ -561,12 +561,12 @@ WAITING_STEPS = {
     "pay": ("insurer", "支付"),
     "refusal_notice": ("insurer", "送达拒赔通知"),
 }
-WAITING_PARTIES = {"family": "家属与专管员", "insurer": "保险公司"}
 
 
-def waiting_for(*, status: str, discharged: bool, missing: tuple[str, ...], notice_sent: bool) -> str | None:
-    """The step a claim waits for (a WAITING_STEPS key), None once it is closed (paid, withdrawn,
-    refused with the notice delivered). A new report is the insurer's to accept or, with
+def next_step(*, status: str, discharged: bool, missing: tuple[str, ...], notice_sent: bool) -> str | None:
+    """The step a claim waits for (a NEXT_STEPS key), None once it is closed (paid, withdrawn,
+    refused with the notice delivered). Finer than the list cards' workflow.waiting_for (by
+    state alone): it knows the documents and the discharge. A new report is the insurer's to accept or, with
     documents missing, to list them once (一次性告知); after the notice the family completes the
     file, then the insurer accepts; an accepted claim is decided after the discharge; a decided
     one is paid; an appealed one reviewed; a refusal's notice delivered."""

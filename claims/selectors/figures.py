@@ -18,7 +18,7 @@ from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
 
 from ..models import Claim, ClaimDayTally, ClaimStatus, PaidTally
-from ..rules import WAITING_STEPS, missing_documents, required_documents, waiting_for
+from ..rules import NEXT_STEPS, missing_documents, required_documents, next_step
 from . import claims_visible_to, tally_rows_visible_to
 
 ZERO = Decimal("0.00")
@@ -216,7 +216,7 @@ class OpenClaim:
 
 
 def _open_claims(qs: QuerySet, today: date) -> list[OpenClaim]:
-    """Each claim with the step it waits for (rules.waiting_for), its missing documents named."""
+    """Each claim with the step it waits for (rules.next_step), its missing documents named."""
     from ..models import ClaimDocument
 
     labels = dict(ClaimDocument.Kind.choices)
@@ -225,11 +225,11 @@ def _open_claims(qs: QuerySet, today: date) -> list[OpenClaim]:
         required = required_documents(proxy_filing=claim.proxy_filing,
                                       insured_deceased=claim.person.status == PersonStatus.DECEASED)
         missing = missing_documents(required=required, provided=set(claim.kinds) - {None})
-        step = waiting_for(status=claim.status, discharged=claim.discharged_on is not None, missing=missing,
+        step = next_step(status=claim.status, discharged=claim.discharged_on is not None, missing=missing,
                            notice_sent=claim.refusal_notice_sent_at is not None)
         if step is None:
             continue
-        party, label = WAITING_STEPS[step]
+        party, label = NEXT_STEPS[step]
         out.append(OpenClaim(claim, step, party, label, tuple(labels[k] for k in missing),
                              claim.due_on is not None and claim.due_on < today))
     return out
@@ -263,7 +263,7 @@ def claims_in_progress(user, today: date, *, limit: int = 15, without_missing: b
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.step] += 1
-    by_step = [(step, party, label, counts[step]) for step, (party, label) in WAITING_STEPS.items() if counts[step]]
+    by_step = [(step, party, label, counts[step]) for step, (party, label) in NEXT_STEPS.items() if counts[step]]
     rows.sort(key=lambda r: (not r.overdue, r.claim.due_on is None, r.claim.due_on or today))
     listed = [r for r in rows if not (without_missing and r.missing)]
     return InProgress(listed[:limit], len(rows), by_step, min(limit, len(listed)), len(rows) - len(listed))
@@ -301,7 +301,7 @@ def work_queue(user, today: date, *, per_step: int = 5) -> WorkQueue:
     for row in _open_claims(qs, today):
         if row.party == "insurer":
             grouped[row.step].append(row)
-    steps = [QueueStep(step, WAITING_STEPS[step][1], len(grouped[step]), sum(r.overdue for r in grouped[step]),
+    steps = [QueueStep(step, NEXT_STEPS[step][1], len(grouped[step]), sum(r.overdue for r in grouped[step]),
                        grouped[step][0].claim.due_on if grouped[step] else None, grouped[step][:per_step])
              for step in QUEUE_STEPS]
     urgent = sorted((row for step in steps for row in step.claims), key=lambda r: (r.claim.due_on, r.claim.pk))
