@@ -23,8 +23,8 @@ from common import RESULTS, setup_django
 
 CLAIM_COLUMNS = """
     number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on, cause, diagnosis,
-    reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_bank,
-    payee_account, status, late_report, reported_at, reported_by_id, accepted_at, decided_at,
+    reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_relation,
+    payee_id_number, payee_bank, payee_account, status, late_report, reported_at, reported_by_id, accepted_at, decided_at,
     paid_at, days_claimed, days_payable, amount, calculation, refusal_code, refusal_explanation,
     appeal_reason, appeal_count, due_step, due_on, version, updated_at
 """
@@ -38,7 +38,7 @@ INSERT = f"""
 INSERT INTO claims_claim ({CLAIM_COLUMNS})
 SELECT 'LPB' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院',
        d.admitted, d.admitted + (g %% 10), 'illness', '肺炎', '专管员', '专管员', '13900000000', false,
-       p.name, '北京农商银行', '6210000000000000', s.status, false,
+       p.name, '本人', '', '北京农商银行', '6210000000000000', s.status, false,
        (d.admitted + (g %% 10) + 1)::timestamp AT TIME ZONE 'Asia/Shanghai', %(user)s,
        CASE WHEN s.status IN ('paid', 'decided') THEN (d.admitted + 12)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
        CASE WHEN s.status IN ('paid', 'decided') THEN (d.admitted + 14)::timestamp AT TIME ZONE 'Asia/Shanghai' END,

@@ -78,17 +78,16 @@ def person_export_values(user, **filters):
 
 def person_counts_by_street(user) -> list[dict]:
     """Per street the user may see: active, deceased and removed persons (no names: finance
-    and the home pages use it)."""
-    return list(
-        Street.objects.filter(pk__in=streets_of(user))
-        .annotate(
-            active=Count("persons", filter=Q(persons__status=PersonStatus.ACTIVE)),
-            deceased=Count("persons", filter=Q(persons__status=PersonStatus.DECEASED)),
-            removed=Count("persons", filter=Q(persons__status=PersonStatus.REMOVED)),
-        )
-        .order_by("code")
-        .values("id", "code", "name", "active", "deceased", "removed")
-    )
+    and the home pages use it). One grouped count over the persons, every street on a line."""
+    counts: dict[int, dict] = {}
+    persons = Person.objects.all() if sees_all_streets(user) else Person.objects.filter(street__in=streets_of(user))
+    for row in persons.values("street_id", "status").annotate(n=Count("pk")).order_by():
+        counts.setdefault(row["street_id"], {})[row["status"]] = row["n"]
+    return [{"id": street.pk, "code": street.code, "name": street.name,
+             **{key: counts.get(street.pk, {}).get(status, 0) for key, status in (
+                 ("active", PersonStatus.ACTIVE), ("deceased", PersonStatus.DECEASED),
+                 ("removed", PersonStatus.REMOVED))}}
+            for street in streets_of(user).order_by("code")]
 
 
 def eligible_categories(roster_year: int) -> frozenset[str]:
@@ -246,12 +245,21 @@ def premium_settlement_for(scheme_year: SchemeYear):
 
 # --- Figures for the home dashboards -----------------------------------------------------------
 
-def insured_per_street(user, scheme_year: SchemeYear) -> dict[int, int]:
+def _policies_in_streets(user, scheme_year: SchemeYear) -> QuerySet[Policy]:
+    """The scheme year's policies of persons in the user's streets (no street filter, and no
+    join, for those who see them all)."""
+    qs = Policy.objects.filter(scheme_year=scheme_year)
+    return qs if sees_all_streets(user) else qs.filter(person__street__in=streets_of(user))
+
+
+def insured_per_street(user, scheme_year: SchemeYear, *, on_roster_only: bool = False) -> dict[int, int]:
     """Persons insured in the scheme year (a policy with cover) per street the user may see: the
-    "insured" of the dashboards and the denominator of claims per 100 insured."""
-    rows = (Policy.objects.filter(scheme_year=scheme_year, cover_end__gte=F("cover_start"),
-                                  person__street__in=streets_of(user))
-            .values("person__street_id").annotate(n=Count("pk")).order_by())
+    "insured" of the dashboards and the denominator of claims per 100 insured; with
+    `on_roster_only`, those still on the roster (active: the families a notice goes to)."""
+    qs = _policies_in_streets(user, scheme_year).filter(cover_end__gte=F("cover_start"))
+    if on_roster_only:
+        qs = qs.filter(person__status=PersonStatus.ACTIVE)
+    rows = qs.values("person__street_id").annotate(n=Count("pk")).order_by()
     return {row["person__street_id"]: row["n"] for row in rows}
 
 
@@ -260,8 +268,7 @@ def policy_cover_groups(user, scheme_year: SchemeYear) -> list:
     a few hundred distinct windows however many persons, which is all the premium rules need."""
     from .rules import Cover
 
-    rows = (Policy.objects.filter(scheme_year=scheme_year, person__street__in=streets_of(user))
-            .values("cover_start", "cover_end").annotate(n=Count("pk")).order_by())
+    rows = _policies_in_streets(user, scheme_year).values("cover_start", "cover_end").annotate(n=Count("pk")).order_by()
     return [(Cover(row["cover_start"], row["cover_end"]), row["n"]) for row in rows]
 
 

@@ -5,7 +5,7 @@ street's, the insurer's queue) are read from the partial index on their deadline
 state, and are as many as the work in hand, not as the years of history."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -205,34 +205,56 @@ def premium_against_paid(user, scheme_year: SchemeYear) -> PremiumAgainstPaid:
 
 # --- Open claims: what each waits for -------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass
 class OpenClaim:
-    claim: Claim
+    id: int
+    due_on: date | None
+    reported_at: object
     step: str
     party: str
     label: str
     missing: tuple[str, ...]         # labels of the documents still missing
     overdue: bool
+    claim: Claim | None = None       # the claim itself, fetched for the claims listed
 
 
 def _open_claims(qs: QuerySet, today: date) -> list[OpenClaim]:
-    """Each claim with the step it waits for (rules.next_step), its missing documents named."""
+    """Each claim with the step it waits for (rules.next_step), its missing documents named:
+    read as plain values (an insurer's queue may hold hundreds), objects come later for the
+    few listed (_with_claims)."""
     from ..models import ClaimDocument
 
     labels = dict(ClaimDocument.Kind.choices)
     out = []
-    for claim in qs.annotate(kinds=ArrayAgg("documents__kind", distinct=True, default=[])):
-        required = required_documents(proxy_filing=claim.proxy_filing,
-                                      insured_deceased=claim.person.status == PersonStatus.DECEASED)
-        missing = missing_documents(required=required, provided=set(claim.kinds) - {None})
-        step = next_step(status=claim.status, discharged=claim.discharged_on is not None, missing=missing,
-                           notice_sent=claim.refusal_notice_sent_at is not None)
+    rows = (qs.order_by().values("id", "status", "discharged_on", "proxy_filing", "person__status",
+                                 "refusal_notice_sent_at", "due_on", "reported_at")
+            .annotate(kinds=ArrayAgg("documents__kind", distinct=True, default=[])))
+    for row in rows:
+        required = required_documents(proxy_filing=row["proxy_filing"],
+                                      insured_deceased=row["person__status"] == PersonStatus.DECEASED)
+        missing = missing_documents(required=required, provided=set(row["kinds"]) - {None})
+        step = next_step(status=row["status"], discharged=row["discharged_on"] is not None, missing=missing,
+                         notice_sent=row["refusal_notice_sent_at"] is not None)
         if step is None:
             continue
         party, label = NEXT_STEPS[step]
-        out.append(OpenClaim(claim, step, party, label, tuple(labels[k] for k in missing),
-                             claim.due_on is not None and claim.due_on < today))
+        out.append(OpenClaim(row["id"], row["due_on"], row["reported_at"], step, party, label,
+                             tuple(labels[k] for k in missing), row["due_on"] is not None and row["due_on"] < today))
     return out
+
+
+def _urgency(today: date):
+    """Past the insurer's deadline first, then by deadline, claims without one last, the newest
+    reports first among equals."""
+    return lambda r: (not r.overdue, r.due_on is None, r.due_on or today, -r.reported_at.timestamp(), -r.id)
+
+
+def _with_claims(rows: list[OpenClaim]) -> list[OpenClaim]:
+    """The rows with their claims (and persons) attached, in one query."""
+    claims = Claim.objects.select_related("person").in_bulk([r.id for r in rows])
+    for row in rows:
+        row.claim = claims[row.id]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -256,17 +278,16 @@ def claims_in_progress(user, today: date, *, limit: int = 15, without_missing: b
     `without_missing`, claims still lacking a document are counted but not listed (the
     officer's field tasks list them)."""
     qs = (claims_visible_to(user)
-          .filter(Q(status__in=OPEN_STATES) | Q(status=ClaimStatus.REFUSED, refusal_notice_sent_at__isnull=True))
-          .select_related("person")
-          .order_by("due_on", "-reported_at", "-id"))
+          .filter(Q(status__in=OPEN_STATES) | Q(status=ClaimStatus.REFUSED, refusal_notice_sent_at__isnull=True)))
     rows = _open_claims(qs, today)
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.step] += 1
     by_step = [(step, party, label, counts[step]) for step, (party, label) in NEXT_STEPS.items() if counts[step]]
-    rows.sort(key=lambda r: (not r.overdue, r.claim.due_on is None, r.claim.due_on or today))
+    rows.sort(key=_urgency(today))
     listed = [r for r in rows if not (without_missing and r.missing)]
-    return InProgress(listed[:limit], len(rows), by_step, min(limit, len(listed)), len(rows) - len(listed))
+    return InProgress(_with_claims(listed[:limit]), len(rows), by_step, min(limit, len(listed)),
+                      len(rows) - len(listed))
 
 
 @dataclass(frozen=True)
@@ -276,7 +297,6 @@ class QueueStep:
     count: int
     overdue: int
     first_due: date | None
-    claims: list[OpenClaim] = field(default_factory=list)   # the most urgent few
 
 
 @dataclass(frozen=True)
@@ -295,14 +315,14 @@ def work_queue(user, today: date, *, per_step: int = 5) -> WorkQueue:
     documents (一次性告知), to decide, to review on appeal, to pay, to deliver a refusal notice;
     per step the count, how many are past their deadline, the earliest deadline and the most
     urgent claims. Read from the claims that carry an insurer's deadline (a partial index)."""
-    qs = (claims_visible_to(user).filter(due_on__isnull=False).select_related("person")
-          .order_by("due_on", "id"))
     grouped: dict[str, list[OpenClaim]] = defaultdict(list)
-    for row in _open_claims(qs, today):
+    for row in sorted(_open_claims(claims_visible_to(user).filter(due_on__isnull=False), today),
+                      key=lambda r: (r.due_on, r.id)):
         if row.party == "insurer":
             grouped[row.step].append(row)
     steps = [QueueStep(step, NEXT_STEPS[step][1], len(grouped[step]), sum(r.overdue for r in grouped[step]),
-                       grouped[step][0].claim.due_on if grouped[step] else None, grouped[step][:per_step])
+                       grouped[step][0].due_on if grouped[step] else None)
              for step in QUEUE_STEPS]
-    urgent = sorted((row for step in steps for row in step.claims), key=lambda r: (r.claim.due_on, r.claim.pk))
-    return WorkQueue(steps, sum(s.count for s in steps), sum(s.overdue for s in steps), urgent[:per_step + 3])
+    urgent = sorted((row for step in QUEUE_STEPS for row in grouped[step][:per_step]), key=lambda r: (r.due_on, r.id))
+    return WorkQueue(steps, sum(s.count for s in steps), sum(s.overdue for s in steps),
+                     _with_claims(urgent[:per_step + 3]))
