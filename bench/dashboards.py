@@ -93,8 +93,13 @@ BARE = {
            FROM enrollment_policy p JOIN enrollment_person pe ON pe.id = p.person_id
            WHERE p.scheme_year_id = %(year)s AND p.cover_end >= p.cover_start AND pe.status = 'active' GROUP BY 1""",
         # what is overdue or open in supervision
+        """SELECT id, number FROM oversight_complaint WHERE status <> 'closed' AND due_on < %(today)s
+           ORDER BY due_on LIMIT 5""",
         "SELECT count(*) FROM oversight_complaint WHERE status <> 'closed' AND due_on < %(today)s",
-        "SELECT count(*) FROM oversight_inspectionfinding WHERE status IN ('open', 'returned') AND due_on < %(today)s",
+        """SELECT count(*) FILTER (WHERE due_on < %(today)s), count(*) FILTER (WHERE status = 'reported')
+           FROM oversight_inspectionfinding WHERE status IN ('open', 'returned', 'reported')""",
+        """SELECT id, description FROM oversight_inspectionfinding WHERE status IN ('open', 'returned')
+           AND due_on < %(today)s ORDER BY due_on LIMIT 5""",
         "SELECT rule, count(*) FROM oversight_checkfinding WHERE status = 'open' GROUP BY 1",
     ],
     "officer": [
@@ -107,12 +112,25 @@ BARE = {
            WHERE c.street_id = %(street)s AND (c.status IN ('reported', 'documents_pending', 'accepted', 'appealed',
                  'decided') OR (c.status = 'refused' AND c.refusal_notice_sent_at IS NULL)) GROUP BY c.id""",
         "SELECT count(*) FROM oversight_survey WHERE street_id = %(street)s AND status = 'pending'",
+        """SELECT s.id, p.name FROM oversight_survey s JOIN enrollment_person p ON p.id = s.person_id
+           WHERE s.street_id = %(street)s AND s.status = 'pending' ORDER BY s.created_at LIMIT 5""",
+        # families told this year, of those on the roster with a policy
+        """SELECT count(*) FROM enrollment_policy p JOIN enrollment_person pe ON pe.id = p.person_id
+           WHERE p.scheme_year_id = %(year)s AND p.cover_end >= p.cover_start AND pe.street_id = %(street)s
+           AND pe.status = 'active'""",
+        """SELECT count(DISTINCT e.person_id) FROM oversight_serviceentry e JOIN enrollment_person pe ON pe.id = e.person_id
+           WHERE e.kind = 'publicity' AND e.served_on BETWEEN %(start)s AND %(end)s AND pe.street_id = %(street)s""",
+        """SELECT id, number FROM oversight_complaint WHERE street_id = %(street)s AND status <> 'closed'
+           AND due_on < %(today)s ORDER BY due_on LIMIT 5""",
         """SELECT count(*) FROM enrollment_person pe WHERE pe.street_id = %(street)s AND pe.status = 'active'
            AND EXISTS (SELECT 1 FROM enrollment_policy p WHERE p.person_id = pe.id AND p.scheme_year_id = %(year)s
                        AND p.cover_end >= p.cover_start)
            AND NOT EXISTS (SELECT 1 FROM oversight_serviceentry e WHERE e.person_id = pe.id
                            AND e.served_on BETWEEN %(start)s AND %(end)s)""",
-        "SELECT count(*) FROM oversight_inspectionfinding WHERE responsible_street_id = %(street)s AND status <> 'accepted'",
+        """SELECT count(*) FILTER (WHERE status IN ('open', 'returned')), count(*) FILTER (WHERE due_on < %(today)s)
+           FROM oversight_inspectionfinding WHERE responsible_street_id = %(street)s""",
+        """SELECT id, description FROM oversight_inspectionfinding WHERE responsible_street_id = %(street)s
+           AND status IN ('open', 'returned', 'reported') ORDER BY due_on LIMIT 5""",
         "SELECT count(*) FROM oversight_checkfinding WHERE street_id = %(street)s AND status = 'open'",
     ],
     "insurer": [
@@ -120,8 +138,12 @@ BARE = {
            LEFT JOIN claims_claimdocument d ON d.claim_id = c.id
            WHERE c.insurer_id = %(insurer)s AND c.due_on IS NOT NULL GROUP BY c.id""",
         "SELECT status, count(*) FROM claims_claim WHERE insurer_id = %(insurer)s GROUP BY 1",
+        """SELECT id, number FROM oversight_complaint WHERE insurer_id = %(insurer)s AND status <> 'closed'
+           AND due_on < %(today)s ORDER BY due_on LIMIT 5""",
         """SELECT count(*) FROM oversight_complaint WHERE insurer_id = %(insurer)s AND status <> 'closed'
            AND due_on < %(today)s""",
+        """SELECT count(*) FILTER (WHERE status IN ('open', 'returned')), count(*) FILTER (WHERE due_on < %(today)s)
+           FROM oversight_inspectionfinding WHERE responsible_insurer_id = %(insurer)s""",
     ],
     "finance": [
         # premium per month: the policies' cover windows; money paid per month of payment
@@ -194,6 +216,7 @@ def measure(pages_list, repeat: int, year) -> dict:
                     cursor.fetchall()
 
         results[role] = {"ms": page_ms, "queries": len(queries), "replay_ms": _timed(replay, repeat),
+                         "bare_statements": len(BARE[role]),
                          "bare_ms": _timed(bare, repeat), "charts": body.count('type="application/json"'),
                          "bytes": len(body)}
     return results
