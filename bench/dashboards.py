@@ -93,7 +93,7 @@ BARE = {
            FROM enrollment_policy p JOIN enrollment_person pe ON pe.id = p.person_id
            WHERE p.scheme_year_id = %(year)s AND p.cover_end >= p.cover_start AND pe.status = 'active' GROUP BY 1""",
         # what is overdue or open in supervision
-        """SELECT id, number FROM oversight_complaint WHERE status <> 'closed' AND due_on < %(today)s
+        """SELECT id, received_on FROM oversight_complaint WHERE status <> 'closed' AND due_on < %(today)s
            ORDER BY due_on LIMIT 5""",
         "SELECT count(*) FROM oversight_complaint WHERE status <> 'closed' AND due_on < %(today)s",
         """SELECT count(*) FILTER (WHERE due_on < %(today)s), count(*) FILTER (WHERE status = 'reported')
@@ -120,7 +120,7 @@ BARE = {
            AND pe.status = 'active'""",
         """SELECT count(DISTINCT e.person_id) FROM oversight_serviceentry e JOIN enrollment_person pe ON pe.id = e.person_id
            WHERE e.kind = 'publicity' AND e.served_on BETWEEN %(start)s AND %(end)s AND pe.street_id = %(street)s""",
-        """SELECT id, number FROM oversight_complaint WHERE street_id = %(street)s AND status <> 'closed'
+        """SELECT id, received_on FROM oversight_complaint WHERE street_id = %(street)s AND status <> 'closed'
            AND due_on < %(today)s ORDER BY due_on LIMIT 5""",
         """SELECT count(*) FROM enrollment_person pe WHERE pe.street_id = %(street)s AND pe.status = 'active'
            AND EXISTS (SELECT 1 FROM enrollment_policy p WHERE p.person_id = pe.id AND p.scheme_year_id = %(year)s
@@ -138,7 +138,7 @@ BARE = {
            LEFT JOIN claims_claimdocument d ON d.claim_id = c.id
            WHERE c.insurer_id = %(insurer)s AND c.due_on IS NOT NULL GROUP BY c.id""",
         "SELECT status, count(*) FROM claims_claim WHERE insurer_id = %(insurer)s GROUP BY 1",
-        """SELECT id, number FROM oversight_complaint WHERE insurer_id = %(insurer)s AND status <> 'closed'
+        """SELECT id, received_on FROM oversight_complaint WHERE insurer_id = %(insurer)s AND status <> 'closed'
            AND due_on < %(today)s ORDER BY due_on LIMIT 5""",
         """SELECT count(*) FROM oversight_complaint WHERE insurer_id = %(insurer)s AND status <> 'closed'
            AND due_on < %(today)s""",
