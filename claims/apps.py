@@ -8,6 +8,7 @@ class ClaimsConfig(AppConfig):
     verbose_name = "理赔"
 
     def ready(self):
+        from . import jobs  # noqa: F401  (registers the job runners)
         from . import home  # noqa: F401  (registers the home panels)
 
     def demo_data_steps(self):

@@ -3,7 +3,7 @@ Rows in, file out; the views fetch the rows through the scoped selectors."""
 
 from collections.abc import Iterable
 
-from tongzhou_care.core.masking import mask_id_number, mask_phone
+from tongzhou_care.core.masking import mask_address, mask_id_number, mask_phone
 from tongzhou_care.core.xlsx import Column, add_summary, add_table, new_workbook, write_table
 
 from .models import Category, PersonStatus, Policy, Sex
@@ -27,14 +27,15 @@ _STATUS = dict(PersonStatus.choices)
 
 def roster_rows(values: Iterable[tuple], *, full: bool) -> Iterable[list]:
     """Display rows from ROSTER_VALUES tuples; masked unless `full` (S10): the ID number shows
-    first 6 + last 4, the birth date only its year, the phone first 3 + last 4."""
+    first 6 + last 4, the birth date only its year, the address without building and door, the
+    phone first 3 + last 4."""
     for (name, sex, id_number, birth, street, community, address, phone, category, start,
          status, status_date, reason) in values:
         yield [
             name, _SEX.get(sex, sex),
             id_number if full else mask_id_number(id_number),
             birth if full else f"{birth.year}年",
-            street, community, address,
+            street, community, address if full else mask_address(address),
             phone if full else mask_phone(phone),
             _CATEGORY.get(category, category), start, _STATUS.get(status, status), status_date,
             reason,

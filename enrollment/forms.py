@@ -3,7 +3,7 @@ from django import forms
 from tongzhou_care.core.forms import DatePicker, PhoneField
 from tongzhou_care.core.masking import mask_bank_account, mask_id_number, mask_phone
 
-from .models import Category, Person, PersonStatus, SchemeYear, default_categories
+from .models import EVALUATION_WEIGHTS, Category, Person, PersonStatus, SchemeYear, default_categories
 from .rules import PREMIUM_CEILING, SUBSIDY_FLOOR
 
 
@@ -142,7 +142,8 @@ class SchemeYearForm(forms.ModelForm):
                   "premium_per_person", "daily_subsidy", "day_cap", "day_counting", "year_crossing",
                   "proration", "eligible_categories", "report_deadline_days", "claim_time_limit_years",
                   "sla_accept_days", "sla_decide_days", "sla_pay_days", "sla_refusal_notice_days",
-                  "complaint_deadline_days", "survey_sample_percent", "survey_sample_minimum"]
+                  "complaint_deadline_days", "survey_sample_percent", "survey_sample_minimum",
+                  *EVALUATION_WEIGHTS, "complaint_rate_zero_score", "target_loss_ratio"]
         widgets = {f: DatePicker for f in ("tender_date", "coverage_start", "coverage_end")}
         help_texts = {"coverage_end": "留空则为开始日期后一年减一天。",
                       "premium_per_person": f"中标价格，不超过{PREMIUM_CEILING:.0f}元。",
@@ -153,6 +154,11 @@ class SchemeYearForm(forms.ModelForm):
         self.fields["coverage_end"].required = False
         if not (self.instance.pk and self.instance.money_locked_at):
             del self.fields["amendment_date"], self.fields["amendment_reason"]
+
+    @property
+    def evaluation_fields(self):
+        """The insurer evaluation's weights and the premium recommendation's settings."""
+        return [self[name] for name in (*EVALUATION_WEIGHTS, "complaint_rate_zero_score", "target_loss_ratio")]
 
     def clean(self):
         data = super().clean()

@@ -14,7 +14,7 @@ from .exports import certificate_data, render_certificates
 from .models import Policy
 from .roster_files import RosterFileError
 from .selectors import certificate_policies, scheme_years_visible_to
-from .services import roster_import_preview
+from .services import roster_import_apply, roster_import_preview
 from .services.roster import ROSTER_UPLOAD
 
 # Certificates rendered per WeasyPrint document: memory stays bounded however large the
@@ -72,3 +72,26 @@ def roster_preview(job, progress):
     path.unlink(missing_ok=True)
     progress.done(1)
     return reverse("enrollment:roster_import_detail", kwargs={"import_id": roster_import.pk})
+
+
+@job_runner("roster_apply", may_download=lambda user, params: user.has_perm("enrollment.import_roster"))
+def roster_apply(job, progress):
+    """Apply a large previewed import (the same all-or-nothing service as the page); progress is
+    shown while its one transaction runs. The result is the import's page."""
+    from datetime import date
+
+    from .models import RosterImport
+    from .selectors import roster_import_for_user_or_404
+    from .services import roster_apply_count
+
+    params = job.params
+    ri = roster_import_for_user_or_404(job.created_by, params["import_id"])
+    progress.total(max(1, roster_apply_count(ri, set(params["kinds"]))))
+    ri = roster_import_apply(
+        roster_import_id=ri.pk, actor=job.created_by, kinds=set(params["kinds"]),
+        skip_errors=params["skip_errors"], removal_reason=params["removal_reason"],
+        removal_date=date.fromisoformat(params["removal_date"]) if params["removal_date"] else None,
+        progress=progress.note)
+    progress.done(max(1, roster_apply_count(ri, set(params["kinds"]))))
+    assert ri.status == RosterImport.Status.APPLIED
+    return reverse("enrollment:roster_import_detail", kwargs={"import_id": ri.pk})

@@ -1,6 +1,7 @@
 """Insured persons (参保对象)."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -9,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Right
+from django.db.models.lookups import Exact
 
 from tongzhou_care.core.audit import track
 
@@ -249,6 +251,11 @@ class Proration(models.TextChoices):
     START_HEADCOUNT = "start", "仅按年初人数计算"
 
 
+# The insurer evaluation's weights (settings of the scheme year, adding up to 100).
+EVALUATION_WEIGHTS = ("weight_sla_accept", "weight_sla_decide", "weight_sla_pay", "weight_full_payment",
+                      "weight_complaint_rate", "weight_complaints_in_time", "weight_satisfaction",
+                      "weight_loss_ratio")
+
 # The settings that decide money; once a claim of the year is decided they change only by a
 # recorded contract amendment (services.scheme_year_save).
 MONEY_SETTINGS = ("premium_per_person", "daily_subsidy", "day_cap", "day_counting",
@@ -294,6 +301,24 @@ class SchemeYear(models.Model):
     survey_sample_percent = models.PositiveSmallIntegerField(
         "满意度调查抽样比例（%）", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)])
     survey_sample_minimum = models.PositiveSmallIntegerField("满意度调查每街道至少抽取（人）", default=3)
+    # Insurer evaluation (绩效评估) and dynamic adjustment (动态调整), domain.md "Oversight": the
+    # weight of each indicator (they add up to 100) and the target loss ratio of the premium
+    # recommendation. oversight/rules/figures.py says how each indicator is scored.
+    weight_sla_accept = models.PositiveSmallIntegerField("权重：按时受理", default=10)
+    weight_sla_decide = models.PositiveSmallIntegerField("权重：按时核定", default=15)
+    weight_sla_pay = models.PositiveSmallIntegerField("权重：按时支付", default=15)
+    weight_full_payment = models.PositiveSmallIntegerField("权重：足额赔付率", default=10)
+    weight_complaint_rate = models.PositiveSmallIntegerField("权重：每百件理赔投诉数", default=10)
+    weight_complaints_in_time = models.PositiveSmallIntegerField("权重：投诉按时办结率", default=10)
+    weight_satisfaction = models.PositiveSmallIntegerField("权重：满意度", default=20)
+    weight_loss_ratio = models.PositiveSmallIntegerField("权重：赔付率", default=10)
+    complaint_rate_zero_score = models.DecimalField(
+        "每百件理赔投诉数达到此值得0分", max_digits=5, decimal_places=2, default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal("0.01"))])
+    target_loss_ratio = models.DecimalField(
+        "目标赔付率（%）", max_digits=5, decimal_places=2, default=Decimal("85.00"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("100"))],
+        help_text="测算下一年度保费：预期赔付 ÷ 目标赔付率。")
     policies_issued_at = models.DateTimeField("保单生成时间", null=True, blank=True)
     money_locked_at = models.DateTimeField("首次核定时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -308,6 +333,10 @@ class SchemeYear(models.Model):
             ("issue_policies", "可生成保单和保险凭证"),
             ("export_insured_list", "可导出承保清单（遮蔽）"),
             ("export_insured_list_full", "可导出承保清单（完整，需填写事由）"),
+            # Oversight II (issue 10): the figures of a scheme year.
+            ("view_evaluation", "可查看保险公司绩效评估"),
+            ("view_adjustment", "可查看动态调整测算（赔付率、建议保费）"),
+            ("make_annual_report", "可生成年度评估报告"),
         ]
         constraints = [
             models.CheckConstraint(name="schemeyear_coverage_ordered",
@@ -332,6 +361,13 @@ class SchemeYear(models.Model):
             models.CheckConstraint(name="schemeyear_survey_percent_range",
                                    condition=Q(survey_sample_percent__gte=1, survey_sample_percent__lte=100),
                                    violation_error_message="满意度调查抽样比例须在1%至100%之间。"),
+            models.CheckConstraint(name="schemeyear_weights_sum_100",
+                                   condition=Exact(sum((F(f) for f in EVALUATION_WEIGHTS[1:]), F(EVALUATION_WEIGHTS[0])),
+                                                   100),
+                                   violation_error_message="绩效评估各项权重之和须为100。"),
+            models.CheckConstraint(name="schemeyear_target_loss_ratio_range",
+                                   condition=Q(target_loss_ratio__gte=1, target_loss_ratio__lte=100),
+                                   violation_error_message="目标赔付率须在1%至100%之间。"),
             models.CheckConstraint(name="schemeyear_categories_valid", condition=Q(
                 eligible_categories__contained_by=Category.values, eligible_categories__len__gt=0)),
             ExclusionConstraint(

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,11 +232,13 @@ def normalise_header(value) -> str:
 _ALIAS_TO_FIELD = {normalise_header(a): f for f, aliases in COLUMN_ALIASES.items() for a in aliases}
 
 
-def map_header(cells: list) -> dict[str, int]:
-    """Field → column index for the cells of a candidate header row (first match wins)."""
+def map_header(cells: list, aliases: dict[str, str] | None = None) -> dict[str, int]:
+    """Field → column index for the cells of a candidate header row (first match wins), by the
+    roster's column names or the given normalised aliases."""
+    aliases = _ALIAS_TO_FIELD if aliases is None else aliases
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        field = _ALIAS_TO_FIELD.get(normalise_header(cell))
+        field = aliases.get(normalise_header(cell))
         if field and field not in columns:
             columns[field] = index
     return columns
@@ -277,25 +279,53 @@ def safe_rows(path: Path, limits: FileLimits = LIMITS) -> tuple[str, Iterator[tu
     return kind, iter_rows(path, kind)
 
 
+@dataclass
+class Table:
+    """A table found in an uploaded file: its header and its data rows, read lazily."""
+
+    kind: str
+    header_row: int
+    header: list[str]
+    columns: dict[str, int]
+    title_lines: list[str]
+    rows: Iterator[tuple[int, dict, list]]   # (row number, {field: value}, original cells)
+
+
+def open_table(path: Path, *, map_columns: Callable[[list], dict[str, int]], is_header: Callable[[dict], bool],
+               key: str, is_key: Callable[[object], bool], not_found: str, limits: FileLimits = LIMITS) -> Table:
+    """The one table reader of every upload (rosters, the insurer's payment files): the safety
+    checks of safe_rows, the header row searched under up to 30 title lines, then the data rows
+    lazily: a row whose `key` cell is not a key (is_key) and that starts with a total or
+    signature line (合计 …) ends the table, a 小计 line is skipped, and in a CSV a cell that is a
+    formula once trimmed is refused. Raises RosterFileError (`not_found` when no header)."""
+    kind, rows = safe_rows(path, limits)
+    title_lines: list[str] = []
+    for number, cells in rows:
+        mapped = map_columns(cells)
+        if is_header(mapped):
+            return Table(kind=kind, header_row=number, header=[clean_text(c) for c in cells], columns=mapped,
+                         title_lines=title_lines, rows=_data_rows(rows, mapped, kind, limits, key, is_key))
+        title_lines.append(" ".join(clean_text(c) for c in cells if clean_text(c)))
+        if len(title_lines) >= HEADER_SEARCH_ROWS:
+            break
+    raise RosterFileError(not_found)
+
+
+def _is_id_cell(cell) -> bool:
+    """A roster row with an 18-character ID is data."""
+    return isinstance(cell, str) and len(cell.strip()) == 18
+
+
 def open_roster(path: Path, limits: FileLimits = LIMITS) -> RosterTable:
     """Check the file, find the header row under any title lines, map the columns and return
     the data rows lazily; a total line (合计 …) or a signature line ends them. Raises
     RosterFileError for an unsafe or unreadable file, a missing header or required column."""
-    kind, rows = safe_rows(path, limits)
-    title_lines: list[str] = []
-    header_row, header, columns = None, [], {}
-    for number, cells in rows:
-        mapped = map_header(cells)
-        if "name" in mapped and "id_number" in mapped:
-            header_row, header, columns = number, [clean_text(c) for c in cells], mapped
-            break
-        title_lines.append(" ".join(clean_text(c) for c in cells if clean_text(c)))
-        if len(title_lines) >= HEADER_SEARCH_ROWS:
-            break
-    if header_row is None:
-        raise RosterFileError("未找到表头行：前30行中没有同时含“姓名”和“公民身份号码（身份证号）”的行。"
-                              "请确认上传的是花名册。")
-    default_category = category_from_title(title_lines)
+    table = open_table(path, map_columns=map_header, is_header=lambda m: "name" in m and "id_number" in m,
+                       key="id_number", is_key=_is_id_cell, limits=limits,
+                       not_found="未找到表头行：前30行中没有同时含“姓名”和“公民身份号码（身份证号）”的行。"
+                                 "请确认上传的是花名册。")
+    columns, header_row = table.columns, table.header_row
+    default_category = category_from_title(table.title_lines)
     missing = [f for f in REQUIRED if f not in columns]
     if "category" not in columns and default_category is None:
         missing.append("category")
@@ -303,23 +333,21 @@ def open_roster(path: Path, limits: FileLimits = LIMITS) -> RosterTable:
         details = "；".join(f"“{FIELD_LABELS[f]}”（可用列名：{'、'.join(COLUMN_ALIASES[f][:4])}）"
                            for f in missing)
         raise RosterFileError(f"第{header_row}行表头缺少必需的列：{details}。")
-    return RosterTable(kind=kind, header_row=header_row, header=header, columns=columns, title_lines=title_lines,
-                       default_category=default_category,
-                       rows=_data_rows(rows, columns, kind, limits))
+    return RosterTable(kind=table.kind, header_row=header_row, header=table.header, columns=columns,
+                       title_lines=table.title_lines, default_category=default_category, rows=table.rows)
 
 
-def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits):
+def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits, key: str, is_key):
     width = max(columns.values()) + 1
     fields = list(columns.items())
-    id_column = columns["id_number"]
+    key_column = columns[key]
     count = 0
     for number, cells in rows:
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
-        id_cell = cells[id_column]
-        # A row with an 18-character ID is data; anything else may be the total or signature
-        # line that ends the table (it starts in one of the first cells).
-        if not (isinstance(id_cell, str) and len(id_cell.strip()) == 18):
+        # A row with a key (an 18-character ID, a claim number) is data; anything else may be
+        # the total or signature line that ends the table (it starts in one of the first cells).
+        if not is_key(cells[key_column]):
             # Compared without any space: "合    计" and "合　计" are totals too.
             leading = "".join(clean_name(c) for c in cells[:3])
             later = [clean_name(c) for c in cells[1:3] if isinstance(c, str)]
@@ -328,9 +356,10 @@ def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits):
             if leading.startswith(_SUBTOTAL) or any(c.startswith(_SUBTOTAL) for c in later):
                 continue
         if kind == "csv":
-            formula = next((i for i, c in enumerate(cells) if c.startswith("=")), None)
+            # A spreadsheet program trims the cell before it looks for a formula.
+            formula = next((i for i, c in enumerate(cells) if c.lstrip(" \t\r\n").startswith("=")), None)
             if formula is not None:
-                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula][:20]}”。"
+                raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula].strip()[:20]}”。"
                                       "为防止数据被公式篡改，请删除公式后重新上传。")
         count += 1
         if count > limits.max_rows:

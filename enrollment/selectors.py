@@ -1,8 +1,10 @@
 """Read paths for persons, always scoped to the user (S8)."""
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role, Street
@@ -18,19 +20,50 @@ from .models import (
     SchemeYear,
     default_categories,
 )
-from .rules import looks_like_id_tail, parse_id_number
+from .rules import insurer_reach_starts, looks_like_id_tail, parse_id_number
+
+
+def insurer_years_in_reach(user, *, ended: bool | None = None) -> QuerySet[SchemeYear]:
+    """The contracts of the insurer whose staff `user` is, that its staff may still read: the
+    running ones, and ended ones until INSURER_ACCESS_DAYS_AFTER_CONTRACT days after their
+    coverage end. `ended=True` gives only the ended ones in reach, `False` only the running."""
+    today = timezone.localdate()
+    qs = SchemeYear.objects.filter(insurer_id=user.insurer_id, coverage_end__gte=insurer_reach_starts(
+        today=today, days=settings.INSURER_ACCESS_DAYS_AFTER_CONTRACT))
+    if ended is True:
+        qs = qs.filter(coverage_end__lt=today)
+    elif ended is False:
+        qs = qs.filter(coverage_end__gte=today)
+    return qs
+
+
+def contract_read_only(user, scheme_year) -> bool:
+    """True when the user is insurer staff and the scheme year's contract has ended: its
+    persons and insured list are then read masked only."""
+    return user.role == Role.INSURER_STAFF and scheme_year.coverage_end < timezone.localdate()
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
     """The persons a user may see: all (commission), their street's (officers), those insured
-    under their company's contracts (insurer staff), or none."""
+    under their company's contracts still in reach (insurer staff), or none."""
     if not user.has_perm("enrollment.view_person"):
         return Person.objects.none()
     qs = Person.objects.select_related("street")
     if user.role == Role.INSURER_STAFF:
         return qs.filter(Exists(Policy.objects.filter(person=OuterRef("pk"),
-                                                      scheme_year__insurer_id=user.insurer_id)))
+                                                      scheme_year__in=insurer_years_in_reach(user))))
     return qs.filter(street__in=streets_of(user))
+
+
+def may_unmask(user, person) -> bool:
+    """Whether the user may see the person's full ID number, phone and account (with a reason,
+    logged): holders of the permission, and for insurer staff only persons insured under a
+    running contract of their company (an ended contract is read-only and masked)."""
+    if not user.has_perm("enrollment.unmask_person"):
+        return False
+    if user.role == Role.INSURER_STAFF:
+        return Policy.objects.filter(person=person, scheme_year__in=insurer_years_in_reach(user, ended=False)).exists()
+    return True
 
 
 def person_for_user_or_404(user, person_id) -> Person:
@@ -133,7 +166,7 @@ def scheme_years_visible_to(user) -> QuerySet[SchemeYear]:
     if sees_all_streets(user):
         return qs
     if user.is_authenticated and user.role == Role.INSURER_STAFF:
-        return qs.filter(insurer_id=user.insurer_id)
+        return qs.filter(pk__in=insurer_years_in_reach(user))
     return qs.none()
 
 
@@ -164,7 +197,7 @@ def policies_visible_to(user) -> QuerySet[Policy]:
     if sees_all_streets(user):
         return qs
     if user.role == Role.INSURER_STAFF:
-        return qs.filter(scheme_year__insurer_id=user.insurer_id)
+        return qs.filter(scheme_year__in=insurer_years_in_reach(user))
     return qs.filter(person__street__in=streets_of(user))
 
 

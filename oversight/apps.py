@@ -8,7 +8,7 @@ class OversightConfig(AppConfig):
     verbose_name = "监督管理"
 
     def ready(self):
-        from .jobs import checks, publicity  # noqa: F401  (register the job runners and the nightly schedule)
+        from .jobs import annual_report, checks, publicity  # noqa: F401  (register the job runners and the nightly schedule)
         from . import home  # noqa: F401  (registers the home panels)
 
     def demo_data_steps(self):

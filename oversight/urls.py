@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checks, complaints, inspections, publicity, service_log, surveys, training
+from .views import checks, complaints, figures, inspections, publicity, service_log, surveys, training
 
 app_name = "oversight"
 
@@ -71,6 +71,26 @@ urlpatterns += [
     path(f"checks/<int:check_finding_id>/{action}/", checks.check_finding_act, {"action": action},
          name=f"check_finding_{action}")
     for action in checks.ACTION_CALLS
+]
+# Oversight II (issue 10): the figures of a scheme year.
+urlpatterns += [
+    path("evaluation/", figures.evaluation_list, name="evaluation_list"),
+    path("evaluation/<int:scheme_year_id>/", figures.evaluation, name="evaluation"),
+    path("evaluation/<int:scheme_year_id>/claims/", figures.evaluation_claims, name="evaluation_claims"),
+    path("evaluation/<int:scheme_year_id>/evaluation.pdf", figures.evaluation_export, {"fmt": "pdf"},
+         name="evaluation_pdf"),
+    path("evaluation/<int:scheme_year_id>/evaluation.xlsx", figures.evaluation_export, {"fmt": "xlsx"},
+         name="evaluation_xlsx"),
+    path("adjustment/", figures.adjustment, name="adjustment"),
+    path("adjustment/<int:scheme_year_id>/", figures.adjustment_year, name="adjustment_year"),
+    path("annual-report/<int:scheme_year_id>/", figures.annual_report, name="annual_report"),
+]
+urlpatterns += [
+    path("annual-report/result/<int:job_id>/", figures.annual_report_result, name="annual_report_result"),
+    path("annual-report/result/<int:job_id>/report.pdf", figures.annual_report_file, {"fmt": "pdf"},
+         name="annual_report_pdf"),
+    path("annual-report/result/<int:job_id>/report.xlsx", figures.annual_report_file, {"fmt": "xlsx"},
+         name="annual_report_xlsx"),
 ]
 urlpatterns += [
     path("publicity/", publicity.publicity_overview, name="publicity"),

@@ -203,21 +203,72 @@ pg_url() {  # $1 = database name
   echo "postgres://tongzhou:$(cat "$home/password")@127.0.0.1:$(cat "$home/port")/$1"
 }
 
-# Sets DATABASE_URL (unless given) to database $1 (default tongzhou_care) of the local
-# cluster and creates that database if missing.
+# Database roles (docs/deploy.md "Database roles"): the cluster's superuser (tongzhou) only sets
+# up; tongzhou_owner owns the databases and runs migrations, tests and benchmarks; the app and
+# its worker connect as tongzhou_app, which owns nothing (no TRUNCATE, no disabling triggers).
+OWNER_ROLE=tongzhou_owner
+RUNTIME_ROLE=tongzhou_app
+
+role_password() {  # $1 = role; generated once, kept beside the cluster
+  local home file; home=$(pg_home); file="$home/$1.password"
+  if [ ! -s "$file" ]; then
+    python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$file"; chmod 600 "$file"
+  fi
+  cat "$file"
+}
+
+role_url() {  # $1 = role, $2 = database name
+  local home; home=$(pg_home)
+  echo "postgres://$1:$(role_password "$1")@127.0.0.1:$(cat "$home/port")/$2"
+}
+
+# Sets DATABASE_URL (unless given) to database $1 (default tongzhou_care) of the local cluster
+# as the owner role, DATABASE_RUNTIME_URL to the same database as the runtime role and
+# DATABASE_RUNTIME_ROLE (migrations grant it its privileges); creates the roles and the
+# database if missing, and hands a database made before the roles existed to the owner.
 ensure_database() {
   if [ -n "${DATABASE_URL:-}" ]; then return 0; fi
   local name=${1:-tongzhou_care}
   pg_start
-  export DATABASE_URL; DATABASE_URL=$(pg_url "$name")
-  "$VENV/bin/python" - "$(pg_url postgres)" "$name" <<'PY'
+  export DATABASE_URL DATABASE_RUNTIME_URL DATABASE_RUNTIME_ROLE=$RUNTIME_ROLE
+  DATABASE_URL=$(role_url "$OWNER_ROLE" "$name")
+  DATABASE_RUNTIME_URL=$(role_url "$RUNTIME_ROLE" "$name")
+  "$VENV/bin/python" - "$(pg_url postgres)" "$name" "$OWNER_ROLE" "$(role_password "$OWNER_ROLE")" \
+      "$RUNTIME_ROLE" "$(role_password "$RUNTIME_ROLE")" <<'PY'
 import sys, psycopg2
 from psycopg2 import sql
-conn = psycopg2.connect(sys.argv[1]); conn.autocommit = True
+url, name, owner, owner_pw, runtime, runtime_pw = sys.argv[1:]
+conn = psycopg2.connect(url); conn.autocommit = True
 cur = conn.cursor()
-cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[2]])
-if not cur.fetchone():
-    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[2])))
+for role, password, extra in ((owner, owner_pw, "CREATEDB"), (runtime, runtime_pw, "NOCREATEDB")):
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+    verb = "ALTER" if cur.fetchone() else "CREATE"
+    cur.execute(sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEROLE " + extra + " PASSWORD %s")
+                .format(sql.Identifier(role)), [password])
+cur.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name])
+row = cur.fetchone()
+if not row:
+    cur.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
+elif row[0] != owner:
+    # Made before the roles existed: the owner role takes over the database and its objects.
+    cur.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(owner)))
+    db = psycopg2.connect(url.rsplit("/", 1)[0] + "/" + name); db.autocommit = True
+    c = db.cursor()
+    c.execute("""SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                        c.relname
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v')
+                   AND pg_get_userbyid(c.relowner) <> %s
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))""",
+              [owner])
+    for kind, rel in c.fetchall():
+        c.execute(sql.SQL("ALTER " + kind + " {} OWNER TO {}").format(sql.Identifier(rel), sql.Identifier(owner)))
+    c.execute("""SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                 WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> %s
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')""", [owner])
+    for (function,) in c.fetchall():
+        c.execute(sql.SQL("ALTER FUNCTION " + function + " OWNER TO {}").format(sql.Identifier(owner)))
+    db.close()
 PY
 }
 

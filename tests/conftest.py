@@ -91,9 +91,12 @@ def person_b(street_b):
 
 @pytest.fixture
 def client_for(db):
-    """client_for(user) returns a new test client logged in as that user."""
+    """client_for(user) returns a new test client logged in as that user, past the second
+    factor (S7: tests/two_factor.py; the login itself is tested with real codes)."""
+    from tests.two_factor import verified
+
     def login(user):
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
+        return verified(client, user)
     return login

@@ -44,3 +44,11 @@ def submitted_fields(html: str) -> dict[str, str]:
     reader.feed(html)
     reader.fields.pop("csrfmiddlewaretoken", None)
     return reader.fields
+
+
+def searched(client, path: str, **filters):
+    """GET a list page filtered as its filter bar does: the free text goes through the search
+    endpoint (an opaque token in the URL, core/search.py), the other filters as they are."""
+    response = client.post("/search/", {"next": path, **filters})
+    assert response.status_code == 302, response.status_code
+    return client.get(response["Location"])

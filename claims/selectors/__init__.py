@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 
@@ -27,10 +27,35 @@ def claims_visible_to(user) -> QuerySet[Claim]:
     if user.has_perm("claims.view_all_claims"):
         return qs
     if user.role == Role.INSURER_STAFF:
-        return qs.filter(insurer_id=user.insurer_id)
+        return _within_contract_reach(user, qs.filter(insurer_id=user.insurer_id))
     if sees_all_streets(user):
         return qs
     return qs.filter(street__in=streets_of(user))
+
+
+def _insurer_claims_since(user):
+    """For insurer staff whose company has contracts out of reach (ended longer ago than
+    INSURER_ACCESS_DAYS_AFTER_CONTRACT): the first coverage day of the contracts still in reach
+    (a claim discharged before it belongs to a contract out of reach), or date.max when none
+    is; None when no contract of the company is out of reach (nothing to cut)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from enrollment.models import SchemeYear
+    from enrollment.rules import insurer_reach_starts
+
+    ended_by = insurer_reach_starts(today=timezone.localdate(), days=settings.INSURER_ACCESS_DAYS_AFTER_CONTRACT)
+    years = list(SchemeYear.objects.filter(insurer_id=user.insurer_id).values_list("coverage_start", "coverage_end"))
+    if all(end >= ended_by for _, end in years):
+        return None
+    return min((start for start, end in years if end >= ended_by), default=date.max)
+
+
+def _within_contract_reach(user, qs):
+    since = _insurer_claims_since(user)
+    if since is None:
+        return qs
+    return qs.filter(Q(discharged_on__isnull=True, admitted_on__gte=since) | Q(discharged_on__gte=since))
 
 
 def claim_for_user_or_404(user, claim_id) -> Claim:
@@ -137,7 +162,16 @@ def tally_rows_visible_to(user, qs):
 
 def claim_counts(user, *, street_id=None) -> dict[str, int]:
     """Claims the user may see, by state, from the tally the database keeps (a few rows, however
-    many claims there are)."""
+    many claims there are); counted from the claims themselves for insurer staff whose company
+    has contracts out of reach (the tally does not know contracts)."""
+    if user.is_authenticated and user.role == Role.INSURER_STAFF and _insurer_claims_since(user) is not None:
+        counts = {status: 0 for status in ClaimStatus.values}
+        claims = claims_visible_to(user)
+        if street_id:
+            claims = claims.filter(street_id=street_id)
+        for row in claims.order_by().values("status").annotate(total=Count("pk")):
+            counts[row["status"]] = row["total"]
+        return counts
     rows = _tally_visible_to(user)
     if street_id:
         rows = rows.filter(street_id=street_id)

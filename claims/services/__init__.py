@@ -16,5 +16,10 @@ from .claim import (  # noqa: F401
     claim_upload_documents,
     claim_withdraw,
 )
-from .payments import payment_batch_apply, payment_batch_check, payment_record  # noqa: F401
+from .payments import (  # noqa: F401
+    payment_batch_apply,
+    payment_batch_check,
+    payment_batch_queue,
+    payment_record,
+)
 from .supplements import claim_supplement, supplement_settle  # noqa: F401

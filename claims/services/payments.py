@@ -58,28 +58,27 @@ PAYMENT_COLUMNS = {
 }
 
 
+def _is_claim_number(cell) -> bool:
+    """Whatever fills the claim number cell is a data row, except a total or signature line."""
+    from enrollment.roster_files import _END_MARKERS, _SUBTOTAL
+    from enrollment.rules import clean_name
+
+    text = clean_name(cell) if isinstance(cell, str) else str(cell or "")
+    return bool(text) and not text.startswith(_END_MARKERS + (_SUBTOTAL,))
+
+
 def _read_payment_rows(path) -> list[tuple[int, dict]]:
-    """(row number, {number, amount, paid_on, reference}) of a payment file, after the same
-    safety checks as a roster; raises RosterFileError with a Chinese message."""
-    from enrollment.roster_files import HEADER_SEARCH_ROWS, LIMITS, RosterFileError, normalise_header, safe_rows
+    """(row number, {number, amount, paid_on, reference}) of a payment file, read by the same
+    table reader as a roster (safety checks, header under title lines, total and signature
+    lines end the table, subtotals skipped, CSV formulas refused); raises RosterFileError."""
+    from enrollment.roster_files import map_header, normalise_header, open_table
 
     aliases = {normalise_header(a): field for field, names in PAYMENT_COLUMNS.items() for a in names}
-    _, rows = safe_rows(path)
-    columns = {}
-    for number, cells in rows:
-        columns = {aliases[normalise_header(c)]: i for i, c in enumerate(cells) if normalise_header(c) in aliases}
-        if len(columns) == len(PAYMENT_COLUMNS) or number >= HEADER_SEARCH_ROWS:
-            break
-    missing = [PAYMENT_COLUMNS[f][0] for f in PAYMENT_COLUMNS if f not in columns]
-    if missing:
-        raise RosterFileError("未找到表头，或缺少列：" + "、".join(missing) + "。")
-    out = []
-    for number, cells in rows:
-        if len(out) >= LIMITS.max_rows:
-            raise RosterFileError(f"数据超过 {LIMITS.max_rows:,} 行的上限，请分批导入。")
-        cells = list(cells) + [""] * (max(columns.values()) + 1 - len(cells))
-        out.append((number, {f: cells[i] for f, i in columns.items()}))
-    return out
+    table = open_table(path, map_columns=lambda cells: map_header(cells, aliases), is_header=lambda m: len(m) == len(PAYMENT_COLUMNS),
+                       key="number", is_key=_is_claim_number,
+                       not_found="未找到表头，或缺少列：前30行中没有同时含“" + "”“".join(
+                           names[0] for names in PAYMENT_COLUMNS.values()) + "”的行。")
+    return [(number, values) for number, values, _ in table.rows]
 
 
 def _check_payment_row(values: dict, claims: dict, today: date):
@@ -118,9 +117,10 @@ def _check_payment_row(values: dict, claims: dict, today: date):
     return claim, paid_on, amount, reference, False
 
 
-def _check_payment_rows(rows: list[tuple[int, dict]], actor: User, today: date) -> tuple[list, list]:
+def _check_payment_rows(rows: list[tuple[int, dict]], actor: User, today: date,
+                        progress=None) -> tuple[list, list]:
     """(report, checked) for the rows of a payment file: every row checked against the claims
-    the actor may see, a claim paid at most once per file."""
+    the actor may see, a claim paid at most once per file; progress(rows done) now and then."""
     from enrollment.rules import clean_text
 
     from ..selectors import claims_visible_to
@@ -130,7 +130,9 @@ def _check_payment_rows(rows: list[tuple[int, dict]], actor: User, today: date) 
               .annotate(supplemented=Coalesce(Sum("supplements__amount_difference"), Decimal("0.00")))}
     first_row = {}
     report, checked = [], []
-    for (number, values), claim_number in zip(rows, numbers):
+    for done, ((number, values), claim_number) in enumerate(zip(rows, numbers)):
+        if progress and done % 500 == 0:
+            progress(done)
         try:
             if claim_number in first_row:
                 raise RuleViolation("repeated", f"{claim_number}在第{first_row[claim_number]}行已出现，一件理赔只支付一次")
@@ -146,17 +148,37 @@ def _check_payment_rows(rows: list[tuple[int, dict]], actor: User, today: date) 
     return report, checked
 
 
-def payment_batch_check(*, path, file_name: str, actor: User, today: date | None = None):
+def payment_batch_queue(*, chunks, file_name: str, actor: User):
+    """Queue the check of a large payment file as a background job and return the job (the
+    file is in the job's folder before the job is committed)."""
+    from tongzhou_care.core.jobs import job_defer, job_folder
+
+    with transaction.atomic():
+        job = job_defer(kind="payment_check", title=f"支付明细核对 {file_name}", actor=actor,
+                        params={"file_name": file_name})
+        with (job_folder(job) / PAYMENT_UPLOAD).open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+    return job
+
+
+PAYMENT_UPLOAD = "payment-upload"
+
+
+def payment_batch_check(*, path, file_name: str, actor: User, today: date | None = None, progress=None):
     """Check every row of an insurer's payment file against the decided claims and keep the
     result as a PaymentBatch awaiting confirmation (nothing is paid yet). Raises RosterFileError
-    for a file that cannot be read safely."""
+    for a file that cannot be read safely. progress(total, done), when given, hears how far."""
     from enrollment.services.roster import file_sha256
 
     from ..models import PaymentBatch
 
     today = today or timezone.localdate()
     rows = _read_payment_rows(path)
-    report, checked = _check_payment_rows(rows, actor, today)
+    if progress:
+        progress(len(rows), 0)
+    report, checked = _check_payment_rows(rows, actor, today,
+                                          progress=(lambda done: progress(len(rows), done)) if progress else None)
     with audit_context(actor, "payment_batch_check"):
         return PaymentBatch.objects.create(
             file_name=file_name[:255], file_sha256=file_sha256(path), uploaded_by=actor, rows=len(rows),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from tongzhou_care.core.access import street_filter_choices, streets_of
 from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.models import AccessLog
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
@@ -32,13 +33,13 @@ def claim_list(request):
     query.pop("page", None)
     return render(request, "claims/claim_list.html", {
         "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices,
-        "streets": street_filter_choices(request.user), "filters": request.GET})
+        "streets": street_filter_choices(request.user), "filters": resolved_query(request)})
 
 
 def _claim_filters(request) -> dict:
     """The claims list's filters from the URL (shared by the page and its export); what does
     not parse is ignored rather than refused, as in any search box."""
-    data = request.GET
+    data = resolved_query(request)
 
     def day(name):
         try:

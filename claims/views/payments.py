@@ -3,6 +3,7 @@ all payments recorded at once."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
@@ -32,9 +33,18 @@ def payment_import(request):
     if request.method == "POST" and "batch" in request.POST:
         return _payment_batch_confirm(request)
     form = PaymentFileForm(request.POST or None, request.FILES or None)
-    batch = None
+    # A batch checked in the background is shown here when its job is done (?batch=<id>).
+    batch = payment_batch_for_user_or_404(request.user, request.GET["batch"]) if "batch" in request.GET else None
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
+        if uploaded.size > settings.PAYMENT_BACKGROUND_BYTES:
+            try:
+                job = services.payment_batch_queue(chunks=uploaded.chunks(), file_name=uploaded.name,
+                                                   actor=request.user)
+            except RuleViolation as violation:
+                form.add_error("file", violation.message)
+                return _payment_import_page(request, form, None, status=429)
+            return redirect("job_detail", job_id=job.pk)
         try:
             with upload_on_disk(uploaded) as path:
                 batch = services.payment_batch_check(path=path, file_name=uploaded.name, actor=request.user)

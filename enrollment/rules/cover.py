@@ -19,7 +19,7 @@ SLA_WORKING_DAYS = {"accept": 2, "decide": 5, "pay": 10, "refusal_notice": 3}
 
 __all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DAY_CAP_CEILING", "REPORT_DEADLINE_DAYS",
            "CLAIM_TIME_LIMIT_YEARS", "SLA_WORKING_DAYS", "Cover", "add_years",
-           "default_coverage_end", "check_scheme_year_money", "addition_cover_start",
+           "default_coverage_end", "check_scheme_year_money", "insurer_reach_starts", "addition_cover_start",
            "ended_cover", "policy_end", "is_corrected_end", "scheme_periods", "months_charged", "policy_premium", "budget_cap",
            "Settlement", "premium_settlement", "PeriodPremium", "premium_by_period"]
 
@@ -68,6 +68,13 @@ def check_scheme_year_money(*, premium: Decimal, daily_subsidy: Decimal, day_cap
         raise RuleViolation("coverage", "保险期间的结束日期须晚于开始日期")
     if coverage_end > default_coverage_end(coverage_start):
         raise RuleViolation("coverage", f"保障周期为1年：结束日期不能晚于 {default_coverage_end(coverage_start):%Y-%m-%d}")
+
+
+def insurer_reach_starts(*, today: date, days: int) -> date:
+    """The earliest coverage end of a contract whose insurer's staff may still read it today:
+    an ended contract stays readable (read-only, masked) for `days` days after its coverage end,
+    the day itself included."""
+    return today - timedelta(days=days)
 
 
 def addition_cover_start(*, notified_on: date, coverage: Cover) -> date:

@@ -2,7 +2,9 @@
 
 from .persons import person_update  # noqa: F401
 from .roster import (  # noqa: F401
+    roster_apply_count,
     roster_import_apply,
+    roster_import_apply_queue,
     roster_import_discard,
     roster_import_preview,
     roster_import_queue,

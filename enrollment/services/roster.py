@@ -170,17 +170,36 @@ ROSTER_UPLOAD = "upload"      # a queued roster file in its job's folder (jobs.r
 
 
 @transaction.atomic
+def roster_apply_count(ri: RosterImport, kinds: set[str]) -> int:
+    """How many rows applying these kinds of change writes (what decides a background apply)."""
+    return sum({"new": ri.new_count, "changed": ri.changed_count, "missing": ri.missing_count}.get(k, 0)
+               for k in kinds)
+
+
+def roster_import_apply_queue(*, roster_import_id: int, actor, kinds: set[str], skip_errors: bool,
+                              removal_date: date | None = None, removal_reason: str = ""):
+    """Queue the apply of a large import as a background job (its request would outlast the
+    web server's timeout) and return the job; the job calls roster_import_apply."""
+    from tongzhou_care.core.jobs import job_defer
+
+    ri = RosterImport.objects.get(pk=roster_import_id)
+    return job_defer(kind="roster_apply", title=f"花名册导入 {ri.file_name}", actor=actor, params={
+        "import_id": ri.pk, "kinds": sorted(kinds), "skip_errors": skip_errors,
+        "removal_date": removal_date.isoformat() if removal_date else None, "removal_reason": removal_reason})
+
+
 def roster_import_queue(*, chunks, file_name: str, roster_year: int, actor):
     """Queue the check of a large roster file as a background job and return the job. The
     file goes into the job's folder before the job is committed, so no worker can start
     without it."""
     from tongzhou_care.core.jobs import job_defer, job_folder
 
-    job = job_defer(kind="roster_preview", title=f"花名册核对 {file_name}", actor=actor,
-                    params={"file_name": file_name, "roster_year": roster_year})
-    with (job_folder(job) / ROSTER_UPLOAD).open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
+    with transaction.atomic():
+        job = job_defer(kind="roster_preview", title=f"花名册核对 {file_name}", actor=actor,
+                        params={"file_name": file_name, "roster_year": roster_year})
+        with (job_folder(job) / ROSTER_UPLOAD).open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
     return job
 
 
@@ -418,7 +437,8 @@ def _apply_new_and_couples(kinds: set[str], params: dict) -> int:
 
 @transaction.atomic
 def roster_import_apply(*, roster_import_id: int, actor, kinds: set[str], skip_errors: bool,
-                        removal_date: date | None = None, removal_reason: str = "") -> RosterImport:
+                        removal_date: date | None = None, removal_reason: str = "",
+                        progress=None) -> RosterImport:
     """Apply the confirmed kinds of change of a previewed import in one transaction and
     return it. Raises RuleViolation (nothing applied) when the file has errors the user did not
     choose to skip, when the import is not awaiting confirmation, or when the roster or a person
@@ -445,18 +465,23 @@ def roster_import_apply(*, roster_import_id: int, actor, kinds: set[str], skip_e
     now = timezone.now()
     params = {"import": ri.pk, "now": now, "date": removal_date, "reason": removal_reason.strip()}
     inserted = updated = removed = 0
+    # progress(done): rows applied so far, after each step (a background apply shows it).
+    report = progress or (lambda done: None)
     with audit_context(actor, "roster_import_apply", roster_import=ri.pk):
         if "changed" in kinds:
             updated = _execute(_UPDATE_CHANGED, params)
             if updated != ri.changed_count:
                 raise RuleViolation("stale", f"有 {ri.changed_count - updated} 名人员在预览后被修改，"
                                     "预览结果已过时。请重新上传文件预览。")
+            report(updated)
         if "missing" in kinds:
             removed = _execute(_REMOVE_MISSING, params)
             if removed != ri.missing_count:
                 raise RuleViolation("stale", "有人员在预览后状态已变化，预览结果已过时。请重新上传文件预览。")
+            report(updated + removed)
         if kinds & {"new", "changed"}:
             inserted = _apply_new_and_couples(kinds, params)
+            report(updated + removed + inserted)
             if inserted != ri.new_count and "new" in kinds:
                 raise RuleViolation("conflict", "“新增”人员与预览不符，预览结果已过时。请重新上传文件预览。")
         ri.status = RosterImport.Status.APPLIED

@@ -15,6 +15,7 @@ from tongzhou_care.core.history import history_for
 from tongzhou_care.core.jobs import job_defer
 from tongzhou_care.core.models import AccessLog, Street
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
@@ -27,6 +28,7 @@ from ..exports import (
 )
 from ..forms import CertificateBatchForm, PolicyFilterForm, ReasonForm, SchemeYearForm
 from ..selectors import (
+    contract_read_only,
     insured_list_values,
     policy_changes,
     policy_counts,
@@ -106,6 +108,7 @@ def scheme_year_detail(request, scheme_year_id):
         "sy": scheme_year, "counts": counts, "amendments": scheme_year.amendments.all(),
         "batch_form": CertificateBatchForm(streets=Street.objects.all()),
         "reason_form": ReasonForm(), "history": history_for(request.user, scheme_year),
+        "read_only": contract_read_only(request.user, scheme_year),
     })
 
 
@@ -128,7 +131,7 @@ def scheme_year_issue(request, scheme_year_id):
 @login_required
 def policy_list(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
-    form = PolicyFilterForm(request.GET or None, streets=Street.objects.all())
+    form = PolicyFilterForm(resolved_query(request) or None, streets=Street.objects.all())
     data = form.cleaned_data if form.is_valid() else {}
     policies = policy_search(request.user, scheme_year, text=data.get("q", ""),
                              street_id=data["street"].pk if data.get("street") else None)
@@ -207,6 +210,8 @@ def insured_list_export(request, scheme_year_id):
     perm = "enrollment.export_insured_list_full" if full else "enrollment.export_insured_list"
     if not request.user.has_perm(perm):
         raise PermissionDenied
+    if full and contract_read_only(request.user, scheme_year):
+        raise PermissionDenied("该承保合同已结束，保险公司只能导出遮蔽的承保清单。")
     reason = ""
     if full:
         form = ReasonForm(request.POST)

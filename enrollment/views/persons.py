@@ -14,6 +14,7 @@ from tongzhou_care.core.downloads import XLSX, dated_name, file_download
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.models import AccessLog
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
 from tongzhou_care.core.xlsx import open_temp
 
@@ -21,6 +22,7 @@ from ..exports import write_roster
 from ..forms import PersonEditForm, PersonFilterForm, PersonLookupForm, ReasonForm, UnmaskForm
 from ..models import PersonStatus
 from ..selectors import (
+    may_unmask,
     person_export_values,
     person_for_user_or_404,
     person_lookup,
@@ -35,7 +37,7 @@ PAGE_SIZE = 50
 
 
 def _filters(request) -> tuple[PersonFilterForm, dict]:
-    form = PersonFilterForm(request.GET or None, streets=street_filter_choices(request.user))
+    form = PersonFilterForm(resolved_query(request) or None, streets=street_filter_choices(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     return form, {
         "text": data.get("q", ""),
@@ -80,9 +82,16 @@ def person_find(request):
 def looked_up(request) -> tuple[PersonLookupForm, object]:
     """(the search form, the persons found or None) for a person search page (S12: a full ID
     number only from a POST); a refused search puts its reason beside the box."""
+    # Only from a POST: a name or ID digits never travel in a URL (S12). Typed into the address
+    # bar they are refused, not searched.
     form = PersonLookupForm(request.POST or request.GET or None)
     persons = None
-    if form.is_bound and form.is_valid():
+    if request.method != "POST" and form.is_bound:
+        text = request.GET.get("q", "").strip()
+        form.is_valid()
+        form.add_error("q", "完整身份证号请通过查询按钮提交，不放在网址中。" if len(text) == 18 else
+                       "姓名和身份证号后4位也请通过查询按钮提交，不放在网址中。")
+    elif form.is_bound and form.is_valid():
         try:
             persons = person_lookup(request.user, form.cleaned_data["q"], posted=request.method == "POST",
                                     today=timezone.localdate())
@@ -104,6 +113,7 @@ def _detail(request, person, *, unmasked=False, unmask_form=None, status=200):
         "claims": claims_of_person(request.user, person),
         "person": person,
         "unmasked": unmasked,
+        "may_unmask": may_unmask(request.user, person),
         "unmask_form": unmask_form or UnmaskForm(),
         "can_edit": bool(editable_fields(request.user)),
         "policies": policies,
@@ -127,6 +137,8 @@ def person_unmask(request, person_id):
     person = person_for_user_or_404(request.user, person_id)
     if not request.user.has_perm("enrollment.unmask_person"):
         raise PermissionDenied
+    if not may_unmask(request.user, person):
+        raise PermissionDenied("该参保对象只在已结束的承保合同中，保险公司只能查阅遮蔽后的信息。")
     form = UnmaskForm(request.POST)
     if not form.is_valid():
         return _detail(request, person, unmask_form=form, status=400)

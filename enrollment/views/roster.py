@@ -24,7 +24,14 @@ from ..selectors import (
     roster_import_unimported,
     roster_imports_visible_to,
 )
-from ..services import roster_import_apply, roster_import_discard, roster_import_preview, roster_import_queue
+from ..services import (
+    roster_apply_count,
+    roster_import_apply,
+    roster_import_apply_queue,
+    roster_import_discard,
+    roster_import_preview,
+    roster_import_queue,
+)
 
 ROWS_PER_PAGE = 50
 TABS = [(kind, label) for kind, label in RosterRow.Kind.choices]
@@ -55,8 +62,12 @@ def roster_import_new(request):
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
         if uploaded.size > settings.ROSTER_BACKGROUND_BYTES:
-            job = roster_import_queue(chunks=uploaded.chunks(), file_name=uploaded.name,
-                                      roster_year=form.cleaned_data["roster_year"], actor=request.user)
+            try:
+                job = roster_import_queue(chunks=uploaded.chunks(), file_name=uploaded.name,
+                                          roster_year=form.cleaned_data["roster_year"], actor=request.user)
+            except RuleViolation as violation:
+                form.add_error("file", violation.message)
+                return render(request, "enrollment/roster_import_new.html", {"form": form}, status=429)
             return redirect("job_detail", job_id=job.pk)
         try:
             with upload_on_disk(uploaded) as path:
@@ -97,7 +108,18 @@ def roster_import_detail(request, import_id):
 def roster_import_apply_view(request, import_id):
     roster_import = roster_import_for_user_or_404(request.user, import_id)
     form = RosterApplyForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and roster_apply_count(roster_import, form.kinds()) > settings.ROSTER_BACKGROUND_APPLY_ROWS:
+        # A large apply outlasts the web server's timeout: a worker does it, the page shows progress.
+        try:
+            job = roster_import_apply_queue(
+                roster_import_id=roster_import.pk, actor=request.user, kinds=form.kinds(),
+                skip_errors=form.cleaned_data["skip_errors"], removal_date=form.cleaned_data["removal_date"],
+                removal_reason=form.cleaned_data["removal_reason"])
+        except RuleViolation as violation:
+            messages.error(request, violation.message)
+        else:
+            return redirect("job_detail", job_id=job.pk)
+    elif form.is_valid():
         try:
             roster_import = roster_import_apply(
                 roster_import_id=roster_import.pk, actor=request.user, kinds=form.kinds(),

@@ -14,6 +14,7 @@ from tongzhou_care.core.access import streets_of
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.models import Role
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.workdays import calendar_is_estimated
 
 from ..exports.complaints import write_complaints
@@ -32,7 +33,7 @@ from .common import describe, paginate, xlsx_download
 
 
 def _filters(request):
-    form = ComplaintFilterForm(request.GET or None, streets=streets_of(request.user))
+    form = ComplaintFilterForm(resolved_query(request) or None, streets=streets_of(request.user))
     data = form.cleaned_or_empty()
     return form, {"text": data.get("q", ""), "status": data.get("status", ""), "about": data.get("about", ""),
                   "category": data.get("category", ""), "street_id": data["street"].pk if data.get("street") else None,

@@ -13,6 +13,7 @@ from claims.selectors import claims_visible_to
 from enrollment.selectors import person_for_user_or_404
 from tongzhou_care.core.access import streets_of
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 
 from ..exports.service_log import write_not_contacted, write_service_log
 from ..models.service_log import ServiceKind
@@ -29,7 +30,7 @@ from .common import describe, paginate, xlsx_download
 
 
 def _log_filters(request):
-    form = ServiceLogFilterForm(request.GET or None, streets=streets_of(request.user))
+    form = ServiceLogFilterForm(resolved_query(request) or None, streets=streets_of(request.user))
     data = form.cleaned_or_empty()
     return form, {"text": data.get("q", ""), "street_id": data["street"].pk if data.get("street") else None,
                   "kind": data.get("kind", ""), "since": data.get("since"), "until": data.get("until")}
@@ -56,7 +57,7 @@ def service_entry_export(request):
 def _not_contacted(request):
     """(form, scheme year, filters) of the not-contacted list; the year defaults to the one in
     force today."""
-    form = NotContactedFilterForm(request.GET or None, streets=streets_of(request.user))
+    form = NotContactedFilterForm(resolved_query(request) or None, streets=streets_of(request.user))
     data = form.cleaned_or_empty()
     year = data.get("scheme_year") or scheme_year_in_force(timezone.localdate())
     return form, year, {"street_id": data["street"].pk if data.get("street") else None, "text": data.get("q", "")}

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tongzhou_care.core.access import streets_of
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.search import resolved_query
 
 from ..exports.surveys import write_survey_figures
 from ..forms.surveys import SampleDrawForm, SurveyFiguresFilterForm, SurveyFilterForm
@@ -31,7 +32,7 @@ from .common import describe, paginate, xlsx_download
 @login_required
 @permission_required("oversight.view_survey", raise_exception=True)
 def survey_list(request):
-    form = SurveyFilterForm(request.GET or None, streets=streets_of(request.user))
+    form = SurveyFilterForm(resolved_query(request) or None, streets=streets_of(request.user))
     data = form.cleaned_or_empty()
     surveys = survey_search(request.user, text=data.get("q", ""), status=data.get("status", ""),
                             origin=data.get("origin", ""), street_id=data["street"].pk if data.get("street") else None,

@@ -43,3 +43,10 @@ document.addEventListener("input", (event) => {
   if (!discharged || inHospital) { warning.classList.add("d-none"); return; }
   warning.classList.toggle("d-none", discharged >= form.dataset.lateBefore);
 });
+
+// Progress bars take their width from data-percent: a style="" attribute would break the
+// content security policy. htmx.onLoad runs for the page and for every swapped-in block.
+function showProgress(root) {
+  root.querySelectorAll("[data-percent]").forEach((bar) => { bar.style.width = `${bar.dataset.percent}%`; });
+}
+if (window.htmx) { htmx.onLoad(showProgress); } else { document.addEventListener("DOMContentLoaded", () => showProgress(document)); }

@@ -45,6 +45,34 @@ def test_character_classes(password, classes):
     assert character_classes(password) == classes
 
 
+@pytest.mark.parametrize("column, value, shown", [
+    ("birth_date", "1950-03-07", "1950年"),                 # as the audit trail stores it
+    ("birth_date", __import__("datetime").date(1950, 3, 7), "1950年"),
+    ("id_number", "110112195003070011", "110112********0011"),
+    ("spouse_id_number", "110112195003070011", "110112********0011"),
+    ("phone", "13912345678", "139****5678"),
+    ("payee_account", "6228480011112222333", "**** 2333"),
+    ("complainant_phone", "13912345678", "139****5678"),       # a field added later, by its name
+    ("payee_id_number", "110112195003070011", "110112********0011"),
+    ("name", "张三", "张三"),
+    ("phone", "", ""),
+])
+def test_mask_column(column, value, shown):
+    from tongzhou_care.core.masking import mask_column
+    assert mask_column(column, value) == shown
+
+
+@pytest.mark.parametrize("address, shown", [
+    ("运河社区7号楼3单元502", "运河社区****"),
+    ("新华大街1号", "新华大街****"),
+    ("宋庄镇小堡村", "宋庄镇小堡村"),                          # nothing to hide
+    ("", ""),
+])
+def test_mask_address(address, shown):
+    from tongzhou_care.core.masking import mask_address
+    assert mask_address(address) == shown
+
+
 @pytest.mark.parametrize("typed, stored", [
     ("13912345678", "13912345678"),
     ("139 1234 5678", "13912345678"),            # grouped as people say it

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import TEST_PASSWORD, make_user
+from tests.two_factor import login_with_code, verified
 from tongzhou_care.core.middleware import SESSION_LOGIN_AT, SESSION_SEEN_AT
 from tongzhou_care.core.models import Role, User
 
@@ -181,7 +182,7 @@ def _age_session(client, **seconds_ago):
 
 @pytest.mark.django_db
 def test_s5_idle_timeout_30_minutes(client, officer_a):
-    _login(client, officer_a.username, TEST_PASSWORD)
+    login_with_code(client, officer_a, TEST_PASSWORD)
     _age_session(client, login=29 * 60, seen=29 * 60)
     assert client.get("/persons/").status_code == 200        # 29 idle minutes: still in
     _age_session(client, login=40 * 60, seen=31 * 60)
@@ -191,7 +192,7 @@ def test_s5_idle_timeout_30_minutes(client, officer_a):
 
 @pytest.mark.django_db
 def test_s5_absolute_timeout_12_hours(client, officer_a):
-    _login(client, officer_a.username, TEST_PASSWORD)
+    login_with_code(client, officer_a, TEST_PASSWORD)
     _age_session(client, login=12 * 3600 - 60, seen=60)
     assert client.get("/persons/").status_code == 200
     _age_session(client, login=12 * 3600 + 60, seen=60)       # active, but 12 hours are up
@@ -213,6 +214,7 @@ def test_s5_cookie_flags_in_production():
 def test_s6_post_without_csrf_token_is_refused(officer_a, person_a):
     client = Client(enforce_csrf_checks=True)
     client.force_login(officer_a, backend="django.contrib.auth.backends.ModelBackend")
+    verified(client, officer_a)
     response = client.post(f"/persons/{person_a.pk}/unmask/", {"reason": "核对材料"})
     assert response.status_code == 403
     assert "页面已过期" in response.content.decode()
@@ -248,3 +250,67 @@ def test_s12_500_page_shows_request_id_not_traceback(client_for, officer_a, monk
     assert "错误编号" in body and re.search(r"[0-9a-f]{12}", body)
     assert response["X-Request-ID"] in body
     assert "Traceback" not in body and "secret internal detail" not in body
+
+
+@pytest.mark.parametrize("password", ["abc", "short1!", "123456789012", "officer_a_2026"])
+@pytest.mark.django_db
+def test_s3_password_rules_speak_chinese(password, officer_a):
+    """Issue 13 point 6: every message a refused password gets is Chinese."""
+    from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        validate_password(password, officer_a)
+    for message in error.value.messages + password_validators_help_texts():
+        assert re.search(r"[\u4e00-\u9fff]", message) and not re.search(r"[A-Za-z]{4,}", message), message
+
+
+def test_no_template_or_code_marks_values_safe():
+    """Issue 13 point 6: stored values reach pages only escaped (help texts carry numbers)."""
+    offenders = [f"{p}: {line.strip()}" for folder in ("templates", "tongzhou_care", "enrollment", "claims", "oversight")
+                 for p in (ROOT / folder).rglob("*") if p.suffix in (".html", ".py")
+                 for line in p.read_text(encoding="utf-8").splitlines()
+                 if re.search(r"\|\s*safe\b|autoescape off|mark_safe|format_html\(f", line)]
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_help_text_with_a_stored_value_is_escaped(client_for, officer_a, person_a):
+    """A payee account tail or masked phone shown in a help text cannot inject markup."""
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Form(forms.Form):
+        account = forms.CharField(help_text='尾号 <img src=x onerror="alert(1)">')
+
+    html = render_to_string("includes/field.html", {"field": Form()["account"]})
+    assert "<img" not in html and "&lt;img" in html
+
+
+@pytest.mark.django_db
+def test_strict_content_security_policy_and_permissions_policy(client_for, officer_a):
+    """Issue 13 point 8: default-src 'self', no inline script or style, no eval, on every page
+    (the login page and personal pages alike); browser features the system never uses denied."""
+    for response in (Client().get("/login/"), client_for(officer_a).get("/persons/")):
+        policy = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+        assert policy["default-src"] == "'self'"
+        assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+        assert "unsafe" not in response["Content-Security-Policy"]
+        assert "camera=()" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"]
+
+
+PDF_TEMPLATES = ("pdf_base.html", "/pdf/")   # rendered by WeasyPrint on the server, never by a browser
+
+
+def test_templates_have_no_inline_script_style_or_handlers():
+    """Issue 13 point 8: what the CSP would refuse is not written in the first place."""
+    offenders = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        if any(marker in str(path) for marker in PDF_TEMPLATES):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle=", r"\son[a-z]+=",
+                        r"javascript:", r"hx-on", r"hx-vars"):
+            offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in re.finditer(pattern, text)]
+    assert offenders == []

@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from enrollment.models import PersonStatus
 from tests.factories import TEST_PASSWORD, PersonFactory
+from tests.html_forms import searched
+from tests.two_factor import code_for, enrol
 
 
 @pytest.fixture
@@ -55,7 +57,12 @@ def test_login_and_logout(client, officer_a):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert "登录" in client.get("/login/").content.decode()
+    device = enrol(officer_a)
     response = client.post("/login/", {"username": "officer_a", "password": TEST_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    response = client.get("/")                       # the second factor first (S7)
+    assert response.status_code == 302 and response["Location"] == "/two-factor/?next=%2F"
+    response = client.post("/two-factor/", {"token": code_for(device), "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
     assert client.get(reverse("logout")).status_code == 405  # logout is a POST
@@ -99,7 +106,7 @@ def test_person_detail_masks_by_default_and_unmask_is_logged(client_for, officer
 def test_person_search_by_last_four_of_id(client_for, officer_a, street_a):
     wanted = PersonFactory(street=street_a)
     other = PersonFactory(street=street_a)
-    body = client_for(officer_a).get("/persons/", {"q": wanted.id_number[-4:]}).content.decode()
+    body = searched(client_for(officer_a), "/persons/", q=wanted.id_number[-4:]).content.decode()
     assert wanted.name in body and other.name not in body
 
 

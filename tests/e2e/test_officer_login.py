@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD, PersonFactory, make_user, street
+from tests.two_factor import code_for, enrol
 from tongzhou_care.core.models import Role
 
 
@@ -36,10 +37,13 @@ def test_officer_sees_own_street_only(page, screenshot):
 
 
 def test_keyboard_only_login(page):
-    make_user(Role.COMMISSION_STAFF, username="staff_kb")
+    device = enrol(make_user(Role.COMMISSION_STAFF, username="staff_kb"))
     page.goto("/login/")
     page.keyboard.type("staff_kb")          # the username field has focus on load
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="双因素认证")).to_be_visible()
+    page.keyboard.type(code_for(device))    # the code field has focus too
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("current-user")).to_contain_text("区卫健委工作人员")

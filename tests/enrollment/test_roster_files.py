@@ -218,3 +218,21 @@ def test_a_subtotal_per_street_does_not_end_the_table(tmp_path):
                              4: ["李四", "110112195001150029", "永顺", DEATH], 5: ["小 计", "1人", ""],
                              6: ["合计", "2人", ""]})
     assert [values["name"] for _, values, _ in open_roster(path).rows] == ["张三", "李四"]
+
+
+@pytest.mark.parametrize("padding", [" ", "\t", "\r\n", " \t\n "])
+def test_csv_formula_found_behind_spaces_tabs_and_line_breaks(tmp_path, padding):
+    """Issue 13 point 6: a spreadsheet program trims the cell before reading it as a formula."""
+    import csv
+
+    from enrollment.sample_roster import write_csv
+
+    roster = rosters.sample()
+    source = write_csv(tmp_path / "plain.csv", roster, encoding="utf-8")
+    lines = list(csv.reader(source.read_text(encoding="utf-8").splitlines()))
+    lines[roster.header_row][1] = padding + '=HYPERLINK("http://x.invalid","张三")'
+    path = tmp_path / "formula.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(lines)
+    with pytest.raises(RosterFileError, match="含有公式"):
+        list(open_roster(path).rows)

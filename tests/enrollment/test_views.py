@@ -11,7 +11,7 @@ from django.core.management import call_command
 from enrollment.models import Person, PersonStatus, RosterImport
 from tests import rosters
 from tests.factories import PersonFactory
-from tests.html_forms import submitted_fields
+from tests.html_forms import searched, submitted_fields
 from tongzhou_care.core.models import AccessLog
 
 
@@ -308,7 +308,7 @@ def test_person_list_filters(client_for, commission_staff, street_a, street_b):
     assert "乙二" not in client.get("/persons/", {"status": "active"}).content.decode()
     body = client.get("/persons/", {"street": street_b.pk}).content.decode()
     assert "乙二" in body and "甲一" not in body
-    body = client.get("/persons/", {"q": "甲"}).content.decode()
+    body = searched(client, "/persons/", q="甲").content.decode()
     assert "甲一" in body and "乙二" not in body
 
 

@@ -17,6 +17,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.factories import PersonFactory, make_user, street
+from tests.two_factor import code_for, enrol
 from tongzhou_care.core.models import Role
 
 from .conftest import ROOT, free_port, process_env, wait_for_port
@@ -82,6 +83,7 @@ def gunicorn(tmp_path):
 def test_gunicorn_with_production_settings_serves_the_site(gunicorn):
     proxy, log = gunicorn
     admin = make_user(Role.COMMISSION_ADMIN, username="deploy_admin")
+    device = enrol(admin)                    # S7: production asks for the second factor
     admin.set_password(PASSWORD)
     admin.save()
     PersonFactory(street=street("001"), name="部署测试人")
@@ -117,6 +119,13 @@ def test_gunicorn_with_production_settings_serves_the_site(gunicorn):
     assert (response.status, response.headers["Location"]) == (302, "/")
     session_cookie = next(h for h in response.headers.get_all("Set-Cookie") if h.startswith("sessionid="))
     assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+    response, _ = proxy.request("GET", "/")
+    assert (response.status, response.headers["Location"]) == (302, "/two-factor/?next=%2F")
+    response, content = proxy.request("GET", "/two-factor/?next=%2F")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content.decode()).group(1)
+    response, _ = proxy.request("POST", "/two-factor/", body={"csrfmiddlewaretoken": token, "next": "/",
+                                                               "token": code_for(device)})
+    assert (response.status, response.headers["Location"]) == (302, "/")
     response, content = proxy.request("GET", "/")
     assert response.status == 200 and "区卫健委管理员" in content.decode()
 

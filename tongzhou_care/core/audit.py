@@ -2,9 +2,11 @@
 docs/audit.md); services add who and why with `audit_context`. Reads of personal data,
 exports and imports are recorded in AccessLog (S14) with `access_log_record`."""
 
+import getpass
 from contextlib import contextmanager
 
 import pghistory
+from pghistory import runtime as _pghistory_runtime
 
 
 def track(**kwargs):
@@ -23,7 +25,33 @@ def track(**kwargs):
 
 @contextmanager
 def audit_context(actor, action: str, **extra):
-    """Attach the acting user and the service's name to every row event written inside."""
+    """Attach the acting user and the service's name to every row event written inside.
+
+    Each service gets a context of its own, carrying what the enclosing one said (the request's
+    URL, the command that runs it): pghistory merges nested contexts into one row whose metadata
+    the last writer sets, so a worker running jobs for many users, or a command calling several
+    services, would otherwise credit every event to the last of them."""
     user_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
-    with pghistory.context(user=user_id, action=action, **extra):
-        yield
+    tracker = _pghistory_runtime._tracker
+    parent = getattr(tracker, "value", None)
+    metadata = {**(parent.metadata if parent is not None else {}), "user": user_id, "action": action, **extra}
+    if parent is not None:
+        del tracker.value
+    try:
+        with pghistory.context(**metadata):
+            yield
+    finally:
+        if parent is not None:
+            tracker.value = parent
+
+
+def command_context(argv: list[str]):
+    """The context of a management command or shell (manage.py enters it): every write it makes
+    names the command and the operating-system account that ran it, so nothing is written with
+    an empty context. Services inside add their user (`--user`) and name."""
+    command = argv[1] if len(argv) > 1 else "help"
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):
+        os_user = "unknown"
+    return pghistory.context(command=command, os_user=os_user)

@@ -48,9 +48,32 @@ class LoginForm(AuthenticationForm):
 
 
 class ChangePasswordForm(PasswordChangeForm):
-    """Django's form; saving goes through core.services.user_change_password."""
+    """Django's form; saving goes through core.services.user_change_password. The rules are
+    listed as plain text: no template marks a help text safe."""
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth.password_validation import password_validators_help_texts
+
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = "".join(password_validators_help_texts())
 
     def save(self, commit=True):
         from .services import user_change_password
 
         return user_change_password(user=self.user, password=self.cleaned_data["new_password1"])
+
+
+class TokenForm(forms.Form):
+    """A 6-digit code from the authenticator app, or one of the recovery codes."""
+
+    token = forms.CharField(label="验证码", max_length=20, strip=True,
+                            error_messages={"required": "请输入验证码。"},
+                            help_text="打开手机上的身份验证器，输入“通州区住院护理补贴保险”显示的6位数字；手机丢失时可输入一个恢复码。",
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
+                                                          "autofocus": True}))
+
+
+class ResetReasonForm(forms.Form):
+    reason = forms.CharField(label="重置事由", min_length=2, max_length=200,
+                             error_messages={"required": "请填写重置事由。", "min_length": "事由至少2个字。"},
+                             help_text="例如：手机丢失，本人电话确认后重置。")

@@ -8,11 +8,9 @@ from datetime import datetime
 from django.db import models
 from pghistory.models import Events
 
-from .masking import mask_bank_account, mask_id_number, mask_phone
+from .masking import mask_column, masker_for
 from .models import User
 
-MASKED_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone,
-                  "bank_account": mask_bank_account}
 HIDDEN_COLUMNS = {"id", "version", "created_at", "updated_at"}
 EVENT_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 
@@ -36,13 +34,20 @@ class HistoryEntry:
 def _display(field: models.Field | None, column: str, value, related_names: dict) -> str:
     if value is None or value == "":
         return "—"
-    if column in MASKED_COLUMNS:
-        return MASKED_COLUMNS[column](str(value))
+    if masker_for(column):
+        return mask_column(column, value)
     if field is not None and field.is_relation:
         return related_names.get((field.related_model, value), f"#{value}")
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
+
+
+def _system_actor(context: dict) -> str:
+    """Who wrote without a user: the management command (and account) that did it."""
+    if context.get("command"):
+        return f"系统命令 {context['command']}（{context.get('os_user', '')}）"
+    return "系统"
 
 
 def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
@@ -89,7 +94,7 @@ def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
         entries.append(HistoryEntry(
             at=e.pgh_created_at,
             kind=EVENT_LABELS.get(kind, kind),
-            user=users.get(context.get("user"), "系统" if not context.get("user") else "已删除用户"),
+            user=users.get(context.get("user"), _system_actor(context) if not context.get("user") else "已删除用户"),
             action=context.get("action", ""),
             changes=changes,
         ))

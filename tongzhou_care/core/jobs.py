@@ -21,6 +21,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -30,7 +31,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
+from django.db import IntegrityError, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -138,6 +148,12 @@ class Progress:
 
     def __init__(self, job: BackgroundJob, worker: str):
         self.job, self.worker = job, worker
+        self.noted: int | None = None
+
+    def note(self, done: int) -> None:
+        """Progress made inside a transaction, where an update of the job row would stay
+        invisible until the end: the heartbeat thread writes it from its own connection."""
+        self.noted = done
 
     def _update(self, **fields) -> None:
         fields["heartbeat_at"] = timezone.now()
@@ -146,6 +162,15 @@ class Progress:
         if not updated:
             raise JobLost(self.job.pk)
 
+    def beat(self) -> None:
+        """The heartbeat, with any progress noted since: the job is alive."""
+        noted = self.noted
+        if noted is not None:
+            self._update(progress_done=models.Func(models.Value(noted), models.F("progress_total"),
+                                                   function="LEAST"))
+        else:
+            self._update()
+
     def total(self, total: int, done: int = 0) -> None:
         self._update(progress_total=total, progress_done=done)
 
@@ -153,14 +178,23 @@ class Progress:
         self._update(progress_done=done)
 
 
-@transaction.atomic
 def job_defer(*, kind: str, title: str, params: dict, actor) -> BackgroundJob:
-    """Queue a job for the workers and return it. Raises KeyError for an unknown kind."""
+    """Queue a job for the workers and return it. Raises KeyError for an unknown kind, and
+    RuleViolation("busy") when the user already has an expensive job waiting or running
+    (BackgroundJob.ONE_AT_A_TIME: the database holds each user to one)."""
     if kind not in KINDS:
         raise KeyError(kind)
-    with audit_context(actor, "job_defer"):
-        return BackgroundJob.objects.create(kind=kind, title=title[:200], params=params,
-                                            created_by=actor)
+    try:
+        with transaction.atomic(), audit_context(actor, "job_defer"):
+            return BackgroundJob.objects.create(kind=kind, title=title[:200], params=params,
+                                                created_by=actor)
+    except IntegrityError as error:
+        if "job_one_expensive_per_user" not in str(error):
+            raise
+        running = (BackgroundJob.objects.filter(created_by=actor, kind__in=BackgroundJob.ONE_AT_A_TIME,
+                                                status__in=["queued", "running"]).first())
+        raise RuleViolation("busy", f"您已有一个后台任务“{running.title if running else ''}”正在处理，"
+                                    "请等它完成后再提交（可在“后台任务”中查看进度）。") from None
 
 
 # A job whose workers died this many times (it may be what kills them) is failed, not retried.
@@ -191,16 +225,57 @@ def claim_next_job(worker: str) -> BackgroundJob | None:
         return job
 
 
+class Heartbeat:
+    """Moves a running job's heartbeat every JOB_STALE_AFTER / 4 seconds from a thread of its
+    own, while a step runs (one certificate part can take longer than JOB_STALE_AFTER): only a
+    worker that died stops beating, so only its jobs are taken over."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"heartbeat-{progress.job.pk}", daemon=True)
+
+    def _run(self) -> None:
+        # Often enough for a progress bar, and well within JOB_STALE_AFTER.
+        interval = max(0.2, min(2.0, settings.JOB_STALE_AFTER / 4))
+        try:
+            while not self.stopped.wait(interval):
+                try:
+                    self.progress.beat()
+                except JobLost:
+                    return
+                except DatabaseError:
+                    logger.warning("job %s: heartbeat failed, retrying", self.progress.job.pk)
+                    connection.close()
+        finally:
+            connections.close_all()    # this thread's own connection
+
+    def __enter__(self):
+        # A test running a job inside its transaction: another connection would wait on its locks.
+        if not connection.in_atomic_block:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+
 def run_job(job: BackgroundJob, worker: str) -> None:
     """Run a claimed job to its end: done with its result file, or failed with a reason."""
     progress = Progress(job, worker)
     # The job's own end is recorded in the same audit context as its work: its creator's.
-    with audit_context(job.created_by, f"job:{job.kind}", job=job.pk):
+    with audit_context(job.created_by, f"job:{job.kind}", job=job.pk), Heartbeat(progress):
         try:
             result = KINDS[job.kind].run(job, progress)
         except JobLost:
             logger.warning("job %s: lease lost by %s, stopping", job.pk, worker)
             return
+        except (OperationalError, InterfaceError):
+            # The database went away: the job stays running, its parts are kept, and a worker
+            # takes it over once its heartbeat is stale (the Worker loop waits for the database).
+            raise
         except RuleViolation as violation:
             job_fail(job, violation.message, worker=worker)
         except Exception:  # noqa: BLE001 - a job must end as failed, with the detail in the log
@@ -236,9 +311,15 @@ def _remove_temporary_files(job: BackgroundJob) -> None:
         path.unlink(missing_ok=True)
 
 
+# Waits between reconnection attempts while the database is away: doubling up to a ceiling.
+RECONNECT_FIRST, RECONNECT_MAX = 0.5, 30.0
+
+
 class Worker:
     """The loop of `manage.py run_worker`: claim, run, repeat; SIGTERM finishes the current
-    job's step and exits (a job cut short is resumed by the next worker)."""
+    job's step and exits (a job cut short is resumed by the next worker). When the database
+    goes away (a restart, a failover) the worker waits with growing pauses and carries on when
+    it is back; a job cut off in the middle is taken over once its heartbeat is stale."""
 
     # How often a running worker looks for periodic jobs that fell due.
     SCHEDULE_EVERY = 60.0
@@ -247,6 +328,7 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.poll_interval = poll_interval
         self.running = True
+        self.backoff = 0.0
         # settings.PERIODIC_JOBS: off in the test settings, so a test's worker runs only its jobs.
         self.schedule = settings.PERIODIC_JOBS if schedule is None else schedule
         self.scheduled_at = None
@@ -254,22 +336,48 @@ class Worker:
     def stop(self, *args) -> None:
         self.running = False
 
+    def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while self.running and time.monotonic() < end:
+            time.sleep(min(0.2, end - time.monotonic()))
+
+    def _database_lost(self, error: Exception) -> None:
+        self.backoff = min(RECONNECT_MAX, self.backoff * 2 or RECONNECT_FIRST)
+        logger.warning("worker %s: database unavailable (%s), retrying in %.1f s",
+                       self.name, str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+                       self.backoff)
+        try:
+            connection.close()
+        except DatabaseError:
+            pass
+        self._sleep(self.backoff)
+
     def run(self, *, once: bool = False) -> int:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         ran = 0
         while self.running:
-            if not connection.in_atomic_block:  # (tests run the loop inside a transaction)
-                close_old_connections()  # a worker lives for days: drop dead connections
-            self._queue_periodic()
-            job = claim_next_job(self.name)
+            try:
+                if not connection.in_atomic_block:  # (tests run the loop inside a transaction)
+                    close_old_connections()  # a worker lives for days: drop dead connections
+                self._queue_periodic()
+                job = claim_next_job(self.name)
+                if job is not None:
+                    run_job(job, self.name)
+                    ran += 1
+            except (OperationalError, InterfaceError) as error:
+                if connection.in_atomic_block:
+                    raise
+                self._database_lost(error)
+                continue
+            if self.backoff:
+                logger.warning("worker %s: database available again", self.name)
+                self.backoff = 0.0
             if job is not None:
-                run_job(job, self.name)
-                ran += 1
                 continue
             if once:
                 break
-            time.sleep(self.poll_interval)
+            self._sleep(self.poll_interval)
         return ran
 
 

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 
 _local = threading.local()
@@ -28,14 +30,23 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        from .clientip import client_ip
+
         request.request_id = uuid.uuid4().hex[:12]
         _local.request_id = request.request_id
+        _local.client_ip = client_ip(request)
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request.request_id
             return response
         finally:
             _local.request_id = "-"
+            _local.client_ip = None
+
+
+def current_client_ip() -> str | None:
+    """The client address of the request this thread is serving (None outside a request)."""
+    return getattr(_local, "client_ip", None)
 
 
 class RequestIdLogFilter(logging.Filter):
@@ -74,6 +85,39 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+class TwoFactorMiddleware:
+    """S7: after the password, every user proves a second factor before anything else: a code
+    from their authenticator app, or enrolment when they have none yet (after the grace period
+    of TWO_FACTOR_GRACE_DAYS, if any). The admin site is covered too. Runs after django-otp's
+    OTPMiddleware, which tells whether the session is verified."""
+
+    ALLOWED = ("two_factor_verify", "two_factor_setup", "two_factor_qr", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .twofactor import grace_until, has_second_factor
+
+        user = request.user
+        if (user.is_authenticated and not user.is_verified()
+                and not request.path.startswith(settings.STATIC_URL)
+                and request.path not in {reverse(name) for name in self.ALLOWED}):
+            target = None
+            if has_second_factor(user):
+                target = "two_factor_verify"
+            elif grace_until(user) is None:
+                target = "two_factor_setup"
+            if target:
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse(target)
+                    return response
+                next_path = request.get_full_path() if request.method == "GET" else reverse("home")
+                return redirect(f"{reverse(target)}?{urlencode({'next': next_path})}")
+        return self.get_response(request)
+
+
 class PasswordExpiryMiddleware:
     """With PASSWORD_MAX_AGE_DAYS set, a user whose password is older is sent to change it
     before doing anything else (S3, optional)."""
@@ -99,9 +143,10 @@ class PasswordExpiryMiddleware:
 class ReadOnlyRoleMiddleware:
     """Finance reads and downloads but never writes (S9): every state-changing request by a
     read-only role is refused here, whatever view it reaches, except logging out and changing
-    one's own password."""
+    one's own password, proving or setting up the second factor, and submitting a filter bar
+    (core/search.py, it writes nothing)."""
 
-    ALLOWED = ("logout", "password_change")
+    ALLOWED = ("logout", "password_change", "search", "two_factor_verify", "two_factor_setup")
     SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
     def __init__(self, get_response):
@@ -130,4 +175,16 @@ class NoStoreMiddleware:
         if request.user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Sends PERMISSIONS_POLICY as the Permissions-Policy header (Django has no setting for it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

@@ -81,12 +81,15 @@ class User(AbstractUser):
         on_delete=models.PROTECT, related_name="users",
     )
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # The two-factor grace period (TWO_FACTOR_GRACE_DAYS) counts from here (core/twofactor.py).
+    first_login_at = models.DateTimeField("首次登录时间", null=True, blank=True)
 
     objects = UserManager()
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        permissions = [("reset_two_factor", "可重置用户的双因素认证（需填写事由）")]
         constraints = [
             models.CheckConstraint(
                 name="user_street_iff_officer",
@@ -123,6 +126,7 @@ class AccessLog(models.Model):
         EXPORT = "export", "导出"
         IMPORT = "import", "导入"
         DOWNLOAD = "download", "下载"
+        TWO_FACTOR = "two_factor", "双因素认证"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.PROTECT,
@@ -132,6 +136,8 @@ class AccessLog(models.Model):
     detail = models.CharField("条件/说明", max_length=500, blank=True)
     rows = models.PositiveIntegerField("行数", null=True, blank=True)
     reason = models.CharField("事由", max_length=200, blank=True)
+    # The client's address behind the proxy (core/clientip.py); empty for background jobs.
+    ip_address = models.GenericIPAddressField("客户端地址", null=True, blank=True)
 
     class Meta:
         verbose_name = "访问日志"
@@ -177,12 +183,21 @@ class BackgroundJob(models.Model):
     worker = models.CharField("执行进程", max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
+    # Expensive kinds (checking a payment file or roster, applying a large roster): each user has
+    # at most one waiting or running, so one user cannot occupy every worker.
+    ONE_AT_A_TIME = ("payment_check", "roster_preview", "roster_apply")
+
     class Meta:
         verbose_name = "后台任务"
         verbose_name_plural = "后台任务"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="job_status_created_idx")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["created_by"], name="job_one_expensive_per_user",
+                condition=Q(status__in=["queued", "running"],
+                            kind__in=["payment_check", "roster_preview", "roster_apply"]),
+                violation_error_message="每位用户同时只能有一个核对或导入任务。"),
             models.CheckConstraint(name="job_status_valid",
                                    condition=Q(status__in=["queued", "running", "done", "failed"])),
             models.CheckConstraint(name="job_progress_within_total",
@@ -201,3 +216,17 @@ class BackgroundJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class RateLimitCounter(models.Model):
+    """Requests counted per key (an address or a user, and what they did) and time window, for
+    core/ratelimit.py. A counter, not a record: old windows are deleted."""
+
+    key = models.CharField("键", max_length=200)
+    window_start = models.DateTimeField("时间窗口开始")
+    hits = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "频率限制计数"
+        verbose_name_plural = "频率限制计数"
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_key_window")]

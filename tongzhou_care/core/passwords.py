@@ -3,6 +3,7 @@
 import string
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core.exceptions import ValidationError
 
 CLASSES = (
@@ -34,6 +35,21 @@ class CharacterClassValidator:
 
     def get_help_text(self):
         return f"密码须包含小写字母、大写字母、数字、符号中的至少 {self.min_classes} 类。"
+
+
+class ChineseMinimumLengthValidator(MinimumLengthValidator):
+    """Django's length rule; its message has no Chinese translation for this plural form."""
+
+    def validate(self, password, user=None):
+        if len(password) < self.min_length:
+            raise ValidationError(self.get_error_message(), code="password_too_short",
+                                  params={"min_length": self.min_length})
+
+    def get_error_message(self):
+        return f"密码太短，至少需要 {self.min_length} 个字符。"
+
+    def get_help_text(self):
+        return f"密码至少需要 {self.min_length} 个字符。"
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):

@@ -44,6 +44,10 @@ _OFFICER_OVERSIGHT = {
     "oversight.view_survey", "oversight.conduct_survey", "oversight.view_survey_figures",
     "oversight.view_trainingsession", "oversight.print_publicity",
 }
+# Oversight II (issue 10): the insurer evaluation goes to the commission, finance (which pays the
+# premium) and the insurer (its own company's, by the scheme years it sees); next year's premium
+# and the what-if to the commission and finance; the annual report is the commission's.
+_FIGURES_COMMISSION = {"enrollment.view_evaluation", "enrollment.view_adjustment", "enrollment.make_annual_report"}
 _INSURER_OVERSIGHT = {"oversight.view_complaint", "oversight.reply_complaint", "oversight.export_complaint",
                       "oversight.view_trainingsession"}
 # Inspections and data checks (plan 五(三)): commission staff inspect, review rectifications and
@@ -65,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "core.view_all_streets",
         "core.view_statistics",
         "core.view_history",
-        "core.view_user", "core.add_user", "core.change_user",
+        "core.view_user", "core.add_user", "core.change_user", "core.reset_two_factor",
         "core.view_street",
         "core.view_insurer", "core.add_insurer", "core.change_insurer",
         "enrollment.change_person",
@@ -78,9 +82,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_premium",
         "enrollment.export_insured_list",
         "enrollment.export_insured_list_full",
-    } | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT | _COMMISSION_CHECKS_READ),
+    } | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT | _COMMISSION_CHECKS_READ | _FIGURES_COMMISSION),
     Role.COMMISSION_STAFF: frozenset(_CASEWORK | _COMMISSION_CLAIMS | _COMMISSION_OVERSIGHT | _COMMISSION_CHECKS_READ
-                                     | _COMMISSION_CHECKS_WORK | {
+                                     | _COMMISSION_CHECKS_WORK | _FIGURES_COMMISSION | {
         "core.view_all_streets",
         "core.view_statistics",
         "core.view_history",
@@ -105,6 +109,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_premium",
         "enrollment.export_insured_list",
         "enrollment.export_insured_list_full",
+        "enrollment.view_evaluation",
     }),
     Role.FINANCE: frozenset({
         "core.view_all_streets",
@@ -112,6 +117,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "enrollment.view_schemeyear",
         "enrollment.view_premium",
         "oversight.view_survey_figures",
+        "enrollment.view_evaluation", "enrollment.view_adjustment",
     }),
 }
 

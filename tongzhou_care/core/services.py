@@ -46,6 +46,10 @@ def user_change_password(*, user: User, password: str) -> User:
 
 def access_log_record(*, actor: User, action: str, target: str, detail: str = "",
                       rows: int | None = None, reason: str = "") -> AccessLog:
-    """Record one read of unmasked data, export, import or download (S14)."""
+    """Record one read of unmasked data, export, import or download (S14), with the address
+    of the client whose request it serves."""
+    from .middleware import current_client_ip
+
     return AccessLog.objects.create(user=actor, action=action, target=target[:200],
-                                    detail=detail[:500], rows=rows, reason=reason[:200])
+                                    detail=detail[:500], rows=rows, reason=reason[:200],
+                                    ip_address=current_client_ip())

@@ -18,6 +18,9 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role the web and worker processes connect as (docs/deploy.md "Database roles"): set when
+# `migrate` runs as the owner role, which then grants this role its row privileges.
+DATABASE_RUNTIME_ROLE = env("DATABASE_RUNTIME_ROLE", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -30,10 +33,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
     "django_htmx",
+    "csp",
     "import_export",
     "enrollment",
     "claims",
@@ -45,6 +52,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (issue 13 point 8).
+    "csp.middleware.CSPMiddleware",
+    "tongzhou_care.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tongzhou_care.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,8 +62,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Logins and uploads per address and per user (core/ratelimit.py), before any work is done.
+    "tongzhou_care.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tongzhou_care.core.middleware.SessionTimeoutMiddleware",
+    "tongzhou_care.core.middleware.TwoFactorMiddleware",
     "tongzhou_care.core.middleware.PasswordExpiryMiddleware",
     "tongzhou_care.core.middleware.ReadOnlyRoleMiddleware",
     "tongzhou_care.core.middleware.NoStoreMiddleware",
@@ -108,7 +122,7 @@ PASSWORD_HASHERS = [
 # complexity and ASVS), not a common password, not like the user's own name.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "tongzhou_care.core.passwords.ChineseMinimumLengthValidator",
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -128,10 +142,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-# Behind a reverse proxy, production sets this so the client address is the real one.
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
-    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
-)
+# Tries made while locked out are not counted: they would extend the lock of whatever username
+# a locked-out address names, so one attacker could keep any user out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client address, read from the trusted proxy's X-Forwarded-For (core/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "tongzhou_care.core.clientip.client_ip"
+# Addresses (or networks) of the reverse proxies in front of gunicorn; empty: no proxy, the
+# peer address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # S5: a new key at login and a flush at logout are Django's own behaviour; the idle and
 # absolute limits are enforced by core.middleware.SessionTimeoutMiddleware.
@@ -142,6 +160,50 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "tongzhou_care.core.views.csrf_failure"
+
+# S7: two-factor login (core/twofactor.py). Days a user without a second factor may work after
+# their first login before enrolment is required; 0 = enrol at the first login.
+TWO_FACTOR_GRACE_DAYS = env.int("TWO_FACTOR_GRACE_DAYS", default=0)
+# Insurer staff keep read-only access to the persons and claims of an ended contract for this
+# many days after its coverage end, without unmasking (issue 13; docs/security.md "Insurer
+# access after the contract"). The default covers the two-year claim time limit and the
+# decision and payment deadlines of a claim reported on its last day.
+INSURER_ACCESS_DAYS_AFTER_CONTRACT = env.int("INSURER_ACCESS_DAYS_AFTER_CONTRACT", default=760)
+OTP_TOTP_ISSUER = "通州区住院护理补贴保险"
+# A wrong code doubles the wait before the next try (1 s, 2 s, 4 s ...), per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Issue 13 point 5: (requests, seconds) per client address and per user (core/ratelimit.py).
+RATE_LIMITS = {
+    "login": {"per_address": (30, 60), "per_user": (10, 60)},
+    "upload": {"per_address": (30, 60), "per_user": (10, 60)},
+}
+
+# --- Content security policy (django-csp) -------------------------------------------------
+# Everything comes from this site (the intranet is offline, static/ is vendored): no inline
+# script or style, no eval, no plugins, no framing, forms post only here. Bootstrap's CSS draws
+# its form icons as data: SVG images, hence data: for images (never for scripts or frames).
+# JS goes in static/js/*.js wired by data- attributes, CSS in static/css/*.css; the browser tests
+# fail on any violation (tests/e2e/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+# Browser features no page of this system uses, denied to it and to anything it could embed.
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+                      "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+                      "serial=(), hid=(), idle-detection=()")
 
 # --- Language, time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -173,6 +235,11 @@ DATA_CHECKS_AT = env("DATA_CHECKS_AT", default="02:00")
 # Roster files larger than this are checked by a background job (the page shows progress and
 # opens the preview when done); smaller ones, most district rosters, within the request.
 ROSTER_BACKGROUND_BYTES = env.int("ROSTER_BACKGROUND_BYTES", default=2 * 1024 * 1024)
+# Applying more rows than this runs as a background job (47,000 rows took 23 s in the request,
+# against gunicorn's 60 s timeout).
+ROSTER_BACKGROUND_APPLY_ROWS = env.int("ROSTER_BACKGROUND_APPLY_ROWS", default=5000)
+# Payment files larger than this are checked by a background job (about 3,000 rows).
+PAYMENT_BACKGROUND_BYTES = env.int("PAYMENT_BACKGROUND_BYTES", default=256 * 1024)
 
 # --- Retention (docs/deploy.md "Retention"; core/retention.py purges what is due) ---------
 RETENTION_CLAIM_DOCUMENT_YEARS = env.int("RETENTION_CLAIM_DOCUMENT_YEARS", default=5)

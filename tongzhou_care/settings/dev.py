@@ -10,6 +10,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 # The demo_data command refuses to run unless this is set.
 DEMO_DATA_ALLOWED = True
+# The demo's users may work without a second factor for ten years after their first login (the
+# page offers enrolment); production requires it at once (docs/security.md, S7).
+TWO_FACTOR_GRACE_DAYS = env.int("TWO_FACTOR_GRACE_DAYS", default=3650)
 
 # Whitenoise serves from STATIC_ROOT (filled by collectstatic in production) and warns when it
 # does not exist; in development it finds files in static/ directly.

@@ -18,5 +18,10 @@ PASSWORD_HASHERS = [
 ]
 ALLOWED_HOSTS = ["*"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# As in production: a second factor at the first login (tests enrol one, tests/two_factor.py).
+TWO_FACTOR_GRACE_DAYS = 0
+# Tests post far more than a person would; the limits themselves are tested with their own values.
+RATE_LIMITS = {action: {scope: (10_000, 60) for scope in ("per_address", "per_user")}
+               for action in ("login", "upload")}
 # A test's worker runs only the jobs the test queued (tests of the schedule switch it on).
 PERIODIC_JOBS = False

@@ -15,6 +15,12 @@ register.filter("mask_bank", masking.mask_bank_account)
 
 
 @register.filter
+def masked_as(value, column: str):
+    """A value of a named column (an import's changes), masked as that column is on pages."""
+    return masking.mask_column(column, value)
+
+
+@register.filter
 def long_date(value: date | None) -> str:
     """2026年3月1日"""
     if not value:

@@ -98,4 +98,8 @@ class Command(BaseCommand):
         lines = [f"演示用户（登录地址 {url}/login/）", f"密码（所有演示用户）：{password}", ""]
         for username, user in users.items():
             lines.append(f"  {username:<12} {user.role_label}{' · ' + user.street.name if user.street else ''}")
+        days = settings.TWO_FACTOR_GRACE_DAYS
+        lines += ["", f"双因素认证：首次登录后 {days} 天内可暂不启用（TWO_FACTOR_GRACE_DAYS）；"
+                      "页面顶部的提示可随时启用（用手机身份验证器扫描二维码）。" if days else
+                  "双因素认证：首次登录时须用手机身份验证器扫描二维码启用（TWO_FACTOR_GRACE_DAYS=0）。"]
         return "\n".join(lines) + "\n"
