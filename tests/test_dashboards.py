@@ -63,7 +63,7 @@ def world(year, commission_admin, commission_staff, street_a, street_b, officer_
     complaint = Complaint.objects.create(channel="phone", complainant_name="王女士", about="street", street=street_a,
                                          category="attitude", received_on=D(2025, 5, 2), content="态度差",
                                          due_on=D(2025, 5, 23), recorded_by=commission_staff)
-    return {"a": a, "b": b, "claims_a": [a1_paid, a1_withdrawn, a2_decided, a3_reported],
+    return {"year": year, "a": a, "b": b, "claims_a": [a1_paid, a1_withdrawn, a2_decided, a3_reported],
             "claims_b": [b1_paid, b2_accepted], "complaint": complaint}
 
 
@@ -167,6 +167,27 @@ def test_commission_dashboard_street_table_and_claims_by_month(client_for, commi
     assert not re.search(r"<script(?![^>]*(src=|type=\"application/json\"))[^>]*>", html)
 
 
+@pytest.mark.django_db
+def test_commission_money_and_sla_show_the_years_figures(client_for, commission_staff, world, year):
+    """Issue 10's figures (oversight.selectors.figures), as the commission's panels show them,
+    against the world counted by hand: premium 5 × 280.00; paid a1 + b1; owed a2; outstanding
+    a3 and b2, each estimated at the mean decided amount (3,000 + 1,500 + 3,000) ÷ 3 = 2,500."""
+    from oversight.selectors.figures import sla_compliance
+
+    html = client_for(commission_staff).get("/").content.decode()
+    money = panel(html, "panel-money")
+    assert 'data-testid="money-premium">1,400.00<' in money
+    assert 'data-testid="money-paid">6,000.00<' in money
+    assert 'data-testid="money-outstanding">6,500.00<' in money               # 1,500 owed + 2 × 2,500
+    assert row(money, "已决赔款与未决估计合计") == ["12,500.00"]
+    assert 'data-testid="money-loss-ratio">892.9%<' in money                    # 12,500 ÷ 1,400 (the year has ended)
+    sla = panel(html, "panel-sla")
+    for step in sla_compliance(commission_staff, year, today=timezone.localdate()):
+        share = "—" if step.share is None else f"{(step.share * 100).quantize(Decimal('0.1'))}%"
+        assert row(sla, step.label) == [str(v) for v in (step.days, step.counted, step.in_time, step.late,
+                                                         step.open_late, step.pending)] + [share]
+
+
 # --- Insurer staff --------------------------------------------------------------------------------
 
 @pytest.mark.django_db
@@ -178,6 +199,18 @@ def test_insurer_work_queue(client_for, insurer_user, world):
     assert row(queue, "一次性告知（材料不全）")[:3] == ["1", "逾期 1", "2025-05-07"]   # a3
     assert row(queue, "核定")[:2] == ["1", "0"]                                      # b2
     assert row(queue, "支付")[:2] == ["1", "0"]                                      # a2
+    # Their SLA figures and evaluation to date, as the evaluation page computes them.
+    from oversight.selectors.figures import insurer_evaluation
+
+    evaluation = insurer_evaluation(insurer_user, world["year"], today=timezone.localdate())
+    sla = panel(html, "panel-sla")
+    assert f'data-testid="evaluation-total">{evaluation.total.total}<' in sla
+    assert f'data-testid="evaluation-grade">{evaluation.total.grade}<' in sla
+    indicators = sla.split('data-testid="evaluation-indicators"')[1]
+    for indicator in evaluation.indicators:
+        cells = row(indicators, indicator.label)
+        assert cells[0] == str(indicator.weight)
+        assert cells[2] == ("不计分" if indicator.score is None else f"{indicator.score.quantize(Decimal('0.1'))}")
     # Staff of another company see none of it.
     other = make_user(Role.INSURER_STAFF, username="other_insurer",
                       insurer=Insurer.objects.create(name="乙保险公司", hotline="95502"))
