@@ -9,8 +9,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Q, QuerySet, Sum
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from enrollment.models import PersonStatus, SchemeYear
 from enrollment.rules import Cover, scheme_periods
@@ -204,6 +218,9 @@ def premium_against_paid(user, scheme_year: SchemeYear) -> PremiumAgainstPaid:
 
 
 # --- Open claims: what each waits for -------------------------------------------------------
+# Counted in SQL by the facts the next step depends on (state, documents complete, discharged,
+# refusal notice delivered): a few groups however many claims are open; only the claims listed
+# are read one by one.
 
 @dataclass
 class OpenClaim:
@@ -218,39 +235,89 @@ class OpenClaim:
     claim: Claim | None = None       # the claim itself, fetched for the claims listed
 
 
-def _open_claims(qs: QuerySet, today: date) -> list[OpenClaim]:
-    """Each claim with the step it waits for (rules.next_step), its missing documents named:
-    read as plain values (an insurer's queue may hold hundreds), objects come later for the
-    few listed (_with_claims)."""
+def _documents_complete() -> Q:
+    """Claims with every document rules.required_documents asks of them: built from the rule
+    for each case (deceased or not, filed by a proxy or not), so SQL and rule cannot differ."""
+    from ..models import ClaimDocument
+
+    def has(kind):
+        return Q(Exists(ClaimDocument.objects.filter(claim=OuterRef("pk"), kind=kind)))
+
+    complete = Q(pk__in=[])
+    for deceased in (True, False):
+        for proxy in (True, False):
+            case = Q(person__status=PersonStatus.DECEASED) if deceased else ~Q(person__status=PersonStatus.DECEASED)
+            case &= Q(proxy_filing=proxy)
+            for kind in required_documents(proxy_filing=proxy, insured_deceased=deceased):
+                case &= has(kind)
+            complete |= case
+    return complete
+
+
+def _facts(qs: QuerySet) -> QuerySet:
+    def flag(q):
+        return ExpressionWrapper(q, output_field=BooleanField())
+
+    return qs.annotate(complete=flag(_documents_complete()), discharged=flag(Q(discharged_on__isnull=False)),
+                       notice_sent=flag(Q(refusal_notice_sent_at__isnull=False)))
+
+
+def _step(row: dict) -> str | None:
+    return next_step(status=row["status"], discharged=row["discharged"], missing=() if row["complete"] else ("?",),
+                     notice_sent=row["notice_sent"])
+
+
+@dataclass(frozen=True)
+class StepCount:
+    step: str
+    party: str
+    label: str
+    count: int
+    overdue: int
+    first_due: date | None
+
+
+def _step_counts(qs: QuerySet, today: date) -> dict[str, StepCount]:
+    """Open claims of `qs` per next step: how many, how many past the insurer's deadline, the
+    earliest deadline (one grouped query)."""
+    counts: dict[str, list] = {}
+    for row in (_facts(qs).order_by().values("status", "complete", "discharged", "notice_sent")
+                .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)), first_due=Min("due_on"))):
+        step = _step(row)
+        if step is None:
+            continue
+        total = counts.setdefault(step, [0, 0, None])
+        total[0] += row["n"]
+        total[1] += row["overdue"]
+        if row["first_due"] and (total[2] is None or row["first_due"] < total[2]):
+            total[2] = row["first_due"]
+    return {step: StepCount(step, *NEXT_STEPS[step], *values) for step, values in counts.items()}
+
+
+def _listed(qs: QuerySet, today: date, limit: int, *, exclude: Q | None = None) -> list[OpenClaim]:
+    """The first `limit` claims of `qs` (in its order; `exclude` may name the annotations
+    complete and discharged), each with its next step and missing documents, their claims and
+    persons attached: a bounded read."""
     from ..models import ClaimDocument
 
     labels = dict(ClaimDocument.Kind.choices)
-    out = []
-    rows = (qs.order_by().values("id", "status", "discharged_on", "proxy_filing", "person__status",
-                                 "refusal_notice_sent_at", "due_on", "reported_at")
-            .annotate(kinds=ArrayAgg("documents__kind", distinct=True, default=[])))
-    for row in rows:
+    rows = []
+    facts = _facts(qs)
+    if exclude is not None:
+        facts = facts.exclude(exclude)
+    kinds = ArraySubquery(ClaimDocument.objects.filter(claim=OuterRef("pk")).values("kind"))
+    for row in (facts.annotate(kinds=kinds).values("id", "status", "complete", "discharged", "notice_sent",
+                                                   "proxy_filing", "person__status", "due_on", "reported_at",
+                                                   "kinds")[:limit]):
+        step = _step(row)
+        if step is None:
+            continue
         required = required_documents(proxy_filing=row["proxy_filing"],
                                       insured_deceased=row["person__status"] == PersonStatus.DECEASED)
         missing = missing_documents(required=required, provided=set(row["kinds"]) - {None})
-        step = next_step(status=row["status"], discharged=row["discharged_on"] is not None, missing=missing,
-                         notice_sent=row["refusal_notice_sent_at"] is not None)
-        if step is None:
-            continue
         party, label = NEXT_STEPS[step]
-        out.append(OpenClaim(row["id"], row["due_on"], row["reported_at"], step, party, label,
-                             tuple(labels[k] for k in missing), row["due_on"] is not None and row["due_on"] < today))
-    return out
-
-
-def _urgency(today: date):
-    """Past the insurer's deadline first, then by deadline, claims without one last, the newest
-    reports first among equals."""
-    return lambda r: (not r.overdue, r.due_on is None, r.due_on or today, -r.reported_at.timestamp(), -r.id)
-
-
-def _with_claims(rows: list[OpenClaim]) -> list[OpenClaim]:
-    """The rows with their claims (and persons) attached, in one query."""
+        rows.append(OpenClaim(row["id"], row["due_on"], row["reported_at"], step, party, label,
+                              tuple(labels[k] for k in missing), row["due_on"] is not None and row["due_on"] < today))
     claims = Claim.objects.select_related("person").in_bulk([r.id for r in rows])
     for row in rows:
         row.claim = claims[row.id]
@@ -271,23 +338,27 @@ class InProgress:
         return self.total - self.shown - self.missing_elsewhere
 
 
+# Claims still lacking documents before acceptance: the officer's field tasks list them.
+AWAITING_DOCUMENTS = ("request_documents", "documents")
+LACKING_DOCUMENTS = Q(status__in=(ClaimStatus.REPORTED, ClaimStatus.DOCUMENTS_PENDING), complete=False)
+
+
 def claims_in_progress(user, today: date, *, limit: int = 15, without_missing: bool = False) -> InProgress:
     """The open claims the user may see (an officer: the street's), each with what it waits
     for: the family's documents or discharge date, or the insurer's next step; those past the
     insurer's deadline first, then by deadline, then the newest reports. With
-    `without_missing`, claims still lacking a document are counted but not listed (the
-    officer's field tasks list them)."""
+    `without_missing`, claims still lacking a document before acceptance are counted but not
+    listed (the officer's field tasks list them)."""
     qs = (claims_visible_to(user)
           .filter(Q(status__in=OPEN_STATES) | Q(status=ClaimStatus.REFUSED, refusal_notice_sent_at__isnull=True)))
-    rows = _open_claims(qs, today)
-    counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        counts[row.step] += 1
-    by_step = [(step, party, label, counts[step]) for step, (party, label) in NEXT_STEPS.items() if counts[step]]
-    rows.sort(key=_urgency(today))
-    listed = [r for r in rows if not (without_missing and r.missing)]
-    return InProgress(_with_claims(listed[:limit]), len(rows), by_step, min(limit, len(listed)),
-                      len(rows) - len(listed))
+    counts = _step_counts(qs, today)
+    by_step = [(c.step, c.party, c.label, c.count) for step in NEXT_STEPS if (c := counts.get(step))]
+    elsewhere = sum(counts[s].count for s in AWAITING_DOCUMENTS if s in counts) if without_missing else 0
+    urgent_first = qs.order_by(Case(When(due_on__lt=today, then=Value(0)), default=Value(1)),
+                               F("due_on").asc(nulls_last=True), "-reported_at", "-id")
+    listed = _listed(urgent_first, today, limit, exclude=LACKING_DOCUMENTS if without_missing else None)
+    total = sum(c.count for c in counts.values())
+    return InProgress(listed, total, by_step, len(listed), elsewhere)
 
 
 @dataclass(frozen=True)
@@ -310,19 +381,17 @@ class WorkQueue:
 QUEUE_STEPS = ("accept", "request_documents", "decide", "review", "pay", "refusal_notice")
 
 
-def work_queue(user, today: date, *, per_step: int = 5) -> WorkQueue:
+def work_queue(user, today: date, *, urgent: int = 8) -> WorkQueue:
     """What waits on the insurer among the claims the user may see: to accept, to ask for
     documents (一次性告知), to decide, to review on appeal, to pay, to deliver a refusal notice;
-    per step the count, how many are past their deadline, the earliest deadline and the most
+    per step the count, how many are past their deadline, the earliest deadline; and the most
     urgent claims. Read from the claims that carry an insurer's deadline (a partial index)."""
-    grouped: dict[str, list[OpenClaim]] = defaultdict(list)
-    for row in sorted(_open_claims(claims_visible_to(user).filter(due_on__isnull=False), today),
-                      key=lambda r: (r.due_on, r.id)):
-        if row.party == "insurer":
-            grouped[row.step].append(row)
-    steps = [QueueStep(step, NEXT_STEPS[step][1], len(grouped[step]), sum(r.overdue for r in grouped[step]),
-                       grouped[step][0].due_on if grouped[step] else None)
-             for step in QUEUE_STEPS]
-    urgent = sorted((row for step in QUEUE_STEPS for row in grouped[step][:per_step]), key=lambda r: (r.due_on, r.id))
-    return WorkQueue(steps, sum(s.count for s in steps), sum(s.overdue for s in steps),
-                     _with_claims(urgent[:per_step + 3]))
+    qs = claims_visible_to(user).filter(due_on__isnull=False)
+    counts = _step_counts(qs, today)
+    steps = [QueueStep(step, NEXT_STEPS[step][1], c.count if c else 0, c.overdue if c else 0, c.first_due if c else None)
+             for step in QUEUE_STEPS for c in [counts.get(step)]]
+    # Not the insurer's to act on: the family's documents after the notice, the discharge date.
+    theirs = (Q(status=ClaimStatus.DOCUMENTS_PENDING, complete=False)
+              | Q(status=ClaimStatus.ACCEPTED, discharged=False))
+    first = _listed(qs.order_by("due_on", "id"), today, urgent, exclude=theirs)
+    return WorkQueue(steps, sum(s.count for s in steps), sum(s.overdue for s in steps), first)
