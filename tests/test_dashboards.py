@@ -122,6 +122,11 @@ def test_an_officers_figure_sets_hold_their_street_only(officer_a, commission_st
     from enrollment.selectors import insured_per_street
     from oversight.selectors.dashboard import street_table
 
+    from oversight.selectors.dashboard import open_findings_per_street
+
+    plant_findings(street_a, street_b, commission_staff)
+    assert open_findings_per_street(officer_a) == {street_a.pk: 3}
+    assert open_findings_per_street(commission_staff) == {street_a.pk: 3, street_b.pk: 1}
     assert insured_per_street(officer_a, year) == {street_a.pk: 3}
     assert claims_per_street(officer_a, year) == {street_a.pk: 4}
     assert paid_per_street(officer_a, year) == {street_a.pk: Decimal("3000.00")}
@@ -132,21 +137,48 @@ def test_an_officers_figure_sets_hold_their_street_only(officer_a, commission_st
     by_street = {r.street.pk: r for r in street_table(commission_staff, year).rows}
     assert mine.rows[0] == by_street[street_a.pk]
     b = by_street[street_b.pk]
-    assert (b.insured, b.claims, b.per_hundred, b.paid, b.complaints, b.publicity) == (
-        2, 2, Decimal("100.0"), Decimal("3000.00"), 0, Decimal("50.0"))
+    assert (b.insured, b.claims, b.per_hundred, b.paid, b.complaints, b.publicity, b.findings) == (
+        2, 2, Decimal("100.0"), Decimal("3000.00"), 0, Decimal("50.0"), 1)
 
 
 # --- The commission -------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_commission_dashboard_street_table_and_claims_by_month(client_for, commission_staff, world):
+def plant_findings(street_a, street_b, commission_staff):
+    """Open findings: A has an inspection finding to rectify, one reported (待验收), one
+    accepted (closed) and an open data-check finding: 3 open; B a cancelled inspection finding,
+    a dismissed data-check finding and an open one: 1 open."""
+    from oversight.models import CheckFinding, Inspection, InspectionFinding
+
+    for street, statuses, checks in ((street_a, ("open", "reported", "accepted"), ("open",)),
+                                     (street_b, ("cancelled",), ("dismissed", "open"))):
+        inspection = Inspection.objects.create(inspected_on=D(2025, 3, 1), target="street", street=street,
+                                               scopes=["claims"], inspectors="巡查组", summary="巡查情况",
+                                               created_by=commission_staff)
+        for number, status in enumerate(statuses, 1):
+            closed = status in ("accepted", "cancelled")
+            InspectionFinding.objects.create(
+                inspection=inspection, number=number, scope="claims", description="问题", responsible="street",
+                responsible_street=street, issued_on=D(2025, 3, 1), deadline_days=10, due_on=D(2025, 3, 15),
+                status=status, created_by=commission_staff, closed_at=timezone.now() if closed else None,
+                closed_by=commission_staff if closed else None)
+        for n, status in enumerate(checks):
+            handled = {"note": "核实无误", "handled_at": timezone.now()} if status != "open" else {}
+            CheckFinding.objects.create(rule="woman_under_49", key=f"street:{street.pk}:{n}", street=street,
+                                        status=status, detail={}, first_found_at=timezone.now(), **handled)
+
+
+@pytest.mark.django_db
+def test_commission_dashboard_street_table_and_claims_by_month(client_for, commission_staff, world, street_a,
+                                                               street_b):
+    plant_findings(street_a, street_b, commission_staff)
     html = client_for(commission_staff).get("/").content.decode()
     streets = panel(html, "panel-streets")
-    #                        insured claims per100  paid        complaints publicity
-    assert row(streets, "中仓街道") == ["3", "4", "133.3", "3,000.00", "1", "33.3%"]
-    assert row(streets, "宋庄镇") == ["2", "2", "100.0", "3,000.00", "0", "50.0%"]
-    assert row(streets, "新华街道") == ["0", "0", "—", "0.00", "0", "—"]
-    assert row(streets, "全区") == ["5", "6", "120.0", "6,000.00", "1", "40.0%"]
+    #                        insured claims per100  paid        complaints publicity open findings
+    assert row(streets, "中仓街道") == ["3", "4", "133.3", "3,000.00", "1", "33.3%", "3"]
+    assert row(streets, "宋庄镇") == ["2", "2", "100.0", "3,000.00", "0", "50.0%", "1"]
+    assert row(streets, "新华街道") == ["0", "0", "—", "0.00", "0", "—", "0"]
+    assert row(streets, "全区") == ["5", "6", "120.0", "6,000.00", "1", "40.0%", "4"]
     months = panel(html, "panel-by-month")
     assert 'data-testid="by-month-total">6<' in months
     header = re.findall(r'<th scope="col" class="num"><a [^>]*>(.*?)</a>', months)

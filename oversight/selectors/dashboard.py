@@ -31,6 +31,8 @@ class StreetRow:
     paid: Decimal             # paid by the year's policies
     complaints: int           # complaints of the street received in the year
     publicity: Decimal | None  # share of families told this year, percent
+    findings: int = 0         # open findings: inspection findings addressed to the street not yet
+                              # accepted or cancelled, and open data-check findings of the street
 
 
 @dataclass(frozen=True)
@@ -51,26 +53,46 @@ def complaints_per_street(user, scheme_year: SchemeYear) -> tuple[dict[int, int]
     return {k: v for k, v in counts.items() if k is not None}, counts.get(None, 0)
 
 
+def open_findings_per_street(user) -> dict[int, int]:
+    """Open findings per street of those the user may see, whenever found: inspection findings
+    addressed to the street still waiting on it or on the commission's check (待整改, 退回整改,
+    待验收), and data-check findings of the street still open (two grouped counts)."""
+    from ..models import AWAITING_PARTY, CheckFindingStatus, FindingStatus
+    from .checks import check_findings_visible_to
+    from .inspections import inspection_findings_visible_to
+
+    counts: dict[int, int] = {}
+    for qs, street in ((inspection_findings_visible_to(user).filter(
+                           status__in=[*AWAITING_PARTY, FindingStatus.REPORTED], responsible_street__isnull=False),
+                        "responsible_street_id"),
+                       (check_findings_visible_to(user).filter(status=CheckFindingStatus.OPEN, street__isnull=False),
+                        "street_id")):
+        for row in qs.order_by().values(street).annotate(n=Count("pk")):
+            counts[row[street]] = counts.get(row[street], 0) + row["n"]
+    return counts
+
+
 def street_table(user, scheme_year: SchemeYear) -> StreetTable:
     """Per street of the user's scope, for the scheme year: insured, claims, claims per 100
-    insured, money paid, complaints, the share of families told (publicity); with the
-    district's total line."""
+    insured, money paid, complaints, the share of families told (publicity), open findings;
+    with the district's total line."""
     insured = insured_per_street(user, scheme_year)
     claims = claims_per_street(user, scheme_year)
     paid = paid_per_street(user, scheme_year)
     complaints, without_street = complaints_per_street(user, scheme_year)
     told = {p.street.pk: p for p in publicity_per_street(user, scheme_year)}
+    findings = open_findings_per_street(user)
     rows = []
     for street in streets_of(user).order_by("code"):
         n, c = insured.get(street.pk, 0), claims.get(street.pk, 0)
         publicity = told.get(street.pk)
         rows.append(StreetRow(street, n, c, per_hundred(c, n), paid.get(street.pk, ZERO), complaints.get(street.pk, 0),
-                              publicity.share if publicity else None))
+                              publicity.share if publicity else None, findings.get(street.pk, 0)))
     insured_total, claims_total = sum(r.insured for r in rows), sum(r.claims for r in rows)
     told_total = (sum(p.delivered for p in told.values()), sum(p.insured for p in told.values()))
     total = StreetRow(None, insured_total, claims_total, per_hundred(claims_total, insured_total),
                       sum((r.paid for r in rows), ZERO), sum(r.complaints for r in rows) + without_street,
-                      percent_of(*told_total) if told else None)
+                      percent_of(*told_total) if told else None, sum(r.findings for r in rows))
     return StreetTable(scheme_year, rows, total, without_street)
 
 
