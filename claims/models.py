@@ -411,7 +411,8 @@ class ClaimTally(models.Model):
 
 class ClaimDayTally(models.Model):
     """How many claims were admitted on each day, per (street, insurer, state), kept by database
-    triggers on the claims table (migration 0008) like ClaimTally. The dashboards read a scheme
+    triggers on the claims table (migration 0009) like ClaimTally; described with PaidTally in
+    docs/dashboards.md ("Tallies"). The dashboards read a scheme
     year's claims by month and state, and each street's claims of the year, from these rows
     (a few thousand a year) instead of counting a million claims. The admission day decides
     the scheme year a claim belongs to (oversight.selectors.figures), so these rows add up to
@@ -436,7 +437,7 @@ class PaidTally(models.Model):
     """Money paid out per day, per (scheme year of the paying policy, street, insurer): each
     paid claim's portions on the day of its payment, each settled supplementary decision's
     portions on the day it was settled (a recovery is negative). Kept by database triggers on
-    payments, portions, supplements, supplement portions and claims (migration 0008), whatever
+    payments, portions, supplements, supplement portions and claims (migration 0009), whatever
     order they are written in; the dashboards sum a year's money per street and per month from
     these rows. The same money as oversight.selectors.figures' paid amount (portions of paid
     claims plus settled supplements), grouped."""

@@ -13,9 +13,10 @@
     if (unit === "%") return number.format(value) + "%";
     return number.format(value) + (unit ? " " + unit : "");
   };
-  // Axis ticks stay short: 万元 for large amounts.
-  const tick = (unit, value) => {
-    if (unit === "元" && Math.abs(value) >= 10000) return number.format(value / 10000) + "万";
+  // Axis ticks stay short: 万元 for large amounts, every tick of that axis alike (0.5万, not 5,000).
+  const tick = (unit, value, ticks) => {
+    const top = Math.max(...ticks.map((t) => Math.abs(t.value)));
+    if (unit === "元" && top >= 10000) return number.format(value / 10000) + "万";
     if (unit === "%") return value + "%";
     return number.format(value);
   };
@@ -58,12 +59,15 @@
       options.scales = {
         [categoryAxis]: {stacked: spec.stacked, grid: {display: false}, ticks: {autoSkip: false}},
         [valueAxis]: {stacked: spec.stacked, beginAtZero: true, max: spec.max === null ? undefined : spec.max,
-                      ticks: {callback: (value) => tick(spec.unit, value)}},
+                      // Counts (件, 条, 人) step in whole numbers: no "0.2 件" with one claim.
+                      ticks: {precision: COUNTS.includes(spec.unit) ? 0 : undefined,
+                              callback: (value, index, ticks) => tick(spec.unit, value, ticks)}},
       };
     }
     charts.push(new Chart(canvas, {type: spec.type, data: {labels: spec.labels, datasets}, options}));
   }
 
+  const COUNTS = ["件", "条", "人"];
   const PALETTE = ["#0b4a8b", "#6fa8dc", "#b45f06", "#f6b26b", "#38761d", "#93c47d", "#741b47", "#c27ba0", "#666666"];
 
   document.querySelectorAll("canvas[data-chart]").forEach(build);
