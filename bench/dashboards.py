@@ -1,7 +1,9 @@
 """The home dashboards of issue 10 at province scale: each role's home page at 100,000 persons
 and 1,000,000 claims against the same page at 1,000 claims, against its own SQL replayed bare,
 and against the bare SQL aggregate of the same figures computed straight from the claims,
-portions, payments and policies (no tallies).
+portions, payments and policies (no tallies); for the money, SLA and evaluation panels, which
+reuse part A's selectors (themselves straight SQL over the base tables), their captured
+statements.
 
     scripts/bench dashboards [--claims 1000000] [--small 1000] [--repeat 7]
 
@@ -101,6 +103,11 @@ BARE = {
         """SELECT id, description FROM oversight_inspectionfinding WHERE status IN ('open', 'returned')
            AND due_on < %(today)s ORDER BY due_on LIMIT 5""",
         "SELECT rule, count(*) FROM oversight_checkfinding WHERE status = 'open' GROUP BY 1",
+        # open findings per street (the street table's last column)
+        """SELECT responsible_street_id, count(*) FROM oversight_inspectionfinding
+           WHERE status IN ('open', 'returned', 'reported') AND responsible_street_id IS NOT NULL GROUP BY 1""",
+        """SELECT street_id, count(*) FROM oversight_checkfinding WHERE status = 'open' AND street_id IS NOT NULL
+           GROUP BY 1""",
     ],
     "officer": [
         "SELECT status, count(*) FROM enrollment_person WHERE street_id = %(street)s GROUP BY 1",
@@ -161,6 +168,22 @@ BARE = {
 }
 
 
+def part_a_statements(role, user, year) -> list[str]:
+    """The money, SLA and evaluation panels reuse issue 10 part A's selectors, which read the
+    base tables straight (no tallies; bench/figures.py measures them at 1.0x their bare SQL):
+    their statements, captured from a direct call, count as bare SQL of those figures."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from oversight.selectors.figures import insurer_evaluation, sla_compliance, year_figures
+
+    calls = {"commission": (year_figures, sla_compliance), "insurer": (insurer_evaluation,)}.get(role, ())
+    with CaptureQueriesContext(connection) as queries:
+        for call in calls:
+            call(user, year, today=TODAY.date())
+    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
 def pages(by_name):
     return [("commission", by_name["bench_staff"]), ("officer", by_name["bench_officer"]),
             ("insurer", by_name["bench_insurer"]), ("finance", by_name["bench_finance"])]
@@ -208,15 +231,19 @@ def measure(pages_list, repeat: int, year) -> dict:
                     cursor.fetchall()
 
         mine = {**params, "street": user.street_id, "insurer": user.insurer_id}
+        part_a = part_a_statements(role, user, year)
 
         def bare():
             with connection.cursor() as cursor:
                 for sql in BARE[role]:
                     cursor.execute(sql, mine)
                     cursor.fetchall()
+                for sql in part_a:
+                    cursor.execute(sql)
+                    cursor.fetchall()
 
         results[role] = {"ms": page_ms, "queries": len(queries), "replay_ms": _timed(replay, repeat),
-                         "bare_statements": len(BARE[role]),
+                         "bare_statements": len(BARE[role]) + len(part_a),
                          "bare_ms": _timed(bare, repeat), "charts": body.count('type="application/json"'),
                          "bytes": len(body)}
     return results
