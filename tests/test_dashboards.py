@@ -294,3 +294,21 @@ def test_each_dashboard_costs_the_same_queries_with_more_claims(client_for, worl
                 pay(claim, insurer_user, D(2025, 9, 1))
     report(world["a"][0], officer_a, D(2025, 10, 1), D(2025, 10, 2))
     assert count() == before
+
+
+@pytest.mark.django_db
+def test_finance_months_leave_a_reinstated_policys_gap_out(finance, world, year):
+    """A policy removed by mistake and reinstated (issue 12's cover gaps) is billed without the
+    gap's days; finance's months add up to the same settlement."""
+    from psycopg2.extras import DateRange
+
+    from enrollment.models import Policy
+    from enrollment.selectors import premium_months, premium_settlement_for
+
+    policy = Policy.objects.get(person=world["a"][0], scheme_year=year)
+    Policy.objects.filter(pk=policy.pk).update(cover_gaps=[DateRange(D(2025, 5, 2), D(2025, 6, 11))])  # 40 days
+    settlement, _ = premium_settlement_for(year)
+    assert settlement.total == Decimal("1369.32")        # 4 × 280.00 + 280 × 325 / 365 = 249.32
+    months = premium_months(finance, year)
+    assert sum(m.amount for m in months) == settlement.total
+    assert [m.headcount for m in months][4:6] == [5, 4]   # 1 June falls in the gap

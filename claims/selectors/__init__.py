@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from enrollment.rules import looks_like_id_tail
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
+from tongzhou_care.core.paging import CountedQuerySet
 from tongzhou_care.core.workdays import calendar_is_estimated
 
 from ..models import Claim, ClaimPortion, ClaimStatus, ClaimTally
@@ -181,22 +182,6 @@ def claim_counts(user, *, street_id=None) -> dict[str, int]:
     return counts
 
 
-class CountedQuerySet:
-    """A queryset whose total is known in advance (the Paginator asks for it)."""
-
-    def __init__(self, queryset, total: int):
-        self.queryset, self.total = queryset, total
-
-    def count(self) -> int:
-        return self.total
-
-    def __getitem__(self, index):
-        return self.queryset[index]
-
-    def __len__(self):
-        return self.total
-
-
 def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None):
     """The claims of the list page, with a total that avoids counting a million rows when the
     filters are ones the tally answers (state, street)."""
@@ -260,7 +245,7 @@ def policy_terms(policies, *, own_days: dict[int, int] | None = None) -> list:
             amendments=amendments[year.pk])
         terms.append(PolicyTerms(
             policy_id=p.pk, policy_number=p.number, scheme_year=year.name,
-            coverage=Cover(year.coverage_start, year.coverage_end), cover=Cover(p.cover_start, p.cover_end),
+            coverage=Cover(year.coverage_start, year.coverage_end), cover=p.cover,   # with its gaps, if any
             daily_subsidy=base["daily_subsidy"], day_cap=base["day_cap"],
             days_used=p.days_used - (own_days or {}).get(p.pk, 0), counting=base["counting"],
             year_crossing=base["year_crossing"], changes=changes,
