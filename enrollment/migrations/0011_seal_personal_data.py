@@ -44,7 +44,7 @@ def unseal(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0009_personal_data_reseal'),
+        ('core', '0010_personal_data_reseal'),
         ('enrollment', '0010_scheme_year_category_labels'),
     ]
 

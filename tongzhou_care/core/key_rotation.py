@@ -7,7 +7,7 @@ from PERSONAL_DATA_KEYS (backups made before still need it: keep it with them).
 
 The job runs as the runtime role, which may not update the append-only tables and may not
 switch off their triggers; it writes through the database function `personal_data_reseal`
-(migration core.0006, owned by the migration owner, SECURITY DEFINER), which accepts only:
+(migration core.0010_personal_data_reseal, owned by the migration owner, SECURITY DEFINER), which accepts only:
 a column commented "SM4-GCM sealed …", values in the sealed format under the key being
 rotated to, and rows whose value is still the one the job read (compare and swap: a value a
 user changed meanwhile is left alone and is already under the current key). The row triggers

@@ -31,7 +31,7 @@ def unseal(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0007_payee_supplements_stay_span'),
+        ('claims', '0009_tally_triggers'),
     ]
 
     operations = [

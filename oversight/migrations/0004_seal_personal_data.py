@@ -26,7 +26,7 @@ def unseal(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oversight', '0002_inspections_checks'),
+        ('oversight', '0003_publicity_permission'),
     ]
 
     operations = [

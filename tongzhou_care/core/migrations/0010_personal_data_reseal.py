@@ -49,7 +49,7 @@ END $$;
 
 class Migration(migrations.Migration):
 
-    dependencies = [("core", "0008_job_limit_rate_limits")]
+    dependencies = [("core", "0009_user_phone")]
 
     operations = [
         migrations.RunSQL(FUNCTION, reverse_sql="DROP FUNCTION personal_data_reseal(regclass, name, name, bigint[], "
