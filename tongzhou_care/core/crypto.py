@@ -213,8 +213,13 @@ _worker_ring: Keyring | None = None
 def _init_worker(ring: Keyring) -> None:
     global _worker_ring
     _worker_ring = ring
+    import signal
+
     from .jobs import die_with_parent     # a helper dies with the process that started it
 
+    # The pool ends its helpers with SIGTERM: a handler inherited from the parent (the
+    # background worker's graceful stop) would keep them alive and the pool waiting for ever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent()
 
 

@@ -68,13 +68,12 @@ def blind_indexes_of(purpose: str, values, *, last: int | None = None) -> list[b
 
 
 def sealed_batch(purpose: str, values) -> list[bytes | None]:
-    """`sealed_bytes` for many values, new ones sealed in one batch (crypto.seal_batch), over
-    PERSONAL_DATA_PROCESSES processes when there are enough of them (crypto.seal_many)."""
-    from django.conf import settings
-
+    """`sealed_bytes` for many values, new ones sealed in one batch (crypto.seal_batch), in
+    this process: the web and worker processes do not fork helpers (threads, signal handlers);
+    only the migration's conversion spreads over processes (crypto.seal_many)."""
     values = list(values)
     fresh = [str(v) for v in values if v and not (isinstance(v, Unsealed) and v.purpose == purpose)]
-    sealed = iter(crypto.seal_many(keyring(), purpose, fresh, processes=settings.PERSONAL_DATA_PROCESSES))
+    sealed = iter(crypto.seal_batch(keyring(), purpose, fresh))
     return [None if not v else v.sealed if isinstance(v, Unsealed) and v.purpose == purpose else next(sealed)
             for v in values]
 

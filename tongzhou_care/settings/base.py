@@ -257,7 +257,8 @@ RETENTION_ROSTER_ROWS_DAYS = env.int("RETENTION_ROSTER_ROWS_DAYS", default=2 * 3
 PERSONAL_DATA_KEYS = env("PERSONAL_DATA_KEYS", default="")
 PERSONAL_DATA_KEY_ID = env("PERSONAL_DATA_KEY_ID", default="")
 PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default="")
-# Processes a large batch is sealed with (the roster import's new persons): the machine's cores.
+# Processes the migration that seals an existing database spreads its sealing over (default:
+# the machine's cores); the web and worker processes seal in-process.
 PERSONAL_DATA_PROCESSES = env.int("PERSONAL_DATA_PROCESSES", default=os.cpu_count() or 1)
 
 # --- Audit (S13) ---------------------------------------------------------------------------
