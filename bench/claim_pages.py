@@ -1,5 +1,6 @@
 """Claim pages at province scale (issue 5): 100,000 persons and 1,000,000 claims against the same
-pages at 1,000 claims, in one run.
+pages at 1,000 claims, in one run; and the persons and policy lists sorted and filtered
+(issue 12), which grow with persons, not claims: 100,000 persons at both sizes.
 
     scripts/bench claim_pages [--claims 1000000] [--small 1000] [--repeat 7]
 
@@ -118,6 +119,16 @@ def pages(users_by_name, person):
         ("home: street officer", officer, "/"),
         ("home: insurer", users_by_name["bench_insurer"], "/"),
         ("home: finance", users_by_name["bench_finance"], "/"),
+        # Lists a clerk sorts and filters (issue 12): 100,000 persons at both sizes.
+        ("persons: by name (pinyin)", staff, "/persons/"),
+        ("persons: by name, descending", staff, "/persons/?sort=-name"),
+        ("persons: by street, then name", staff, "/persons/?sort=street"),
+        ("persons: insured in the year, by start", staff, f"/persons/?year={person.policies.first().scheme_year_id}"
+                                                           "&sort=assistance_start"),
+        ("persons: street officer, by name", officer, "/persons/"),
+        ("policies: by name (pinyin)", staff, f"/scheme-years/{person.policies.first().scheme_year_id}/policies/?sort=name"),
+        ("policies: ended, by cover end", staff, f"/scheme-years/{person.policies.first().scheme_year_id}/policies/"
+                                                 "?state=ended&sort=-cover_end"),
     ]
 
 

@@ -56,9 +56,9 @@ WHERE p.id = a.id AND a.i %% 6 IN (0, 1)
 
 POLICIES = """
 INSERT INTO enrollment_policy (scheme_year_id, person_id, number, cover_start, cover_end, end_reason, day_cap, days_used,
-                               created_at)
+                               created_at, cover_gaps)
 SELECT y.id, p.id, 'TZ' || extract(year FROM y.coverage_start) || '-' || lpad(p.i::text, 6, '0'),
-       y.coverage_start, y.coverage_end, '', 90, 0, y.policies_issued_at - interval '1 second'
+       y.coverage_start, y.coverage_end, '', 90, 0, y.policies_issued_at - interval '1 second', '{}'
 FROM bench_person p CROSS JOIN bench_year y
 """
 
@@ -146,16 +146,16 @@ PLANTS = [
     ("missing_from_roster", """
      INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number, name,
          sex, birth_date, street_id, community, address, phone, category, assistance_start, spouse_id_number, changes,
-         messages, original)
+         messages, original, sheet, street_text, bank_name, bank_account, event_reason, plan, related)
      SELECT %(roster)s, NULL, 'missing', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '', '',
-            'death', NULL, '', '{}', '[]', '[]'
+            'death', NULL, '', '{}', '[]', '[]', '', '', '', '', '', '[]', '[]'
      FROM bench_person p JOIN enrollment_person pe ON pe.id = p.id WHERE p.i %% 2000 = 41"""),
     ("roster_dead_active", """
      INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number, name,
          sex, birth_date, street_id, community, address, phone, category, assistance_start, spouse_id_number, changes,
-         messages, original)
-     SELECT %(roster)s, p.i + 3, 'skipped', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '',
-            '', 'death', NULL, '', '{}', '["名册中的状态为“已死亡”，不作为在册对象导入"]', '[]'
+         messages, original, sheet, street_text, bank_name, bank_account, event_reason, plan, related)
+     SELECT %(roster)s, p.i + 3, 'death', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '',
+            '', 'death', NULL, '', '{}', '[]', '[]', '', '', '', '', '', '[]', '[]'
      FROM bench_person p JOIN enrollment_person pe ON pe.id = p.id WHERE p.i %% 5000 = 43"""),
     # 50 persons given the account of an unrelated household.
     ("shared_account", """

@@ -72,11 +72,29 @@ def pages(users_by_name, year):
     ]
 
 
+def replayed(request, repeat: int) -> tuple[list[str], float]:
+    """The statements one call of `request` runs, and the median ms of replaying its reads bare."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        request()
+    statements = [q["sql"] for q in queries.captured_queries]
+    bare = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql in statements:
+                if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                    cursor.execute(sql)
+                    cursor.fetchall()
+        bare.append(time.perf_counter() - start)
+    return statements, statistics.median(bare) * 1000
+
+
 def measure(pages_list, repeat: int, year) -> dict:
     """Median ms and query count per page, and the median ms of its SQL replayed bare."""
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from oversight.selectors.figures import insurer_evaluation
@@ -100,20 +118,8 @@ def measure(pages_list, repeat: int, year) -> dict:
             start = time.perf_counter()
             request()
             times.append(time.perf_counter() - start)
-        with CaptureQueriesContext(connection) as queries:
-            request()
-        statements = [q["sql"] for q in queries.captured_queries]
-        bare = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                        cursor.execute(sql)
-                        cursor.fetchall()
-            bare.append(time.perf_counter() - start)
-        results[label] = {"ms": statistics.median(times) * 1000, "queries": len(statements),
-                          "bare_sql_ms": statistics.median(bare) * 1000}
+        statements, bare_ms = replayed(request, repeat)
+        results[label] = {"ms": statistics.median(times) * 1000, "queries": len(statements), "bare_sql_ms": bare_ms}
     return results
 
 
@@ -128,8 +134,6 @@ def rows_phase(by_name, year, repeat: int) -> dict:
     import importlib.util
     import subprocess
 
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     source = subprocess.run(["git", "show", f"{ROWS_REVISION}:oversight/selectors/figures.py"], check=True,
@@ -153,19 +157,8 @@ def rows_phase(by_name, year, repeat: int) -> dict:
     results = {}
     for label, call in calls.items():
         call()
-        with CaptureQueriesContext(connection) as queries:
-            call()
-        statements = [q["sql"] for q in queries.captured_queries]
-        bare = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                        cursor.execute(sql)
-                        cursor.fetchall()
-            bare.append(time.perf_counter() - start)
-        results[label] = {"bare_rows_ms": statistics.median(bare) * 1000, "queries": len(statements)}
+        statements, bare_ms = replayed(call, repeat)
+        results[label] = {"bare_rows_ms": bare_ms, "queries": len(statements)}
     return results
 
 

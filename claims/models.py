@@ -391,29 +391,14 @@ class SupplementPortion(models.Model):
         constraints = [models.UniqueConstraint(fields=["supplement", "policy"], name="supplementportion_one_per_policy")]
 
 
-class ClaimTally(models.Model):
-    """How many claims each (street, insurer, state) has, kept by database triggers on the
-    claims table (migration 0004) in the same statement as any insert, update or delete — bulk
-    and raw SQL included. Home pages and list totals read these few rows instead of counting a
-    million claims."""
-
-    street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
-    insurer = models.ForeignKey(Insurer, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=ClaimStatus.choices)
-    n = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["street", "insurer", "status"], name="claimtally_one_row"),
-            models.CheckConstraint(name="claimtally_not_negative", condition=Q(n__gte=0)),
-        ]
-
-
-# The figure tallies of issue 10 (kept by triggers, migration 0009), in their own module.
+# The tallies (counts kept true by database triggers, one table each) live in claims/tallies.py.
 from .tallies import (  # noqa: E402,F401
+    ClaimDayTally,
     ClaimPaymentMismatch,
     ClaimStepTally,
+    ClaimTally,
     ClaimYearTally,
     MoneyTally,
+    PaidTally,
     PolicyDaysTally,
 )

@@ -7,7 +7,7 @@ from tongzhou_care.core.masking import mask_address, mask_id_number, mask_phone
 from tongzhou_care.core.xlsx import Column, add_summary, add_table, new_workbook, write_table
 
 from .models import Category, PersonStatus, Policy, Sex
-from .rules import PREMIUM_CEILING
+from .rules import PREMIUM_CEILING, gaps_text
 
 # The headers are the importer's own column names, so a full export can be imported again.
 ROSTER_COLUMNS = [
@@ -47,15 +47,17 @@ def write_roster(out, values: Iterable[tuple], *, full: bool) -> int:
     return write_table(out, ROSTER_COLUMNS, roster_rows(values, full=full), sheet_name="参保对象")
 
 
-def write_error_report(out, *, header: list[str], rows: Iterable[tuple[int, str, list, list]],
-                       title: str) -> int:
-    """The rows of an import that were not imported: the original row number, what kind,
-    the reason in Chinese, then the row as it stood in the file."""
-    columns = [Column("原文件行号", 10, "number"), Column("类型", 8), Column("原因", 50)] + [
+def write_error_report(out, *, header: list[str], rows: Iterable[tuple[str, int, str, list, list]],
+                       title: str, several_sheets: bool = False) -> int:
+    """The rows of an import that were not imported: the sheet (when the file has several),
+    the original row number, what kind, the reason in Chinese, then the row as it stood in the
+    file (under the first sheet's header)."""
+    columns = ([Column("工作表", 12)] if several_sheets else []) + [
+        Column("原文件行号", 10, "number"), Column("类型", 8), Column("原因", 50)] + [
         Column(h or f"第{i + 1}列", max(10, min(30, len(h) * 2 + 4))) for i, h in enumerate(header)]
     return write_table(out, columns, (
-        [number, kind, "；".join(messages)] + list(original)
-        for number, kind, messages, original in rows
+        ([sheet] if several_sheets else []) + [number, kind, "；".join(messages)] + list(original)
+        for sheet, number, kind, messages, original in rows
     ), sheet_name="未导入的行", title=title)
 
 
@@ -67,6 +69,7 @@ def certificate_data(policies, *, issued_on) -> list[dict]:
     return [{
         "number": p.number, "name": p.person.name, "id_number": mask_id_number(p.person.id_number),
         "street": p.person.street.name, "cover_start": p.cover_start, "cover_end": p.cover_end,
+        "gaps": gaps_text(p.cover),
         "daily_subsidy": p.scheme_year.daily_subsidy, "day_cap": p.scheme_year.day_cap,
         "insurer": p.scheme_year.insurer.name, "contract_number": p.scheme_year.contract_number,
         "hotline": p.scheme_year.insurer.hotline, "scheme_year": p.scheme_year.name,
@@ -130,6 +133,7 @@ PREMIUM_LINE_COLUMNS = [
     Column("类型", 6), Column("保单号", 16), Column("姓名", 10), Column("公民身份号码", 22),
     Column("所属乡镇（街道）", 14), Column("保障开始", 12, "date"), Column("保障结束", 12, "date"),
     Column("在保天数", 10, "number"), Column("保费（元）", 12, "money"), Column("终止原因", 8),
+    Column("未在保期间（恢复参保前）", 26),
 ]
 
 
@@ -154,7 +158,7 @@ def write_premium_settlement(out, scheme_year, settlement, lines) -> int:
         for p, n in settlement.months), sheet_name="各月在保人数")
     count = add_table(workbook, PREMIUM_LINE_COLUMNS, (
         [l["kind"], l["number"], l["name"], mask_id_number(l["id_number"]), l["street"],
-         l["cover_start"], l["cover_end"], l["days"], l["amount"], l["end_reason"]]
+         l["cover_start"], l["cover_end"], l["days"], l["amount"], l["end_reason"], l["gaps"]]
         for l in lines), sheet_name="增减员明细")
     workbook.close()
     return count

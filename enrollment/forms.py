@@ -16,13 +16,20 @@ class PersonFilterForm(forms.Form):
                                     empty_label="全部街道/乡镇")
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部状态")] + PersonStatus.choices)
+    category = forms.ChoiceField(label="扶助类别", required=False,
+                                 choices=[("", "全部类别")] + Category.choices)
+    year = forms.ModelChoiceField(label="参保年度", required=False, queryset=None,
+                                  empty_label="不限")
 
-    def __init__(self, *args, streets, **kwargs):
+    def __init__(self, *args, streets, scheme_years, **kwargs):
         super().__init__(*args, **kwargs)
         if streets.exists():
             self.fields["street"].queryset = streets
         else:
             del self.fields["street"]      # one street (an officer): nothing to choose
+        self.fields["year"].queryset = scheme_years
+        if not scheme_years.exists():
+            del self.fields["year"]        # officers see cover on each person's page
 
 
 class PersonLookupForm(forms.Form):
@@ -58,13 +65,56 @@ class RosterApplyForm(forms.Form):
 
     apply_new = forms.BooleanField(label="新增参保对象", required=False)
     apply_changed = forms.BooleanField(label="更新变更的信息", required=False)
+    apply_death = forms.BooleanField(label="登记死亡", required=False)
+    apply_removal = forms.BooleanField(label="登记减员", required=False)
     apply_missing = forms.BooleanField(label="对名册中缺失的人员做减员", required=False)
     removal_date = forms.DateField(label="减员日期", required=False, widget=DatePicker)
     removal_reason = forms.CharField(label="减员原因", required=False, max_length=200)
     skip_errors = forms.BooleanField(label="忽略错误行，只导入其余有效行", required=False)
 
     def kinds(self) -> set[str]:
-        return {kind for kind in ("new", "changed", "missing") if self.cleaned_data.get(f"apply_{kind}")}
+        return {kind for kind in ("new", "changed", "death", "removal", "missing")
+                if self.cleaned_data.get(f"apply_{kind}")}
+
+
+class RosterChoicesForm(forms.Form):
+    """The clerk's choices on one page of a preview's rows: for a changed row, which contact
+    and bank changes to take (ticked: take); for a death or removal the file gives no date
+    for, the date, or leaving it out of this import. Field names carry the row id."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .rules import CONTACT_FIELDS
+
+        self.rows = list(rows)
+        for row in self.rows:
+            choice = getattr(row, "choice", None)
+            declined = set(choice.declined) if choice else set()
+            for field in CONTACT_FIELDS:
+                if row.kind == "changed" and field in row.changes:
+                    self.fields[f"take_{row.pk}_{field}"] = forms.BooleanField(
+                        required=False, initial=field not in declined, label="采用")
+            if row.kind in ("death", "removal"):
+                if row.event_date is None:
+                    self.fields[f"date_{row.pk}"] = forms.DateField(
+                        required=False, widget=DatePicker, label=f"{row.get_kind_display()}日期",
+                        initial=choice.event_date if choice else None)
+                self.fields[f"leave_{row.pk}"] = forms.BooleanField(
+                    required=False, initial=bool(choice and choice.leave), label="暂不处理")
+
+    def choices(self):
+        from .services import RowChoice
+        from .rules import CONTACT_FIELDS
+
+        data = self.cleaned_data
+        return [RowChoice(
+            row_id=row.pk,
+            declined=tuple(f for f in CONTACT_FIELDS if f"take_{row.pk}_{f}" in self.fields
+                           and not data.get(f"take_{row.pk}_{f}")),
+            event_date=data.get(f"date_{row.pk}"),
+            leave=bool(data.get(f"leave_{row.pk}")),
+        ) for row in self.rows if row.kind == "changed" and any(k.startswith(f"take_{row.pk}_") for k in self.fields)
+            or row.kind in ("death", "removal")]
 
 
 MASKED_ON_EDIT = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}
@@ -189,7 +239,13 @@ class PolicyFilterForm(forms.Form):
     q = forms.CharField(label="姓名、身份证号后4位或保单号", required=False, max_length=50)
     street = forms.ModelChoiceField(label="街道/乡镇", required=False, queryset=None,
                                     empty_label="全部街道/乡镇")
+    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")])
 
     def __init__(self, *args, streets, **kwargs):
+        from .selectors import POLICY_STATES
+
         super().__init__(*args, **kwargs)
         self.fields["street"].queryset = streets
+        self.fields["state"].choices = [("", "全部")] + [(k, label) for k, (label, _) in POLICY_STATES.items()]
+
+

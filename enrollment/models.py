@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOper
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
-from django.db.models.functions import Right
+from django.db.models.functions import Collate, Right
 from django.db.models.lookups import Exact
 
 from tongzhou_care.core.audit import track
@@ -23,6 +23,11 @@ from .rules.cover import (
     SUBSIDY_FLOOR,
 )
 from tongzhou_care.core.models import Street
+
+
+# Chinese names sort in pinyin order through this ICU collation (migration 0009 creates it):
+# 阿明, 李四, 王五, 张三, 赵六. An index with the same collation serves the order.
+PINYIN = "pinyin"
 
 
 class Sex(models.TextChoices):
@@ -104,6 +109,10 @@ class Person(models.Model):
             # varchar_pattern_ops: a name prefix search (LIKE '王%') uses it under any collation.
             models.Index(fields=["name"], name="person_name_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(Right("id_number", 4), name="person_id_last4_idx"),
+            # The persons list sorted by name in pinyin order. One street's persons (a few
+            # thousand) sort without an index of their own: each index with an ICU collation
+            # costs about 0.5 s on a 100,000-row import (docs/performance.md).
+            models.Index(Collate("name", PINYIN), "id", name="person_name_pinyin_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -136,6 +145,7 @@ class RosterImport(models.Model):
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "待确认"
         APPLIED = "applied", "已导入"
+        UNCHANGED = "unchanged", "无变动"
         DISCARDED = "discarded", "已放弃"
 
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
@@ -148,6 +158,9 @@ class RosterImport(models.Model):
     roster_year = models.PositiveSmallIntegerField("花名册年度")
     header_row = models.PositiveIntegerField("表头所在行")
     header = models.JSONField("表头", default=list, blank=True)
+    # Every sheet read: [{"name", "header_row", "header_rows", "header", "rows"}] (a workbook
+    # may hold one sheet per street); sheets without a roster header are in notes.
+    sheets = models.JSONField("工作表", default=list, blank=True)
     title = models.CharField("标题", max_length=300, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices,
                               default=Status.PREVIEWED)
@@ -156,6 +169,8 @@ class RosterImport(models.Model):
     changed_count = models.PositiveIntegerField("变更", default=0)
     unchanged_count = models.PositiveIntegerField("无变化", default=0)
     missing_count = models.PositiveIntegerField("名册中缺失", default=0)
+    death_count = models.PositiveIntegerField("死亡", default=0)
+    removal_count = models.PositiveIntegerField("减员", default=0)
     skipped_count = models.PositiveIntegerField("跳过", default=0)
     error_count = models.PositiveIntegerField("错误", default=0)
     notes = models.JSONField("说明", default=list, blank=True)
@@ -169,6 +184,7 @@ class RosterImport(models.Model):
     inserted = models.PositiveIntegerField("实际新增", default=0)
     updated = models.PositiveIntegerField("实际变更", default=0)
     removed = models.PositiveIntegerField("实际减员", default=0)
+    ended = models.PositiveIntegerField("实际登记死亡或减员", default=0)
 
     class Meta:
         verbose_name = "花名册导入"
@@ -176,17 +192,25 @@ class RosterImport(models.Model):
         ordering = ["-created_at"]
         permissions = [("import_roster", "可导入花名册")]
         constraints = [
+            # Applied, or closed as 无变动: who confirmed it and when.
             models.CheckConstraint(
                 name="rosterimport_applied_fields",
-                condition=Q(status="applied", applied_at__isnull=False, applied_by__isnull=False)
-                | (~Q(status="applied") & Q(applied_at__isnull=True)),
+                condition=Q(status__in=["applied", "unchanged"], applied_at__isnull=False,
+                            applied_by__isnull=False)
+                | (~Q(status__in=["applied", "unchanged"]) & Q(applied_at__isnull=True)),
             ),
             models.CheckConstraint(name="rosterimport_status_valid",
-                                   condition=Q(status__in=["previewed", "applied", "discarded"])),
+                                   condition=Q(status__in=["previewed", "applied", "unchanged", "discarded"])),
         ]
 
     def __str__(self):
         return f"{self.roster_year}年花名册 {self.file_name}"
+
+    @property
+    def proposed(self) -> int:
+        """Rows that would change something if applied (what 无变动 requires to be none)."""
+        return (self.new_count + self.changed_count + self.missing_count + self.death_count
+                + self.removal_count)
 
 
 class RosterRow(models.Model):
@@ -199,11 +223,14 @@ class RosterRow(models.Model):
     class Kind(models.TextChoices):
         NEW = "new", "新增"
         CHANGED = "changed", "变更"
+        DEATH = "death", "死亡"
+        REMOVAL = "removal", "减员"
         SKIPPED = "skipped", "跳过"
         ERROR = "error", "错误"
         MISSING = "missing", "名册中缺失（建议减员）"
 
     roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="rows")
+    sheet = models.CharField("工作表", max_length=31, blank=True)
     row_number = models.PositiveIntegerField("行号", null=True)
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     person = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
@@ -213,26 +240,58 @@ class RosterRow(models.Model):
     sex = models.CharField("性别", max_length=1, blank=True)
     birth_date = models.DateField("出生日期", null=True)
     street = models.ForeignKey(Street, null=True, on_delete=models.PROTECT, related_name="+")
+    street_text = models.CharField("街道（原文）", max_length=100, blank=True)
     community = models.CharField("社区/村", max_length=100, blank=True)
     address = models.CharField("住址", max_length=200, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    bank_name = models.CharField("开户银行", max_length=100, blank=True)
+    bank_account = models.CharField("银行账号", max_length=40, blank=True)
     category = models.CharField("扶助类别", max_length=20, blank=True)
     assistance_start = models.DateField("开始享受扶助日期", null=True)
     spouse_id_number = models.CharField("配偶身份证号", max_length=18, blank=True)
+    # A death or removal the row records: its date as the file gives it (None: the clerk
+    # enters it, RosterRowChoice) and its reason.
+    event_date = models.DateField("死亡/减员日期", null=True)
+    event_reason = models.CharField("减员原因", max_length=200, blank=True)
     changes = models.JSONField("变更内容", default=dict)
     messages = models.JSONField("原因", default=list)
     original = models.JSONField("原始内容", default=list)
+    # What applying the row does to cover, per scheme year, in words (preview only).
+    plan = models.JSONField("保障变化", default=list)
+    # The other rows of the file with the same ID number (shown side by side).
+    related = models.JSONField("相关行", default=list)
 
     class Meta:
         verbose_name = "花名册导入明细"
         verbose_name_plural = "花名册导入明细"
-        ordering = ["roster_import", "kind", "row_number", "id"]
-        indexes = [models.Index(fields=["roster_import", "kind", "row_number"],
-                                name="rosterrow_import_kind_idx")]
+        ordering = ["roster_import", "kind", "id"]
+        # File order is id order (the preview stages rows in file order with COPY).
+        indexes = [models.Index(fields=["roster_import", "kind", "id"], name="rosterrow_import_kind_idx")]
         triggers = [
             pgtrigger.Protect(name="rosterrow_append_only",
                               operation=pgtrigger.Update | pgtrigger.Delete),
         ]
+
+
+@track()
+class RosterRowChoice(models.Model):
+    """What the clerk decided about one row of a preview before applying it: contact and bank
+    fields left as they are on record, the date of a death or removal the file does not give,
+    or the row left out. The report rows stay immutable; these are the clerk's edits."""
+
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="choices")
+    row = models.OneToOneField(RosterRow, on_delete=models.CASCADE, related_name="choice")
+    declined = ArrayField(models.CharField(max_length=20), verbose_name="不采用的变更", default=list,
+                          blank=True)
+    event_date = models.DateField("死亡/减员日期", null=True, blank=True)
+    leave = models.BooleanField("暂不处理", default=False)
+    decided_by = models.ForeignKey("core.User", verbose_name="选择人", on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField("选择时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "花名册导入选择"
+        verbose_name_plural = "花名册导入选择"
 
 
 class DayCounting(models.TextChoices):
@@ -284,8 +343,8 @@ class SchemeYear(models.Model):
                                      default=YearCrossing.SPLIT)
     proration = models.CharField("年中增减员保费", max_length=10, choices=Proration.choices,
                                  default=Proration.BY_DAY)
-    eligible_categories = ArrayField(models.CharField(max_length=20), verbose_name="参保扶助类别",
-                                     default=default_categories)
+    eligible_categories = ArrayField(models.CharField(max_length=20, choices=Category.choices),
+                                     verbose_name="参保扶助类别", default=default_categories)
     report_deadline_days = models.PositiveSmallIntegerField("出院后报案期限（天）", default=REPORT_DEADLINE_DAYS)
     claim_time_limit_years = models.PositiveSmallIntegerField("理赔时效（出院后年数）",
                                                               default=CLAIM_TIME_LIMIT_YEARS)
@@ -422,6 +481,9 @@ class Policy(models.Model):
     cover_start = models.DateField("保障开始")
     cover_end = models.DateField("保障结束")
     end_reason = models.CharField("终止原因", max_length=10, choices=EndReason.choices, blank=True)
+    # Days inside the window that are not covered: a person removed by mistake and back on the
+    # roster later that year is covered again from the reinstatement, the gap unpaid.
+    cover_gaps = ArrayField(DateRangeField(), verbose_name="未在保期间", default=list, blank=True)
     # The yearly allowance (S22): the scheme year's cap, copied at issue (an amendment updates
     # it), and the paid days consumed, raised only by claims.services.claim_decide under this
     # row's lock. The CHECK holds even for a write path that forgets the lock.
@@ -451,7 +513,8 @@ class Policy(models.Model):
     @property
     def cover(self):
         from .rules import Cover
-        return Cover(self.cover_start, self.cover_end)
+        return Cover(self.cover_start, self.cover_end,
+                     gaps=tuple(Cover(g.lower, g.upper - timedelta(days=1)) for g in self.cover_gaps))
 
 
 @track()

@@ -8,6 +8,7 @@ a commission officer can act on.
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -143,16 +144,9 @@ def decode_csv(data: bytes) -> str:
         raise RosterFileError("CSV文件的字符编码无法识别，请另存为 UTF-8 或 GBK 编码后重新上传。") from None
 
 
-def iter_rows(path: Path, kind: str) -> Iterator[tuple[int, list]]:
-    """(row number in the original file, cell values) for the first sheet that has rows;
-    empty rows are skipped, and a long run of them ends the table (a sheet formatted down to
-    row 1,048,576 is not a million-row roster)."""
-    if kind == "csv":
-        text = decode_csv(path.read_bytes())
-        rows = csv.reader(io.StringIO(text, newline=""))
-        source = enumerate(rows, start=1)
-    else:
-        source = _iter_workbook(path)
+def _non_empty(source, limits: FileLimits) -> Iterator[tuple[int, list]]:
+    """The rows of a sheet that hold something; a long run of empty rows ends the sheet (a
+    sheet formatted down to row 1,048,576 is not a million-row roster)."""
     empty_run = 0
     for number, cells in source:
         if any(clean_text(c) for c in cells):
@@ -160,31 +154,53 @@ def iter_rows(path: Path, kind: str) -> Iterator[tuple[int, list]]:
             yield number, cells
         else:
             empty_run += 1
-            if empty_run >= LIMITS.max_empty_run:
+            if empty_run >= limits.max_empty_run:
                 return
 
 
-def _iter_workbook(path: Path):
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+def iter_sheets(path: Path, kind: str, limits: FileLimits = LIMITS) -> list[tuple[str, Iterator[tuple[int, list]]]]:
+    """(sheet name, rows) for every worksheet, in the workbook's order; a CSV is one sheet
+    named "". Rows are (row number in the original file, cell values), read when iterated,
+    empty rows left out."""
+    if kind == "csv":
+        text = decode_csv(path.read_bytes())
+        return [("", _non_empty(enumerate(csv.reader(io.StringIO(text, newline="")), start=1), limits))]
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
     try:
         # From a file object calamine recognises the format by content; from a path it goes by
         # the extension, and a renamed file would fail.
         with path.open("rb") as f:
             workbook = CalamineWorkbook.from_filelike(f)
-        for name in workbook.sheet_names:
-            sheet = workbook.get_sheet_by_name(name)
-            if sheet.height == 0:
-                continue
-            # calamine (0.9) yields the leading empty rows too: the n-th row is Excel's row n,
-            # for .xlsx and .xls alike (tested), whatever sheet.start says.
-            for number, cells in enumerate(sheet.iter_rows(), start=1):
-                yield number, cells
-            return
+        names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
     except PasswordError:
         raise RosterFileError("文件设有密码，系统无法读取。请取消密码后重新上传。") from None
     except (CalamineError, ValueError, OSError) as error:
         raise RosterFileError("文件不完整或已损坏，无法读取。请重新导出后上传。") from error
+    return [(name, _non_empty(_sheet_rows(workbook, name), limits)) for name in names]
+
+
+def _sheet_rows(workbook, name: str):
+    """A worksheet's rows, loaded when first asked for (one sheet in memory at a time)."""
+    from python_calamine import CalamineError
+
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+        # calamine (0.9) yields the leading empty rows too: the n-th row is Excel's row n,
+        # for .xlsx and .xls alike (tested), whatever sheet.start says.
+        yield from enumerate(sheet.iter_rows(), start=1)
+    except (CalamineError, ValueError, OSError) as error:
+        raise RosterFileError("文件不完整或已损坏，无法读取。请重新导出后上传。") from error
+
+
+def iter_rows(path: Path, kind: str) -> Iterator[tuple[int, list]]:
+    """The rows of the first sheet that has rows (payment files and other one-table lists)."""
+    for _, rows in iter_sheets(path, kind):
+        first = next(rows, None)
+        if first is not None:
+            yield first
+            yield from rows
+            return
 
 
 # --- The table inside the file ------------------------------------------------------------------
@@ -207,12 +223,21 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "assistance_start": ("开始享受扶助时间", "享受扶助起始时间", "起始享受时间", "开始扶助时间",
                          "扶助起始年月", "开始享受时间", "纳入时间", "享受起始时间"),
     "spouse_id_number": ("配偶身份证号", "配偶公民身份号码", "配偶身份证号码"),
-    "status": ("状态", "人员状态", "对象状态"),
+    "bank_name": ("开户银行", "开户行", "银行名称", "开户银行名称", "发放银行", "代发银行"),
+    "bank_account": ("银行账号", "银行卡号", "银行帐号", "账号", "帐号", "卡号", "银行账户",
+                     "存折账号", "发放账号", "收款账号"),
+    "status": ("状态", "人员状态", "对象状态", "享受状态", "扶助状态"),
+    "death_date": ("死亡日期", "死亡时间", "去世日期", "去世时间"),
+    "event_date": ("死亡/减员日期", "变更日期", "减员日期", "注销日期", "迁出日期", "退出日期",
+                   "停发日期", "终止日期", "状态变更日期", "变更时间", "减员时间"),
+    "event_reason": ("减员原因", "变更原因", "注销原因", "退出原因", "停发原因"),
 }
 FIELD_LABELS = {"name": "姓名", "id_number": "公民身份号码", "sex": "性别", "birth_date": "出生日期",
                 "street": "所属乡镇（街道）", "community": "村（居）委会", "address": "家庭住址",
-                "phone": "联系电话", "category": "扶助类别", "assistance_start": "开始享受扶助时间",
-                "spouse_id_number": "配偶身份证号", "status": "状态"}
+                "phone": "联系电话", "bank_name": "开户银行", "bank_account": "银行账号",
+                "category": "扶助类别", "assistance_start": "开始享受扶助时间",
+                "spouse_id_number": "配偶身份证号", "status": "状态", "death_date": "死亡日期",
+                "event_date": "变更日期", "event_reason": "减员原因"}
 REQUIRED = ("name", "id_number", "street")
 HEADER_SEARCH_ROWS = 30
 # Lines that end the table: the grand total and the signature block. A 小计 (subtotal per
@@ -257,26 +282,150 @@ def category_from_title(lines: list[str]) -> str | None:
     return None
 
 
+def _blank(cells: list, index: int) -> bool:
+    return index >= len(cells) or not clean_text(cells[index])
+
+
+def _two_row_header(top: list, sub: list) -> tuple[list[str], dict[str, int]]:
+    """A header in two rows: group labels above (户籍所在地 merged over 乡镇（街道） and
+    村（居）委会), column names below, and columns merged down both rows (姓名) named in the top
+    row only. Each column's name is the lower cell, or the upper one where the lower is empty;
+    a group label is kept in front of the names it stands over ("户籍所在地/乡镇（街道）")."""
+    width = max(len(top), len(sub))
+    names: list[str] = []
+    columns: dict[str, int] = {}
+    group = ""
+    for i in range(width):
+        upper = clean_text(top[i]) if i < len(top) else ""
+        lower = clean_text(sub[i]) if i < len(sub) else ""
+        if upper:
+            group = upper if lower else ""      # a label over names starts a group
+        elif not lower:
+            group = ""
+        if lower:
+            names.append(f"{group}/{lower}" if group and group != lower else lower)
+            field = _ALIAS_TO_FIELD.get(normalise_header(lower)) or _ALIAS_TO_FIELD.get(normalise_header(upper))
+        else:
+            names.append(upper)
+            field = _ALIAS_TO_FIELD.get(normalise_header(upper))
+        if field and field not in columns:
+            columns[field] = i
+    return names, columns
+
+
+@dataclass
+class RosterSheet:
+    """One table of a roster file: a worksheet (name "" for a CSV) with its header."""
+
+    name: str
+    header_row: int                  # Excel's row of the header (the upper row of two)
+    header_rows: int                 # 1, or 2 for a header with group labels above the names
+    header: list[str]                # each column's name as the file spells it
+    columns: dict[str, int]          # field → column index
+    title_lines: list[str]
+    default_category: str | None     # from a title naming the category, without a category column
+    default_street: str | None       # the sheet's name, when it names a street and there is no street column
+    rows: int = 0                    # data rows read
+
+    def label(self, field: str) -> str:
+        """The file's own name of the column holding `field` (or the importer's, if none)."""
+        index = self.columns.get(field)
+        if index is not None and index < len(self.header) and self.header[index]:
+            return self.header[index]
+        return FIELD_LABELS.get(field, field)
+
+
 @dataclass
 class RosterTable:
     kind: str
-    header_row: int
-    header: list[str]
-    columns: dict[str, int]
-    title_lines: list[str]
-    default_category: str | None
-    rows: Iterator[tuple[int, dict, list]]   # (row number, {field: value}, original cells)
+    sheets: list[RosterSheet]        # the sheets read so far (the first at open, the rest as rows are read)
+    notes: list[str]                 # sheets not read, and why
+    rows: Iterator[tuple[RosterSheet, int, dict, list]]   # (sheet, row number, {field: value}, original cells)
+
+    # The first sheet's, for one-sheet files.
+    @property
+    def header_row(self) -> int:
+        return self.sheets[0].header_row
+
+    @property
+    def header(self) -> list[str]:
+        return self.sheets[0].header
+
+    @property
+    def columns(self) -> dict[str, int]:
+        return self.sheets[0].columns
+
+    @property
+    def title_lines(self) -> list[str]:
+        return self.sheets[0].title_lines
+
+    @property
+    def default_category(self) -> str | None:
+        return self.sheets[0].default_category
 
 
 def safe_rows(path: Path, limits: FileLimits = LIMITS) -> tuple[str, Iterator[tuple[int, list]]]:
     """(kind, rows) of an uploaded spreadsheet after the checks every upload passes (size,
     content sniffing, zip and XML bombs, encryption, formulas); raises RosterFileError."""
+    kind = checked_kind(path, limits)
+    return kind, iter_rows(path, kind)
+
+
+def checked_kind(path: Path, limits: FileLimits = LIMITS) -> str:
+    """The file's kind once it has passed the checks every upload passes; raises RosterFileError."""
     if path.stat().st_size > limits.max_bytes:
         raise RosterFileError(f"文件超过 {limits.max_bytes // (1024 * 1024)} MB 的上限，请分批导入。")
     kind = sniff(path)
     if kind == "xlsx":
         check_xlsx(path, limits)
-    return kind, iter_rows(path, kind)
+    return kind
+
+
+_NO_HEADER = "工作表“{}”前{}行没有同时含“姓名”和“公民身份号码”的表头，未读取。"
+
+
+def _find_header(name: str, rows, is_street) -> tuple[RosterSheet | None, Iterator, bool]:
+    """Read a sheet up to its header (the first row of the first 30 holding a name and an ID
+    column) and the group row under it, if any: (the sheet, its data rows, whether it had any
+    rows at all); the sheet is None when it has no header."""
+    title_lines: list[str] = []
+    seen = False
+    for number, cells in rows:
+        seen = True
+        columns = map_header(cells)
+        if "name" in columns and "id_number" in columns:
+            break
+        title_lines.append(" ".join(clean_text(c) for c in cells if clean_text(c)))
+        if len(title_lines) >= HEADER_SEARCH_ROWS:
+            return None, rows, True
+    else:
+        return None, rows, seen
+    sheet = RosterSheet(name=name, header_row=number, header_rows=1, header=[clean_text(c) for c in cells],
+                        columns=columns, title_lines=title_lines,
+                        default_category=category_from_title(title_lines), default_street=None)
+    following = next(rows, None)
+    if following is not None:
+        sub_number, sub = following
+        if (sub_number == number + 1 and _blank(sub, columns["name"]) and _blank(sub, columns["id_number"])
+                and any(_ALIAS_TO_FIELD.get(normalise_header(c)) for c in sub)):
+            sheet.header, sheet.columns = _two_row_header(cells, sub)
+            sheet.header_rows = 2
+        else:
+            rows = itertools.chain([following], rows)      # the first data row
+    if "street" not in sheet.columns and name and is_street is not None and is_street(name):
+        sheet.default_street = name
+    return sheet, rows, True
+
+
+def _check_required(sheet: RosterSheet, several: bool) -> None:
+    missing = [f for f in REQUIRED if f not in sheet.columns and not (f == "street" and sheet.default_street)]
+    if "category" not in sheet.columns and sheet.default_category is None:
+        missing.append("category")
+    if missing:
+        details = "；".join(f"“{FIELD_LABELS[f]}”（可用列名：{'、'.join(COLUMN_ALIASES[f][:4])}）"
+                           for f in missing)
+        where = f"工作表“{sheet.name}”" if several else ""
+        raise RosterFileError(f"{where}第{sheet.header_row}行表头缺少必需的列：{details}。")
 
 
 @dataclass
@@ -293,11 +442,10 @@ class Table:
 
 def open_table(path: Path, *, map_columns: Callable[[list], dict[str, int]], is_header: Callable[[dict], bool],
                key: str, is_key: Callable[[object], bool], not_found: str, limits: FileLimits = LIMITS) -> Table:
-    """The one table reader of every upload (rosters, the insurer's payment files): the safety
+    """The one-sheet table reader of other uploads (the insurer's payment files): the safety
     checks of safe_rows, the header row searched under up to 30 title lines, then the data rows
-    lazily: a row whose `key` cell is not a key (is_key) and that starts with a total or
-    signature line (合计 …) ends the table, a 小计 line is skipped, and in a CSV a cell that is a
-    formula once trimmed is refused. Raises RosterFileError (`not_found` when no header)."""
+    lazily, read as a roster's are (_data_rows). Raises RosterFileError (`not_found` when no
+    header). A roster has its own reader (open_roster: several sheets, two-row headers)."""
     kind, rows = safe_rows(path, limits)
     title_lines: list[str] = []
     for number, cells in rows:
@@ -316,32 +464,68 @@ def _is_id_cell(cell) -> bool:
     return isinstance(cell, str) and len(cell.strip()) == 18
 
 
-def open_roster(path: Path, limits: FileLimits = LIMITS) -> RosterTable:
-    """Check the file, find the header row under any title lines, map the columns and return
-    the data rows lazily; a total line (合计 …) or a signature line ends them. Raises
-    RosterFileError for an unsafe or unreadable file, a missing header or required column."""
-    table = open_table(path, map_columns=map_header, is_header=lambda m: "name" in m and "id_number" in m,
-                       key="id_number", is_key=_is_id_cell, limits=limits,
-                       not_found="未找到表头行：前30行中没有同时含“姓名”和“公民身份号码（身份证号）”的行。"
-                                 "请确认上传的是花名册。")
-    columns, header_row = table.columns, table.header_row
-    default_category = category_from_title(table.title_lines)
-    missing = [f for f in REQUIRED if f not in columns]
-    if "category" not in columns and default_category is None:
-        missing.append("category")
-    if missing:
-        details = "；".join(f"“{FIELD_LABELS[f]}”（可用列名：{'、'.join(COLUMN_ALIASES[f][:4])}）"
-                           for f in missing)
-        raise RosterFileError(f"第{header_row}行表头缺少必需的列：{details}。")
-    return RosterTable(kind=table.kind, header_row=header_row, header=table.header, columns=columns,
-                       title_lines=table.title_lines, default_category=default_category, rows=table.rows)
+def open_roster(path: Path, limits: FileLimits = LIMITS, *, is_street=None) -> RosterTable:
+    """Check the file, find each sheet's header row under any title lines (a header may take
+    two rows: group labels above the names), map the columns and return the data rows lazily,
+    sheet after sheet; a total line (合计 …) or a signature line ends a sheet's rows. A sheet
+    without a header is left out with a note. `is_street(text)` tells whether a sheet's name
+    names a street (one sheet per street, no street column). Raises RosterFileError for an
+    unsafe or unreadable file, no header in any sheet, or a missing required column."""
+    kind = checked_kind(path, limits)
+    sheets = iter_sheets(path, kind, limits)
+    several = len(sheets) > 1
+    notes: list[str] = []
+    remaining = iter(sheets)
+    first = None
+    for name, rows in remaining:
+        first, rows, seen = _find_header(name, rows, is_street)
+        if first is not None:
+            break
+        if seen and several:
+            notes.append(_NO_HEADER.format(name, HEADER_SEARCH_ROWS))
+    if first is None:
+        raise RosterFileError("未找到表头行：前30行中没有同时含“姓名”和“公民身份号码（身份证号）”的行。"
+                              "请确认上传的是花名册。")
+    _check_required(first, several)
+    table = RosterTable(kind=kind, sheets=[first], notes=notes, rows=iter(()))
+    table.rows = _all_rows(table, rows, remaining, limits, is_street, several)
+    return table
 
 
-def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits, key: str, is_key):
+def _all_rows(table: RosterTable, rows, remaining, limits: FileLimits, is_street, several: bool):
+    count = [0]        # data rows of all sheets, against the row limit
+    yield from _roster_rows(table.sheets[0], rows, table.kind, limits, count)
+    for name, rows in remaining:
+        sheet, rows, seen = _find_header(name, rows, is_street)
+        if sheet is None:
+            if seen:
+                table.notes.append(_NO_HEADER.format(name, HEADER_SEARCH_ROWS))
+            continue
+        _check_required(sheet, several)
+        table.sheets.append(sheet)
+        yield from _roster_rows(sheet, rows, table.kind, limits, count)
+
+
+def _roster_rows(sheet: RosterSheet, rows, kind: str, limits: FileLimits, count: list[int]):
+    """A roster sheet's data rows with the sheet they come from (and its street, for a sheet per
+    street without a street column)."""
+    for number, values, cells in _data_rows(rows, sheet.columns, kind, limits, "id_number", _is_id_cell, count):
+        sheet.rows += 1
+        if sheet.default_street is not None:
+            values["street"] = sheet.default_street
+        yield sheet, number, values, cells
+
+
+def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits, key: str, is_key,
+               count: list[int] | None = None):
+    """(row number, {field: value}, cells) of a table's data rows: a row whose `key` cell is not a
+    key (is_key) and that starts with a total or signature line (合计 …) ends the table, a 小计
+    line is skipped, and in a CSV a cell that is a formula once trimmed is refused. `count`
+    carries the rows read against the limit across the sheets of one file."""
+    count = [0] if count is None else count
     width = max(columns.values()) + 1
     fields = list(columns.items())
     key_column = columns[key]
-    count = 0
     for number, cells in rows:
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
@@ -361,7 +545,7 @@ def _data_rows(rows, columns: dict[str, int], kind: str, limits: FileLimits, key
             if formula is not None:
                 raise RosterFileError(f"第{number}行第{formula + 1}列含有公式“{cells[formula].strip()[:20]}”。"
                                       "为防止数据被公式篡改，请删除公式后重新上传。")
-        count += 1
-        if count > limits.max_rows:
+        count[0] += 1
+        if count[0] > limits.max_rows:
             raise RosterFileError(f"数据超过 {limits.max_rows:,} 行的上限，请分批导入。")
         yield number, {field: cells[index] for field, index in fields}, cells

@@ -32,6 +32,7 @@ class SampleRoster:
     header_row: int             # 1-based
     people: list[tuple[DemoPerson, str, str]]  # (person, street name, category)
     bad_rows: dict[int, str]    # row number → what is wrong with it (when errors injected)
+    copied_rows: dict[int, int] | None = None   # row number → the earlier row it repeats exactly
 
 
 def _start_text(rng: random.Random, start: date):
@@ -86,12 +87,13 @@ def build_sample_roster(year: int, streets: list[str], *, seed: int = 2026,
             rng.choice(CATEGORY_TEXTS[category]), _start_text(rng, start), spouse,
         ])
     bad_rows: dict[int, str] = {}
+    copied_rows: dict[int, int] = {}
     if inject_errors:
-        bad_rows = _inject_errors(rows, header_row, rng)
+        bad_rows, copied_rows = _inject_errors(rows, header_row, rng)
     rows.append([f"合计：{len(rows) - header_row}人"])
     rows.append(["填表人：王某某", "", "", "审核人：李某某"])
     return SampleRoster(year=year, rows=rows, header_row=header_row, people=people,
-                        bad_rows=bad_rows)
+                        bad_rows=bad_rows, copied_rows=copied_rows)
 
 
 def _wrong_check_character(row, rows):
@@ -118,18 +120,22 @@ ERRORS = {"校验位": _wrong_check_character, "科学计数法": _rounded_by_ex
           "街道": _street_elsewhere, "性别": _sex_contradicts_id, "姓名为空": _no_name}
 
 
-def _inject_errors(rows: list[list], header_row: int, rng: random.Random) -> dict[int, str]:
-    """Spoil a handful of rows, one kind each, and copy one person onto a second row; return
-    row number (1-based, as Excel shows it) → what is wrong."""
-    picks = rng.sample(range(header_row, len(rows)), len(ERRORS) + 2)
+def _inject_errors(rows: list[list], header_row: int, rng: random.Random) -> tuple[dict[int, str], dict[int, int]]:
+    """Spoil a handful of rows, one kind each; put one person on a second row with another
+    phone number (both rows errors: which is right?) and another on a second row exactly as on
+    the first (imported once). Return row number (1-based, as Excel shows it) → what is wrong,
+    and the exact copy's row number → the row it repeats."""
+    picks = rng.sample(range(header_row, len(rows)), len(ERRORS) + 4)
     bad: dict[int, str] = {}
     for (label, spoil), index in zip(ERRORS.items(), picks):
         spoil(rows[index], rows)
         bad[index + 1] = label
-    original, copy = picks[-2:]
-    rows[copy] = [rows[copy][0]] + rows[original][1:]       # the same person twice
+    original, copy, repeated, repeat = picks[-4:]
+    rows[copy] = [rows[copy][0]] + rows[original][1:]       # the same person twice …
+    rows[copy][8] = "13000000000" if rows[original][8] != "13000000000" else "13000000001"   # … told two ways
     bad[original + 1] = bad[copy + 1] = "重复"
-    return bad
+    rows[repeat] = [rows[repeat][0]] + rows[repeated][1:]   # the same row twice
+    return bad, {repeat + 1: repeated + 1}
 
 
 def write_xlsx(path: Path, roster: SampleRoster) -> Path:

@@ -20,6 +20,8 @@ urlpatterns = [
          name="roster_import_apply"),
     path("roster/imports/<int:import_id>/discard/", roster.roster_import_discard_view,
          name="roster_import_discard"),
+    path("roster/imports/<int:import_id>/choices/", roster.roster_import_choose, name="roster_import_choose"),
+    path("roster/imports/<int:import_id>/close/", roster.roster_import_close_view, name="roster_import_close"),
     path("roster/imports/<int:import_id>/errors.xlsx", roster.roster_import_errors,
          name="roster_import_errors"),
     path("scheme-years/", cover.scheme_year_list, name="scheme_year_list"),

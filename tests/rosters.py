@@ -115,3 +115,88 @@ def truncated(folder: Path, roster: SampleRoster) -> Path:
     path = folder / "truncated.xlsx"
     path.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
     return path
+
+
+# --- Real export shapes and next year's files ---------------------------------------------------
+
+def write_sheets(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook with one worksheet per entry, rows written as given (text stays text)."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = workbook.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, (int, float)):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, str(value))
+    workbook.close()
+    return path
+
+
+def two_row_header(folder: Path, rows: list[list] | None = None) -> Path:
+    """As the 奖扶特扶 system prints it: a title, then a header in two rows — 户籍所在地 merged
+    over 乡镇（街道） and 村（居）委会, the other columns merged down both rows."""
+    import xlsxwriter
+
+    path = folder / "两行表头花名册.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("花名册")
+    sheet.merge_range(0, 0, 0, 6, "通州区2026年度独生子女死亡特别扶助对象花名册")
+    for column, title in enumerate(["序号", "姓名", "公民身份号码"]):
+        sheet.merge_range(1, column, 2, column, title)
+    sheet.merge_range(1, 3, 1, 4, "户籍所在地")
+    sheet.write_string(2, 3, "乡镇（街道）")
+    sheet.write_string(2, 4, "村（居）委会")
+    sheet.merge_range(1, 5, 2, 5, "扶助类别")
+    sheet.merge_range(1, 6, 2, 6, "联系电话")
+    for r, row in enumerate(rows or [
+        [1, "张三", "110112195001150019", "中仓街道", "运河社区", "死亡特扶", "13900000001"],
+        [2, "李四", "110112195001150027", "宋庄", "小堡村", "死亡特扶", ""],
+    ], start=3):
+        for c, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(r, c, value)
+            elif value:
+                sheet.write_string(r, c, value)
+    workbook.close()
+    return path
+
+
+def one_sheet_per_street(folder: Path, sheets: dict[str, list[tuple[str, str]]]) -> Path:
+    """One worksheet per street, named after it, without a street column; and a notes sheet
+    (填表说明) that is not a table."""
+    content = {name: [[f"{name}独生子女死亡特别扶助对象名单"], ["序号", "姓名", "公民身份号码", "扶助类别"]]
+               + [[i, person, id_number, "死亡特扶"] for i, (person, id_number) in enumerate(people, start=1)]
+               for name, people in sheets.items()}
+    content["填表说明"] = [["1. 每个街道一张表"], ["2. 身份证号设为文本格式"]]
+    return write_sheets(folder / "分街道花名册.xlsx", content)
+
+
+LIFECYCLE_COLUMNS = ["状态", "死亡日期", "变更日期", "减员原因", "开户银行", "银行账号"]
+
+
+def next_year(roster: SampleRoster, folder: Path, *, year: int, name: str | None = None,
+              changes: dict[str, dict[str, str]] | None = None, drop: set[str] = frozenset(),
+              extra: list[list] = ()) -> Path:
+    """The same roster as next year's export, with the columns such an export adds (状态,
+    死亡日期, 变更日期, 减员原因, 开户银行, 银行账号): `changes` ID number → {column: value} for
+    any column of HEADER or those, `drop` ID numbers left out, `extra` rows (in HEADER order)
+    added at the end."""
+    changes = changes or {}
+    header = roster.rows[roster.header_row - 1] + LIFECYCLE_COLUMNS
+    rows = [[f"通州区{year}年度独生子女死亡特别扶助对象花名册"], [f"填报日期：{year}年1月5日"], header]
+    for row in roster.rows[roster.header_row:-2] + [list(r) for r in extra]:
+        id_number = str(row[3]).upper()
+        if id_number in drop:
+            continue
+        row = list(row) + ["在册"] + [""] * (len(LIFECYCLE_COLUMNS) - 1)
+        for column, value in changes.get(id_number, {}).items():
+            row[header.index(column)] = value
+        rows.append([v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v for v in row])
+    rows.append([f"合计：{len(rows) - 3}人"])
+    return write_sheets(folder / (name or f"通州区{year}年度特扶花名册.xlsx"), {"花名册": rows})

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 
 from tongzhou_care.core.rules import RuleViolation
 
+from .cover import add_years
+
 # GB 11643-1999: ISO 7064 MOD 11-2 weights of the first 17 digits and the check characters.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -48,21 +50,27 @@ def parse_id_number(raw: str, *, today: date) -> IdNumber:
         # Full-width digits (１１０１…) and Ｘ are the same number typed in a Chinese input mode.
         value = unicodedata.normalize("NFKC", value).strip().upper()
     if not value:
-        raise RuleViolation("id_missing", "身份证号为空")
+        raise RuleViolation("id_missing", "身份证号为空，请填写18位公民身份号码")
     if len(value) != 18:
-        raise RuleViolation("id_length", f"身份证号应为18位，实际为{len(value)}位")
+        raise RuleViolation("id_length", f"身份证号应为18位，实际为{len(value)}位，"
+                            "请对照身份证核对是否漏录或多录")
     # ASCII digits only: str.isdigit() alone also accepts ٣ and the like.
     if not (value.isascii() and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
-        raise RuleViolation("id_characters", "身份证号前17位应为数字，末位应为数字或X")
+        raise RuleViolation("id_characters", "身份证号前17位应为数字，末位应为数字或X，"
+                            "请删去其中的字母、空格或符号")
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise RuleViolation("id_birth_date", f"身份证号中的出生日期{value[6:14]}不存在") from None
+        raise RuleViolation("id_birth_date", f"身份证号中的出生日期{value[6:14]}不存在，"
+                            "请对照身份证逐位核对整个号码") from None
     if birth < EARLIEST_BIRTH or birth > today:
-        raise RuleViolation("id_birth_date", f"身份证号中的出生日期{birth:%Y-%m-%d}不合理")
-    expected = id_check_character(value[:17])
-    if value[17] != expected:
-        raise RuleViolation("id_check", f"身份证号校验位错误（应为{expected}）")
+        raise RuleViolation("id_birth_date", f"身份证号中的出生日期{birth:%Y-%m-%d}不合理，"
+                            "请对照身份证逐位核对整个号码")
+    if value[17] != id_check_character(value[:17]):
+        # Never "should be X": a wrong digit anywhere gives a wrong check character, and
+        # changing the last character to fit would make a wrong number look right.
+        raise RuleViolation("id_check", "身份证号校验不通过：号码中至少有一位录入有误，"
+                            "请对照身份证逐位核对整个号码，不要只改最后一位")
     return IdNumber(value=value, area_code=value[:6], birth_date=birth,
                     sex="M" if int(value[16]) % 2 else "F")
 
@@ -148,7 +156,8 @@ def parse_date_value(value, *, field: str) -> date | None:
         if len(parts) == 2 and all(p.isdigit() for p in parts):
             return date(int(parts[0]), int(parts[1]), 1)
     except ValueError:
-        raise RuleViolation("date_invalid", f"{field}“{clean_text(value)}”不是有效日期") from None
+        raise RuleViolation("date_invalid", f"{field}“{clean_text(value)}”不是有效日期：请按年-月-日填写"
+                            "（如 2020-01-05），并核对月份（1–12）和该月的天数") from None
     raise RuleViolation("date_format", f"{field}“{clean_text(value)}”无法识别为日期，"
                         "请使用 2020-01-05 这样的格式")
 
@@ -173,7 +182,7 @@ def parse_sex(value) -> str | None:
         return None
     if text in _SEX_TEXTS:
         return _SEX_TEXTS[text]
-    raise RuleViolation("sex_invalid", f"性别“{clean_text(value)}”应为“男”或“女”")
+    raise RuleViolation("sex_invalid", f"性别“{clean_text(value)}”应为“男”或“女”，请改为其中之一")
 
 
 # Category texts seen in 奖扶特扶 exports, most specific first.
@@ -197,8 +206,10 @@ def _category_of(text: str) -> str:
         if word in text:
             return category
     if not text:
-        raise RuleViolation("category_missing", "扶助类别为空")
-    raise RuleViolation("category_unknown", f"扶助类别“{text}”无法识别")
+        raise RuleViolation("category_missing", "扶助类别为空，请填写独生子女死亡特别扶助、"
+                            "独生子女伤残特别扶助或奖励扶助")
+    raise RuleViolation("category_unknown", f"扶助类别“{text}”无法识别，应为独生子女死亡特别扶助、"
+                        "独生子女伤残特别扶助或奖励扶助（可简写为死亡特扶、伤残特扶、奖扶）")
 
 
 # Prefixes a roster may put before the street's own name.
@@ -225,12 +236,14 @@ class StreetIndex:
 
     codes: frozenset[str]
     by_key: dict[str, str]
+    names: tuple[str, ...] = ()     # the proper names, in code order (for messages)
 
 
 def street_index(streets: dict[str, str]) -> StreetIndex:
     """The index of {code: name} of the 22 streets, built once per import."""
     return StreetIndex(codes=frozenset(streets),
-                       by_key={street_key(name): code for code, name in streets.items()})
+                       by_key={street_key(name): code for code, name in streets.items()},
+                       names=tuple(streets[code] for code in sorted(streets)))
 
 
 def match_street(value, index: StreetIndex) -> str:
@@ -239,30 +252,73 @@ def match_street(value, index: StreetIndex) -> str:
     RuleViolation when nothing matches."""
     text = clean_name(value)
     if not text:
-        raise RuleViolation("street_missing", "街道/乡镇为空")
+        raise RuleViolation("street_missing", "街道/乡镇为空，请填写所属街道或乡镇")
     if text.isdigit():
         code = text.ljust(12, "0")
         if code in index.codes:
             return code
     code = index.by_key.get(street_key(text))
     if code is None:
-        raise RuleViolation("street_unknown", f"街道/乡镇“{text}”不是通州区的街道或乡镇")
+        raise RuleViolation("street_unknown", f"街道/乡镇“{text}”不是通州区的街道或乡镇。可填写："
+                            f"{'、'.join(index.names)}（“街道”“镇”“乡”可省略）")
     return code
 
 
 # --- One roster row -----------------------------------------------------------------------
 
 ROSTER_FIELDS = ("name", "id_number", "sex", "birth_date", "street", "community", "address",
-                 "phone", "category", "assistance_start", "spouse_id_number", "status")
-# A 状态 column (this system's own export has one) naming one of these marks a row not to import
-# as on the roster: re-importing a full export must not bring removed persons back. Any other
-# text (在册, 正常享受 …) is an ordinary row: an unexpected word must not skip a whole roster.
-ENDED_STATUS_WORDS = ("减员", "死亡", "注销", "停发", "取消", "迁出", "退出")
+                 "phone", "bank_name", "bank_account", "category", "assistance_start",
+                 "spouse_id_number", "status", "death_date", "event_date", "event_reason")
+# A 状态 column (this system's own export has one, and so do the 奖扶特扶 system's change lists)
+# naming a death or an end. A death proposes recording it; an end (moved out, disqualified …)
+# proposes a removal; any other text (在册, 正常享受 …) is an ordinary row: an unexpected word
+# must not end anyone's cover.
+DEATH_STATUS_WORDS = ("死亡", "去世", "身故", "病故", "亡故")
+REMOVAL_STATUS_WORDS = ("减员", "注销", "停发", "取消", "迁出", "退出", "终止", "不再享受")
+# The usual words for someone on the roster; any other word is read as on the roster too, and
+# the preview says so.
+ACTIVE_STATUS_WORDS = frozenset({"在册", "正常", "正常享受", "享受中", "有效", "在保"})
 
 NAME_MAX_LENGTH = 50                # Person.name
+BANK_ACCOUNT_LENGTH = (6, 32)       # digits of a bank card or passbook account
 
 CATEGORY_LABELS = {"death": "独生子女死亡特别扶助", "disability": "独生子女伤残特别扶助",
                    "reward": "奖励扶助"}
+
+
+def status_event(value) -> str:
+    """"death", "removal" or "" for the text of a 状态 cell (已死亡 → death; 迁出, 取消资格,
+    已减员 … → removal; 在册, 正常 or empty → "")."""
+    text = clean_name(value)
+    if not text:
+        return ""
+    if any(word in text for word in DEATH_STATUS_WORDS):
+        return "death"
+    if any(word in text for word in REMOVAL_STATUS_WORDS):
+        return "removal"
+    return ""
+
+
+def bank_account_from_cell(value) -> str:
+    """The account number as text (spaces and dashes typed for reading removed); raises
+    RuleViolation when Excel has turned it into a number that lost digits, or when it holds
+    anything but digits."""
+    if value is None or value == "" or isinstance(value, bool):
+        return ""
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and (not value.is_integer() or value >= 1e15):
+            raise RuleViolation("account_numeric", "银行账号被Excel存成了数字，末几位可能已丢失；"
+                                "请将该列设为文本后重新导出")
+        value = str(int(value))
+    text = clean_name(value).replace("-", "").lstrip("'‘’`")
+    low, high = BANK_ACCOUNT_LENGTH
+    if not (text.isascii() and text.isdigit()):
+        raise RuleViolation("account_characters", f"银行账号“{clean_text(value)}”应只含数字，"
+                            "请对照银行卡或存折核对")
+    if not low <= len(text) <= high:
+        raise RuleViolation("account_length", f"银行账号应为{low}至{high}位数字，实际为{len(text)}位，"
+                            "请对照银行卡或存折核对")
+    return text
 
 
 class RosterRecord(NamedTuple):
@@ -280,66 +336,105 @@ class RosterRecord(NamedTuple):
     category: str
     assistance_start: date | None
     spouse_id_number: str
+    bank_name: str = ""
+    bank_account: str = ""
+
+
+class RowError(NamedTuple):
+    """One problem of a row: the field (ROSTER_FIELDS) whose column it is about, and what to do."""
+
+    field: str
+    message: str
 
 
 class RowCheck(NamedTuple):
     record: RosterRecord | None      # None when the row has errors
-    errors: tuple[str, ...] = ()
-    skip_reason: str = ""            # a valid row the scheme does not insure
+    errors: tuple[RowError, ...] = ()
+    skip_reason: str = ""            # a valid row of a category the scheme year does not insure
+    event: str = ""                  # "death" | "removal": the row records an end
+    event_date: date | None = None   # as the file gives it (None: the clerk enters it)
+    event_reason: str = ""
 
 
 def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str],
                      default_category: str | None, today: date) -> RowCheck:
-    """Validate one row (values keyed by ROSTER_FIELDS) and report every problem at once:
-    missing fields, a bad ID number, sex or birth date contradicting it, an unknown street or
-    category. A valid row of a category the scheme year does not insure is skipped."""
-    errors: list[str] = []
+    """Validate one row (values keyed by ROSTER_FIELDS) and report every problem at once, each
+    with the field it is about: missing fields, a bad ID number, sex or birth date contradicting
+    it, an unknown street or category, a bank account Excel damaged. A row whose status says
+    the person died or left records that end (with its date where the file has one). A valid
+    row of a category the scheme year does not insure carries the reason."""
+    errors: list[RowError] = []
 
-    def attempt(fn, *args, **kwargs):
+    def attempt(column, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except RuleViolation as violation:
-            errors.append(violation.message)
+            errors.append(RowError(column, violation.message))
             return None
 
     name = clean_name(raw.get("name"))
     if not name:
-        errors.append("姓名为空")
+        errors.append(RowError("name", "姓名为空，请填写姓名"))
     elif len(name) > NAME_MAX_LENGTH:
-        errors.append(f"姓名超过{NAME_MAX_LENGTH}个字")
-    id_text = attempt(id_number_from_cell, raw.get("id_number"))
-    parsed = attempt(parse_id_number, id_text, today=today) if id_text is not None else None
-    sex = attempt(parse_sex, raw.get("sex"))
-    birth = attempt(parse_date_value, raw.get("birth_date"), field="出生日期")
+        errors.append(RowError("name", f"姓名超过{NAME_MAX_LENGTH}个字，请核对是否把其他内容填进了姓名列"))
+    id_text = attempt("id_number", id_number_from_cell, raw.get("id_number"))
+    parsed = attempt("id_number", parse_id_number, id_text, today=today) if id_text is not None else None
+    sex = attempt("sex", parse_sex, raw.get("sex"))
+    birth = attempt("birth_date", parse_date_value, raw.get("birth_date"), field="出生日期")
     if parsed is not None:
         if sex is not None and sex != parsed.sex:
-            errors.append(f"性别“{'男' if sex == 'M' else '女'}”与身份证号"
-                          f"（{'男' if parsed.sex == 'M' else '女'}）不符")
+            errors.append(RowError("sex", f"性别“{'男' if sex == 'M' else '女'}”与身份证号"
+                                   f"（{'男' if parsed.sex == 'M' else '女'}）不符，请核对性别或身份证号"))
         if birth is not None and birth != parsed.birth_date:
             # Checked only on a mismatch (rare, and this runs for every row of a roster).
             month_only = is_month_only(raw.get("birth_date"))
             if not (month_only and birth.replace(day=1) == parsed.birth_date.replace(day=1)):
                 given = f"{birth:%Y-%m}" if month_only else f"{birth:%Y-%m-%d}"
-                errors.append(f"出生日期{given}与身份证号中的{parsed.birth_date:%Y-%m-%d}不符")
-    street_code = attempt(match_street, raw.get("street"), streets)
+                errors.append(RowError("birth_date", f"出生日期{given}与身份证号中的"
+                                       f"{parsed.birth_date:%Y-%m-%d}不符，请核对出生日期或身份证号"))
+    street_code = attempt("street", match_street, raw.get("street"), streets)
     if clean_text(raw.get("category")) or default_category is None:
-        category = attempt(category_from_text, raw.get("category"))
+        category = attempt("category", category_from_text, raw.get("category"))
     else:
         category = default_category
-    start = attempt(parse_date_value, raw.get("assistance_start"), field="开始享受扶助日期")
-    if start is not None and start > today:
-        errors.append(f"开始享受扶助日期{start:%Y-%m-%d}晚于今天")
+    start = attempt("assistance_start", parse_date_value, raw.get("assistance_start"), field="开始享受扶助日期")
+    # A next year's roster may name a benefit start in the coming months; more than a year
+    # ahead is a typing error.
+    if start is not None and start > today and start > add_years(today, 1):
+        errors.append(RowError("assistance_start", f"开始享受扶助日期{start:%Y-%m-%d}晚于一年之后，请核对"))
     phone = clean_name(raw.get("phone"))
     if len(phone) > 30:
-        errors.append("联系电话过长")
+        errors.append(RowError("phone", "联系电话超过30个字符，请只填写一个号码"))
+    # The columns most rosters lack are only looked at when the row fills them (this runs for
+    # every row of a province roster).
+    bank_name = clean_text(raw.get("bank_name"))[:100] if raw.get("bank_name") else ""
+    bank_account = (attempt("bank_account", bank_account_from_cell, raw.get("bank_account"))
+                    if raw.get("bank_account") not in (None, "") else "")
     spouse = clean_text(raw.get("spouse_id_number")).upper()
     if spouse:
         try:
             spouse = parse_id_number(spouse, today=today).value
         except RuleViolation as violation:
-            errors.append(f"配偶{violation.message}")
+            errors.append(RowError("spouse_id_number", f"配偶{violation.message}"))
         if parsed is not None and spouse == parsed.value:
-            errors.append("配偶身份证号与本人相同")
+            errors.append(RowError("spouse_id_number", "配偶身份证号与本人相同，请填写配偶本人的号码"))
+
+    status = clean_name(raw.get("status")) if raw.get("status") else ""
+    event = status_event(status) if status and status not in ACTIVE_STATUS_WORDS else ""
+    death_date = (attempt("death_date", parse_date_value, raw.get("death_date"), field="死亡日期")
+                  if raw.get("death_date") not in (None, "") else None)
+    event_date = (attempt("event_date", parse_date_value, raw.get("event_date"), field="变更日期")
+                  if raw.get("event_date") not in (None, "") else None)
+    if death_date is not None:
+        if status and not event:
+            errors.append(RowError("death_date", f"状态为“{status}”，但死亡日期填有{death_date:%Y-%m-%d}，"
+                                   "请核对状态或死亡日期"))
+        else:
+            event = "death"           # a death date says it, whatever end the status names
+    when = (death_date or event_date) if event == "death" else event_date if event else None
+    if when is not None and when > today:
+        errors.append(RowError("death_date" if death_date is not None else "event_date",
+                               f"{'死亡' if event == 'death' else '减员'}日期{when:%Y-%m-%d}晚于今天，请核对"))
 
     if errors:
         return RowCheck(record=None, errors=tuple(errors))
@@ -347,27 +442,54 @@ def check_roster_row(raw: dict, *, streets: StreetIndex, eligible: frozenset[str
         id_number=parsed.value, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
         street_code=street_code, community=clean_text(raw.get("community"))[:100],
         address=clean_text(raw.get("address"))[:200], phone=phone, category=category,
-        assistance_start=start, spouse_id_number=spouse,
+        assistance_start=start, spouse_id_number=spouse, bank_name=bank_name,
+        bank_account=bank_account or "",
     )
-    status = clean_name(raw.get("status"))
-    if status and any(word in status for word in ENDED_STATUS_WORDS):
-        return RowCheck(record=record, skip_reason=f"名册中的状态为“{status}”，不作为在册对象导入")
+    if event:
+        reason = clean_text(raw.get("event_reason"))[:200] or (f"名册状态为“{status}”" if status else "")
+        return RowCheck(record=record, event=event, event_date=when, event_reason=reason)
     if category not in eligible:
+        # A person on record whose category is no longer insured is removed with this reason,
+        # on the file's change date where it gives one.
         return RowCheck(record=record, skip_reason=f"扶助类别为{CATEGORY_LABELS[category]}，"
-                        "不在本保险年度的参保范围内")
+                        "不在本保险年度的参保范围内", event_date=event_date)
     return RowCheck(record=record)
 
 
-def duplicate_id_errors(id_numbers_by_row: dict[int, str]) -> dict[int, str]:
-    """Rows whose ID number appears more than once in the file, each with a message naming
-    every row it appears in: no occurrence is imported, since none can be told right."""
-    rows_of: dict[str, list[int]] = {}
-    for row, value in id_numbers_by_row.items():
-        rows_of.setdefault(value, []).append(row)
-    return {
-        row: "身份证号在文件中重复出现（第" + "、".join(map(str, rows)) + "行）"
-        for rows in rows_of.values() if len(rows) > 1 for row in rows
-    }
+class Duplicate(NamedTuple):
+    """A row whose ID number the file lists more than once."""
+
+    copy_of: int | None              # an earlier identical row: the person is imported once
+    others: tuple[int, ...]          # the other rows with this ID number
+    message: str
+
+
+def duplicate_rows(rows, content, labels) -> dict[int, Duplicate]:
+    """Rows (key, ID number) of a file whose ID number appears more than once. Rows that are
+    identical (`content(key)` equal) import the person once: every copy after the first is
+    marked `copy_of` the first, with a warning naming it. When the contents differ, the file
+    cannot say which is right: every row of that number is an error naming the others, to be
+    shown side by side. `labels` names each key as the user finds it (第7行)."""
+    first: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    for key, id_number in rows:
+        earlier = first.setdefault(id_number, key)
+        if earlier != key:
+            repeated.setdefault(id_number, [earlier]).append(key)
+    marks: dict[int, Duplicate] = {}
+    for keys in repeated.values():
+        contents = [content(k) for k in keys]
+        if all(c == contents[0] for c in contents):
+            for key in keys[1:]:
+                marks[key] = Duplicate(copy_of=keys[0], others=tuple(k for k in keys if k != key),
+                                       message=f"与{labels[keys[0]]}内容完全相同，只导入一次")
+        else:
+            for key in keys:
+                others = tuple(k for k in keys if k != key)
+                marks[key] = Duplicate(copy_of=None, others=others, message=(
+                    f"身份证号与{'、'.join(labels[k] for k in others)}相同，但内容不同（各行对照见下），"
+                    "无法判断哪一行正确：请核对后只保留正确的一行"))
+    return marks
 
 
 # --- What a roster row changes ---------------------------------------------------------------
@@ -375,8 +497,14 @@ def duplicate_id_errors(id_numbers_by_row: dict[int, str]) -> dict[int, str]:
 # Fields the roster is the source of: its value replaces ours.
 ROSTER_OWNED = ("name", "sex", "birth_date", "street_code", "community", "category",
                 "assistance_start")
-# Contact data officers correct in this system: the roster only fills what we lack.
-CONTACT_FIELDS = ("address", "phone")
+# How to reach and pay the person: officers correct these here too, so a value of the file
+# that differs from ours is proposed field by field and the clerk takes or leaves it. An empty
+# cell is no news: it never clears what we know.
+CONTACT_FIELDS = ("address", "phone", "bank_name", "bank_account")
+
+
+_OWNED = operator.attrgetter(*ROSTER_OWNED)
+_CONTACT = operator.attrgetter(*CONTACT_FIELDS)
 
 
 class PersonSnapshot(NamedTuple):
@@ -393,6 +521,9 @@ class PersonSnapshot(NamedTuple):
     phone: str
     status: str
     spouse_id_number: str = ""      # of the linked spouse, if any
+    bank_name: str = ""
+    bank_account: str = ""
+    status_date: date | None = None
 
 
 def roster_changes(current: PersonSnapshot, record: RosterRecord, *, spouse_linkable: bool = False
@@ -403,19 +534,35 @@ def roster_changes(current: PersonSnapshot, record: RosterRecord, *, spouse_link
     (`spouse_linkable`: both on record or arriving, neither linked elsewhere, the file
     unambiguous), so a spouse who cannot be linked is not proposed on every import."""
     changes = {}
-    for field in ROSTER_OWNED:
-        old, new = getattr(current, field), getattr(record, field)
-        if old != new:
-            changes[field] = (old, new)
-    for field in CONTACT_FIELDS:
-        old, new = getattr(current, field), getattr(record, field)
-        if not old and new:
-            changes[field] = (old, new)
+    if _OWNED(current) != _OWNED(record):          # the usual case, a person unchanged, in one comparison
+        for field in ROSTER_OWNED:
+            old, new = getattr(current, field), getattr(record, field)
+            if old != new:
+                changes[field] = (old, new)
+    if _CONTACT(current) != _CONTACT(record):
+        for field in CONTACT_FIELDS:
+            old, new = getattr(current, field), getattr(record, field)
+            if new and old != new:
+                changes[field] = (old, new)
     if current.status == "removed":
         changes["status"] = ("removed", "active")
     if spouse_linkable and record.spouse_id_number and record.spouse_id_number != current.spouse_id_number:
         changes["spouse_id_number"] = (current.spouse_id_number, record.spouse_id_number)
     return changes
+
+
+def event_changes(current: PersonSnapshot, *, event: str, event_date: date | None) -> dict[str, tuple] | None:
+    """Field → (old, new) for recording a death or removal the roster names (`event_date` None:
+    the clerk enters it), or None when there is nothing to record: already recorded with that
+    date (or the file gives none), or a removal of a person recorded as deceased."""
+    status = "deceased" if event == "death" else "removed"
+    if current.status == "deceased" and status == "removed":
+        return None
+    if current.status == status:
+        if event_date is None or event_date == current.status_date:
+            return None
+        return {"status_date": (current.status_date, event_date)}          # a corrected date
+    return {"status": (current.status, status), "status_date": (current.status_date, event_date)}
 
 
 def spouse_links(named: list[tuple[int, int]]) -> dict[int, int]:

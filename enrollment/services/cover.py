@@ -6,7 +6,10 @@ Lock order: the scheme year row first (policy numbers are drawn under it), then 
 
 from datetime import date
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
@@ -14,7 +17,15 @@ from tongzhou_care.core.audit import audit_context
 from tongzhou_care.core.rules import RuleViolation
 
 from ..models import MONEY_SETTINGS, ContractAmendment, Person, PersonStatus, Policy, PolicyChange, SchemeYear
-from ..rules import Cover, addition_cover_start, check_scheme_year_money, is_corrected_end, policy_end
+from ..rules import (
+    Cover,
+    addition_cover_start,
+    check_scheme_year_money,
+    first_cover_day,
+    is_corrected_end,
+    policy_end,
+    reopened_cover,
+)
 
 END_REASONS = {PersonStatus.DECEASED: Policy.EndReason.DEATH, PersonStatus.REMOVED: Policy.EndReason.REMOVAL}
 
@@ -72,11 +83,17 @@ def scheme_year_save(*, scheme_year: SchemeYear, actor, amendment_date: date | N
 
 def _eligible_without_policy(scheme_year: SchemeYear, **status):
     """Persons of the year's categories (active unless `status` says otherwise) with no policy
-    of the year yet, in the order their policy numbers are given."""
+    of the year yet, whose benefit starts by the year's end, in the order their policy numbers
+    are given."""
     return (Person.objects.filter(category__in=scheme_year.eligible_categories,
                                   **(status or {"status": PersonStatus.ACTIVE}))
+            .filter(Q(assistance_start__isnull=True) | Q(assistance_start__lte=scheme_year.coverage_end))
             .exclude(Exists(Policy.objects.filter(scheme_year=scheme_year, person=OuterRef("pk"))))
             .order_by("street__code", "pk"))
+
+
+def _gaps(cover: Cover) -> list[DateRange]:
+    return [DateRange(g.start, g.end + timedelta(days=1), "[)") for g in cover.gaps]
 
 
 def _next_numbers(scheme_year: SchemeYear, count: int) -> list[str]:
@@ -97,25 +114,28 @@ def policies_issue(*, scheme_year_id: int, actor, today: date | None = None) -> 
     scheme_year = SchemeYear.objects.select_for_update().get(pk=scheme_year_id)
     if scheme_year.policies_issued_at is not None:
         return policies_sync(actor=actor, today=today, scheme_year_ids=[scheme_year.pk])
-    persons = list(_eligible_without_policy(scheme_year).values_list("pk", flat=True))
+    persons = list(_eligible_without_policy(scheme_year).values_list("pk", "assistance_start"))
     # Issued after the year began: who was on the roster at its start and has died or been
     # removed since was insured until then, and is billed and paid for those days.
     ended = list(_eligible_without_policy(scheme_year, status__in=list(END_REASONS),
                                           status_date__gte=scheme_year.coverage_start)
-                 .values_list("pk", "status", "status_date"))
+                 .values_list("pk", "status", "status_date", "assistance_start"))
     numbers = iter(_next_numbers(scheme_year, len(persons) + len(ended)))
     coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
     with audit_context(actor, "policies_issue"):
+        # Cover never starts before the person's benefit start (开始享受扶助).
         Policy.objects.bulk_create([
             Policy(scheme_year=scheme_year, person_id=pk, number=next(numbers), day_cap=scheme_year.day_cap,
-                   cover_start=coverage.start, cover_end=coverage.end)
-            for pk in persons
+                   cover_start=first_cover_day(coverage.start, coverage=coverage, assistance_start=benefit),
+                   cover_end=coverage.end)
+            for pk, benefit in persons
         ], batch_size=5000)
-        for pk, status, last_day in ended:
-            end, early = policy_end(cover_start=coverage.start, coverage=coverage, last_day=last_day)
+        for pk, status, last_day, benefit in ended:
+            start = first_cover_day(coverage.start, coverage=coverage, assistance_start=benefit)
+            end, early = policy_end(cover_start=start, coverage=coverage, last_day=last_day)
             policy = Policy.objects.create(
                 scheme_year=scheme_year, person_id=pk, number=next(numbers), day_cap=scheme_year.day_cap,
-                cover_start=coverage.start, cover_end=end, end_reason=END_REASONS[status] if early else "")
+                cover_start=start, cover_end=end, end_reason=END_REASONS[status] if early else "")
             if policy.end_reason:
                 PolicyChange.objects.create(scheme_year=scheme_year, policy=policy, kind=PolicyChange.Kind.REMOVAL,
                                             effective_date=last_day, notified_on=today,
@@ -142,6 +162,7 @@ def policies_sync(*, actor, today: date | None = None, scheme_year_ids=None) -> 
     with audit_context(actor, "policies_sync"):
         for scheme_year in sorted(years, key=lambda y: y.coverage_start):
             changed += _add_missing(scheme_year, actor, today)
+            changed += _reopen_reinstated(scheme_year, actor, today)
         changed += _end_ended(actor, today)
     return changed
 
@@ -151,18 +172,55 @@ def _add_missing(scheme_year: SchemeYear, actor, today: date) -> int:
     start = addition_cover_start(notified_on=today, coverage=coverage)
     if start > coverage.end:
         return 0
-    persons = list(_eligible_without_policy(scheme_year).values_list("pk", flat=True))
+    persons = list(_eligible_without_policy(scheme_year).values_list("pk", "assistance_start"))
     policies = Policy.objects.bulk_create([
-        Policy(scheme_year=scheme_year, person_id=pk, number=number, cover_start=start,
-               cover_end=coverage.end, day_cap=scheme_year.day_cap)
-        for pk, number in zip(persons, _next_numbers(scheme_year, len(persons)))
+        Policy(scheme_year=scheme_year, person_id=pk, number=number, cover_end=coverage.end,
+               cover_start=first_cover_day(start, coverage=coverage, assistance_start=benefit),
+               day_cap=scheme_year.day_cap)
+        for (pk, benefit), number in zip(persons, _next_numbers(scheme_year, len(persons)))
     ])
     PolicyChange.objects.bulk_create([
         PolicyChange(scheme_year=scheme_year, policy=policy, kind=PolicyChange.Kind.ADDITION,
-                     effective_date=start, notified_on=today, reason="新增参保对象", created_by=actor)
+                     effective_date=policy.cover_start, notified_on=today,
+                     reason="新增参保对象" + ("（自开始享受扶助之日起）" if policy.cover_start != start else ""),
+                     created_by=actor)
         for policy in policies
     ])
     return len(policies)
+
+
+def _reopen_reinstated(scheme_year: SchemeYear, actor, today: date) -> int:
+    """Policies of the year ended by a removal whose person is back on the roster (by an
+    import or by hand): covered again from the day after the insurer is told, never before the
+    benefit start; the days between stay a gap, unpaid. Each is a line of the change list,
+    marked as a correction of the removal."""
+    coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
+    resume_from = addition_cover_start(notified_on=today, coverage=coverage)
+    if resume_from > coverage.end:
+        return 0
+    reopening = (Policy.objects.select_for_update(of=("self",))
+                 .filter(scheme_year=scheme_year, end_reason=Policy.EndReason.REMOVAL,
+                         person__status=PersonStatus.ACTIVE,
+                         person__category__in=scheme_year.eligible_categories)
+                 .select_related("person").order_by("pk"))
+    count = 0
+    for policy in reopening:
+        resume = first_cover_day(resume_from, coverage=coverage, assistance_start=policy.person.assistance_start)
+        old = policy.cover
+        cover = reopened_cover(old, coverage=coverage, resume=resume) if resume else None
+        if cover is None:
+            continue
+        gap = next((g for g in cover.gaps if g not in old.gaps), None)
+        policy.cover_start, policy.cover_end, policy.end_reason = cover.start, cover.end, Policy.EndReason.NONE
+        policy.cover_gaps = _gaps(cover)
+        policy.save(update_fields=["cover_start", "cover_end", "end_reason", "cover_gaps"])
+        PolicyChange.objects.create(
+            scheme_year=scheme_year, policy=policy, kind=PolicyChange.Kind.ADDITION,
+            effective_date=resume if old.days else cover.start, notified_on=today, created_by=actor,
+            reason=(f"恢复参保（更正：原减员至 {old.end:%Y-%m-%d}"
+                    + (f"，{gap.start:%Y-%m-%d} 至 {gap.end:%Y-%m-%d} 未在保" if gap else "") + "）"))
+        count += 1
+    return count
 
 
 def _end_ended(actor, today: date) -> int:

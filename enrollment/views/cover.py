@@ -14,6 +14,7 @@ from tongzhou_care.core.downloads import PDF, XLSX, dated_name, file_download
 from tongzhou_care.core.history import history_for
 from tongzhou_care.core.jobs import job_defer
 from tongzhou_care.core.models import AccessLog, Street
+from tongzhou_care.core.paging import CountedQuerySet
 from tongzhou_care.core.rules import RuleViolation
 from tongzhou_care.core.search import resolved_query
 from tongzhou_care.core.services import access_log_record
@@ -28,12 +29,15 @@ from ..exports import (
 )
 from ..forms import CertificateBatchForm, PolicyFilterForm, ReasonForm, SchemeYearForm
 from ..selectors import (
+    contract_amendments,
     contract_read_only,
     insured_list_values,
     policy_changes,
     policy_counts,
     policy_for_user_or_404,
+    POLICY_SORTING,
     policy_search,
+    policy_totals,
     premium_settlement_for,
     scheme_year_for_user_or_404,
     scheme_years_visible_to,
@@ -105,7 +109,7 @@ def scheme_year_detail(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
     counts = policy_counts(scheme_year)
     return render(request, "enrollment/scheme_year_detail.html", {
-        "sy": scheme_year, "counts": counts, "amendments": scheme_year.amendments.all(),
+        "sy": scheme_year, "counts": counts, "amendments": contract_amendments(scheme_year),
         "batch_form": CertificateBatchForm(streets=Street.objects.all()),
         "reason_form": ReasonForm(), "history": history_for(request.user, scheme_year),
         "read_only": contract_read_only(request.user, scheme_year),
@@ -133,13 +137,19 @@ def policy_list(request, scheme_year_id):
     scheme_year = scheme_year_for_user_or_404(request.user, scheme_year_id)
     form = PolicyFilterForm(resolved_query(request) or None, streets=Street.objects.all())
     data = form.cleaned_data if form.is_valid() else {}
+    sort = POLICY_SORTING.read(request.GET.get("sort"))
     policies = policy_search(request.user, scheme_year, text=data.get("q", ""),
-                             street_id=data["street"].pk if data.get("street") else None)
-    page = Paginator(policies, 50).get_page(request.GET.get("page"))
+                             street_id=data["street"].pk if data.get("street") else None,
+                             state=data.get("state", ""), sort=sort)
+    totals = policy_totals(policies)
+    page = Paginator(CountedQuerySet(policies, totals["count"]), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
     return render(request, "enrollment/policy_list.html", {
-        "sy": scheme_year, "form": form, "page": page, "query": query.urlencode()})
+        "sy": scheme_year, "form": form, "page": page, "query": query.urlencode(), "totals": totals,
+        "sort": sort, "sort_query": unsorted.urlencode()})
 
 
 @require_GET

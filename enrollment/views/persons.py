@@ -20,8 +20,9 @@ from tongzhou_care.core.xlsx import open_temp
 
 from ..exports import write_roster
 from ..forms import PersonEditForm, PersonFilterForm, PersonLookupForm, ReasonForm, UnmaskForm
-from ..models import PersonStatus
+from ..models import Category, PersonStatus
 from ..selectors import (
+    PERSON_SORTING,
     may_unmask,
     person_export_values,
     person_for_user_or_404,
@@ -29,6 +30,7 @@ from ..selectors import (
     person_search,
     persons_visible_to,
     policies_visible_to,
+    scheme_years_visible_to,
 )
 from ..services import person_update
 from ..services.persons import editable_fields
@@ -37,12 +39,16 @@ PAGE_SIZE = 50
 
 
 def _filters(request) -> tuple[PersonFilterForm, dict]:
-    form = PersonFilterForm(resolved_query(request) or None, streets=street_filter_choices(request.user))
+    form = PersonFilterForm(resolved_query(request) or None, streets=street_filter_choices(request.user),
+                            scheme_years=scheme_years_visible_to(request.user))
     data = form.cleaned_data if form.is_valid() else {}
     return form, {
         "text": data.get("q", ""),
         "street_id": data["street"].pk if data.get("street") else None,
         "status": data.get("status", ""),
+        "category": data.get("category", ""),
+        "scheme_year_id": data["year"].pk if data.get("year") else None,
+        "sort": PERSON_SORTING.read(request.GET.get("sort")),
     }
 
 
@@ -52,7 +58,9 @@ def _describe(form: PersonFilterForm) -> str:
         return "全部"
     data = form.cleaned_data
     shown = {"q": data.get("q"), "street": data.get("street"),
-             "status": PersonStatus(data["status"]).label if data.get("status") else ""}
+             "status": PersonStatus(data["status"]).label if data.get("status") else "",
+             "category": Category(data["category"]).label if data.get("category") else "",
+             "year": data.get("year")}
     return "，".join(f"{form.fields[name].label}：{value}" for name, value in shown.items() if value) or "全部"
 
 
@@ -64,9 +72,18 @@ def person_list(request):
     page = Paginator(person_search(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
     return render(request, "enrollment/person_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "reason_form": ReasonForm(),
+        "sort": filters["sort"], "sort_query": unsorted.urlencode(), "sort_options": SORT_OPTIONS,
     })
+
+
+# The persons list's sorts in words, for the select a phone shows instead of the header row.
+SORT_OPTIONS = [("name", "姓名（按拼音）"), ("-name", "姓名（按拼音倒序）"), ("street", "街道/乡镇"),
+                ("category", "扶助类别"), ("assistance_start", "开始享受扶助（早到晚）"),
+                ("-assistance_start", "开始享受扶助（晚到早）"), ("status", "状态")]
 
 
 @require_http_methods(["GET", "POST"])

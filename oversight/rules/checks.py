@@ -200,19 +200,21 @@ WHERE l.applied_on < %(today)s - {MISSING_GRACE_DAYS}
 
 ROSTER_DEAD_ACTIVE = CheckRule(
     "roster_dead_active", "花名册显示已死亡但本系统仍为在册",
-    "最新一次导入的花名册（同上）中，“状态”列写明死亡（已死亡、死亡等）的行对应的参保对象，在本系统中仍为"
-    "“在册”。应登记死亡（保障至死亡当日止）。",
+    "最新一次导入的花名册（同上）中，导入预览列为“死亡”的行（“状态”列写明死亡，如已死亡、死亡）对应的参保对象，"
+    "在本系统中仍为“在册”（导入时未勾选登记死亡，或选了暂不处理）。应登记死亡（保障至死亡当日止）。",
     "person", f"""
 WITH latest AS ({_LATEST_ROSTER})
+-- The importer proposes each death the file records as a row of kind 'death' (with the file's
+-- date, if any); applying it records the death. A person it names who is still active is the
+-- finding. Read from the row's kind, never from a message's wording.
 SELECT DISTINCT ON (p.id) 'person:' || p.id AS key, p.id AS person_id, NULL::integer AS claim_id, p.street_id,
-       jsonb_build_object('import_id', l.id, 'roster_year', l.roster_year, 'row', r.row_number,
-                          'message', m.text) AS detail
+       jsonb_build_object('import_id', l.id, 'roster_year', l.roster_year, 'sheet', r.sheet, 'row', r.row_number,
+                          'event_date', coalesce(ch.event_date, r.event_date)) AS detail
 FROM latest l
-JOIN enrollment_rosterrow r ON r.roster_import_id = l.id AND r.person_id IS NOT NULL AND r.kind <> 'missing'
-CROSS JOIN LATERAL (SELECT t AS text FROM jsonb_array_elements_text(r.messages) t
-                    WHERE t LIKE '名册中的状态为“%%死亡%%' LIMIT 1) m
+JOIN enrollment_rosterrow r ON r.roster_import_id = l.id AND r.kind = 'death'
 JOIN enrollment_person p ON p.id = r.person_id AND p.status = 'active'
-ORDER BY p.id, r.row_number
+LEFT JOIN enrollment_rosterrowchoice ch ON ch.row_id = r.id
+ORDER BY p.id, r.id
 """)
 
 SHARED_ACCOUNT = CheckRule(
@@ -442,7 +444,12 @@ def describe(rule: str, detail: dict, *, today: date) -> str:
     if rule == "missing_from_roster":
         return f"{d['roster_year']}年花名册（{d['applied_on']} 导入）中没有此人，本系统仍为在册"
     if rule == "roster_dead_active":
-        return f"{d['roster_year']}年花名册第{d['row']}行：{d['message']}；本系统仍为在册"
+        sheet = f"工作表“{d['sheet']}”" if d.get("sheet") else ""
+        if "message" in d:       # a finding recorded before the check read the death rows
+            said = d["message"]
+        else:
+            said = "标注死亡" + (f"（{d['event_date']}）" if d.get("event_date") else "（文件未写日期）")
+        return f"{d['roster_year']}年花名册{sheet}第{d['row']}行{said}；本系统仍为在册"
     if rule == "shared_account":
         return (f"账号尾号 {'、'.join(d['account_tails'])} 同时由其他家庭的 {len(d['others'])} 名参保对象使用")
     if rule == "long_stay":

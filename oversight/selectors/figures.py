@@ -4,9 +4,9 @@ years of their company's contracts (and its claims), a street officer their stre
 the street, policies of its persons). Every figure set is a handful of SQL queries, the same
 number whatever the number of claims; the arithmetic is in oversight/rules/figures.py.
 
-The claim-side aggregates are read from the figure tallies the database keeps by trigger
-(claims/tallies.py, migration claims 0009): a few hundred rows a year instead of the year's
-claims, portions and payments. Only what depends on today is counted live, on an index: the
+The claim-side aggregates are read from the tallies the database keeps by trigger
+(claims/tallies.py: the dashboards' day and paid tallies, and the figure tallies of claims 0011):
+a few thousand rows a year instead of the year's claims, portions and payments. Only what depends on today is counted live, on an index: the
 open SLA steps past their deadline (`due_on < today`) and the stays not decided yet (the
 premium's experience). The policies (premium, exposure, persons at the cap) are counted from
 the policies, whose number does not grow with the claims.
@@ -197,35 +197,39 @@ def _tally_filter(scheme_year: SchemeYear, scope: Scope, alias: str = "t") -> tu
 
 
 def _claim_figures(scheme_year: SchemeYear, scope: Scope) -> dict:
-    """Counts of the year's claims by state and the mean amount of a decided claim (its
-    decided amount plus its supplementary decisions), from the claim-year tally."""
-    where, params = _tally_filter(scheme_year, scope)
-    params.update(outstanding=list(OUTSTANDING), decided=list(DECIDED))
+    """Counts of the year's claims by state (the day tally over the year's admission days) and
+    the mean amount of a decided claim: its decided amount plus its supplementary decisions
+    (the claim-year tally)."""
+    counted_where, params = _year_claims(scheme_year, scope, "d")
+    tally_where, tally_params = _tally_filter(scheme_year, scope)
+    params.update(tally_params, outstanding=list(OUTSTANDING), decided=list(DECIDED))
     return _fetch(f"""
-        SELECT coalesce(sum(t.claims), 0)::bigint AS reported,
-               coalesce(sum(t.claims) FILTER (WHERE t.status = 'withdrawn'), 0)::bigint AS withdrawn,
-               coalesce(sum(t.claims) FILTER (WHERE t.status = 'refused'), 0)::bigint AS refused,
-               coalesce(sum(t.claims) FILTER (WHERE t.status = ANY(%(decided)s)), 0)::bigint AS decided,
-               coalesce(sum(t.claims) FILTER (WHERE t.status = 'paid'), 0)::bigint AS paid,
-               coalesce(sum(t.claims) FILTER (WHERE t.status = ANY(%(outstanding)s)), 0)::bigint AS outstanding,
-               sum(t.amount + t.supplements) FILTER (WHERE t.status = ANY(%(decided)s))
-                   / nullif(sum(t.claims) FILTER (WHERE t.status = ANY(%(decided)s)), 0) AS mean_decided
-        FROM claims_claimyeartally t
-        WHERE {where}""", params)
+        WITH counted AS (
+            SELECT coalesce(sum(d.n), 0)::bigint AS reported,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = 'withdrawn'), 0)::bigint AS withdrawn,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = 'refused'), 0)::bigint AS refused,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = ANY(%(decided)s)), 0)::bigint AS decided,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = 'paid'), 0)::bigint AS paid,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = ANY(%(outstanding)s)), 0)::bigint AS outstanding
+            FROM claims_claimdaytally d
+            WHERE {counted_where})
+        SELECT counted.*,
+               (SELECT sum(t.amount + t.supplements) FROM claims_claimyeartally t
+                WHERE t.status = ANY(%(decided)s) AND {tally_where}) / nullif(counted.decided, 0) AS mean_decided
+        FROM counted""", params)
 
 
 def _money_figures(scheme_year: SchemeYear, scope: Scope) -> dict:
-    """What the year's policies paid and owe, from the money tally: the portions of paid claims
-    plus settled supplementary decisions (paid); portions of decided, unpaid claims plus open
-    supplements (owed); paid days and the stays they belong to."""
+    """What the year's policies paid and owe: the portions of claims with their payment
+    recorded plus settled supplementary decisions (paid: the paid tally); portions of decided,
+    unpaid claims plus open supplements (owed) and the paid stays (the money tally)."""
     where, params = _tally_filter(scheme_year, scope)
     return _fetch(f"""
-        SELECT coalesce(sum(t.amount) FILTER (WHERE t.state = 'paid'), 0) AS paid_amount,
-               coalesce(sum(t.days) FILTER (WHERE t.state = 'paid'), 0)::bigint AS paid_days,
-               coalesce(sum(t.stays) FILTER (WHERE t.state = 'paid'), 0)::bigint AS paid_stays,
-               coalesce(sum(t.amount) FILTER (WHERE t.state = 'owed'), 0) AS owed
-        FROM claims_moneytally t
-        WHERE {where}""", params)
+        SELECT paid.*, money.*
+        FROM (SELECT coalesce(sum(t.amount), 0) AS paid_amount, coalesce(sum(t.days), 0)::bigint AS paid_days
+              FROM claims_paidtally t WHERE {where}) paid,
+             (SELECT coalesce(sum(t.paid_stays), 0)::bigint AS paid_stays, coalesce(sum(t.owed), 0) AS owed
+              FROM claims_moneytally t WHERE {where}) money""", params)
 
 
 def year_figures(user, scheme_year: SchemeYear, *, today: date) -> YearFigures:
@@ -305,7 +309,7 @@ def _due_days(first: date, last: date, ns: tuple[int, ...]) -> tuple[list, list]
 
 
 # Each SLA step: (the moment it started, the moment it was done) on the claim; the triggers of
-# claims migration 0009 measure the same (its STEPS), tests/oversight/test_figure_tallies.py
+# claims migration 0011 measure the same (its STEPS), tests/oversight/test_figure_tallies.py
 # holds them equal.
 STEP_TIMES = {
     "accept": ("c.reported_at", "least(c.documents_requested_at, c.accepted_at, c.refused_at)"),

@@ -15,6 +15,13 @@ document.addEventListener("DOMContentLoaded", () => {
         : (field ? field.value : "");
       question = question.replace("{typed}", shown);
     }
+    // {checked}: what the ticked boxes of the form will do (their data-confirm-part), so the
+    // question names only what is chosen, not every kind the form offers.
+    if (question.includes("{checked}") && button.form) {
+      const parts = Array.from(button.form.querySelectorAll("input[type=checkbox][data-confirm-part]"))
+        .filter((box) => box.checked && !box.disabled).map((box) => box.dataset.confirmPart);
+      question = question.replace("{checked}", parts.length ? parts.join("、") : "未勾选任何内容");
+    }
     if (!window.confirm(question)) {
       event.preventDefault();
     }

@@ -23,7 +23,7 @@ from tests.factories import SchemeYearFactory
 from tests.claims.conftest import decided_claim, insured, insurer_user, report, with_documents, year  # noqa: F401
 from tongzhou_care.core.jobs import Worker, job_folder
 from tongzhou_care.core.models import AccessLog, BackgroundJob
-from tongzhou_care.core.retention import _delete_append_only, due_counts, retention_purge, retention_purge_queue
+from tongzhou_care.core.retention import delete_append_only, due_counts, retention_purge, retention_purge_queue
 from tongzhou_care.core.rules import RuleViolation
 
 
@@ -127,7 +127,7 @@ def test_the_database_itself_keeps_the_access_log_184_days(commission_admin):
 
     recent = _access_log(commission_admin, (timezone.localdate() - timedelta(days=100)).isoformat(), time(12))
     with pytest.raises(InternalError, match="kept at least 184 days"):
-        _delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only", timezone.now())
+        delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only", timezone.now())
     with pytest.raises(InternalError, match="append_only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_accesslog WHERE id = %s", [recent.pk])
     assert AccessLog.objects.filter(pk=recent.pk).exists()
@@ -253,3 +253,25 @@ def test_the_purge_job_runs_as_the_runtime_role(commission_admin, tmp_path, medi
     job.refresh_from_db()
     assert job.status == BackgroundJob.Status.DONE, job.message
     assert not AccessLog.objects.filter(pk=entry.pk).exists() and not stale.rows.exists()
+
+
+@pytest.mark.django_db
+def test_the_clerks_choices_on_a_preview_go_with_its_rows(commission_admin, tmp_path,
+                                                         django_capture_on_commit_callbacks):
+    from enrollment.models import Person, RosterRow, RosterRowChoice
+    from enrollment.services import RowChoice, roster_rows_choose
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(id_number="11010519491231002X", sex="F", birth_date=date(1949, 12, 31))
+    path = tmp_path / "花名册.csv"
+    path.write_text("姓名,公民身份号码,所属乡镇（街道）,扶助类别,状态\n"
+                    f"{person.name},{person.id_number},中仓,死亡特扶,已死亡\n", encoding="utf-8")
+    ri = roster_import_preview(path=path, file_name=path.name, roster_year=2026, actor=commission_admin)
+    row = RosterRow.objects.get(roster_import=ri, kind="death")
+    roster_rows_choose(roster_import_id=ri.pk, actor=commission_admin, choices=[RowChoice(row.pk, leave=True)])
+    RosterImport.objects.filter(pk=ri.pk).update(created_at=at("2026-11-01"))
+    done = purge(commission_admin, "2026-12-02", django_capture_on_commit_callbacks)
+    assert done["roster_previews"] == 1
+    assert not RosterRow.objects.filter(roster_import=ri).exists()
+    assert not RosterRowChoice.objects.filter(roster_import=ri).exists()
+    assert Person.objects.get().status == "active"

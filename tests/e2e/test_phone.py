@@ -56,6 +56,7 @@ def phone(browser, live_server, transactional_db):
 def misfits(page, name: str) -> list[str]:
     """What does not fit the phone on this page (wider than the screen, controls off it), after
     a screenshot of it."""
+    page.wait_for_load_state()          # a click that navigates: measure the page it opens
     measured = page.evaluate(MEASURE)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)

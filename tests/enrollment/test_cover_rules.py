@@ -7,7 +7,13 @@ import pytest
 
 from enrollment.rules import (
     Cover,
+    YearView,
     addition_cover_start,
+    addition_plan,
+    ending_plan,
+    first_cover_day,
+    reopened_cover,
+    resumption_plan,
     budget_cap,
     check_scheme_year_money,
     default_coverage_end,
@@ -16,6 +22,7 @@ from enrollment.rules import (
     months_charged,
     policy_end,
     policy_premium,
+    premium_by_period,
     premium_settlement,
     scheme_periods,
 )
@@ -164,3 +171,131 @@ def test_policy_end(cover_start, last_day, end, early):
 ])
 def test_is_corrected_end(same_event, last_day, corrected):
     assert is_corrected_end(same_event=same_event, last_day=last_day, coverage=YEAR) is corrected
+
+
+# premium_by_period: worked by hand. 2026 has 365 days; a premium of 365.00 is 1.00 a day.
+_ADDED = Cover(D(2026, 3, 11), D(2026, 12, 31))      # 296 days; first day of a period it covers: 1 April
+_REMOVED = Cover(D(2026, 1, 1), D(2026, 5, 20))      # 140 days; periods charged: January to May
+
+
+@pytest.mark.parametrize("rule, premium, groups, amounts, headcounts", [
+    # by day: each period gets its covered days × 1.00
+    ("day", "365.00", [(YEAR, 2), (_ADDED, 1), (_REMOVED, 1)],
+     ["93.00", "84.00", "114.00", "120.00", "113.00", "90.00", "93.00", "93.00", "90.00", "93.00", "90.00", "93.00"],
+     [3, 3, 3, 4, 4, 3, 3, 3, 3, 3, 3, 3]),
+    # by month: 20.00 a month to each period charged (the addition from April, the removal to May)
+    ("month", "240.00", [(YEAR, 1), (_ADDED, 1), (_REMOVED, 1)],
+     ["40.00", "40.00", "40.00", "60.00", "60.00"] + ["40.00"] * 7,
+     [2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2]),
+    # start-of-year headcount: three persons from the start pay 840.00, spread evenly; the addition nothing
+    ("start", "280.00", [(YEAR, 2), (_ADDED, 1), (_REMOVED, 1)], ["70.00"] * 12,
+     [3, 3, 3, 4, 4, 3, 3, 3, 3, 3, 3, 3]),
+    # rounding: 100.00 over 365 days; January 31/365 = 8.4931… → 8.49, February 7.6712… → 7.67,
+    # 30-day months 8.2192… → 8.22; December takes the rest: 100.00 − 91.49 = 8.51
+    ("day", "100.00", [(YEAR, 1)],
+     ["8.49", "7.67", "8.49", "8.22", "8.49", "8.22", "8.49", "8.49", "8.22", "8.49", "8.22", "8.51"],
+     [1] * 12),
+    # a gap (2 May – 10 June uncovered, 40 days): 325 days billed, 1.00 a day: May 1 day, June 20
+    # days; 1 June falls in the gap, so June's first-day headcount is 0
+    ("day", "365.00", [(Cover(D(2026, 1, 1), D(2026, 12, 31), (Cover(D(2026, 5, 2), D(2026, 6, 10)),)), 1)],
+     ["31.00", "28.00", "31.00", "30.00", "1.00", "20.00", "31.00", "31.00", "30.00", "31.00", "30.00", "31.00"],
+     [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]),
+])
+def test_premium_by_period(rule, premium, groups, amounts, headcounts):
+    result = premium_by_period(premium=Decimal(premium), proration=rule, coverage=YEAR, groups=groups)
+    assert [r.amount for r in result] == [Decimal(a) for a in amounts]
+    assert [r.headcount for r in result] == headcounts
+    assert [r.period.start for r in result] == [D(2026, m, 1) for m in range(1, 13)]
+    covers = [cover for cover, n in groups for _ in range(n)]
+    total = premium_settlement(premium=Decimal(premium), proration=rule, coverage=YEAR, covers=covers).total
+    assert sum(r.amount for r in result) == total          # the periods add up to the settlement
+
+
+# --- Benefit start, reinstatement, and what the import preview says -----------------------------
+
+@pytest.mark.parametrize("start, benefit, first", [
+    (D(2026, 1, 1), None, D(2026, 1, 1)),
+    (D(2026, 1, 1), D(2015, 3, 1), D(2026, 1, 1)),      # benefit long running: the year's start
+    (D(2026, 1, 1), D(2026, 6, 1), D(2026, 6, 1)),      # cover never starts before the benefit
+    (D(2026, 3, 11), D(2026, 3, 1), D(2026, 3, 11)),    # an addition: the later of the two
+    (D(2026, 1, 1), D(2026, 12, 31), D(2026, 12, 31)),
+    (D(2026, 1, 1), D(2027, 1, 1), None),               # the benefit starts next year: no cover now
+])
+def test_first_cover_day(start, benefit, first):
+    assert first_cover_day(start, coverage=YEAR, assistance_start=benefit) == first
+
+
+GAP = Cover(D(2026, 5, 2), D(2026, 6, 10))      # 40 days uncovered
+
+
+@pytest.mark.parametrize("day, covered", [
+    (D(2026, 5, 1), True), (D(2026, 5, 2), False), (D(2026, 6, 10), False), (D(2026, 6, 11), True),
+])
+def test_a_gap_is_not_covered(day, covered):
+    assert Cover(YEAR.start, YEAR.end, (GAP,)).covers(day) is covered
+
+
+def test_a_gap_is_left_out_of_the_days_and_the_premium():
+    cover = Cover(YEAR.start, YEAR.end, (GAP,))
+    assert cover.days == 365 - 40
+    assert [(w.start, w.end) for w in cover.windows] == [(D(2026, 1, 1), D(2026, 5, 1)),
+                                                        (D(2026, 6, 11), D(2026, 12, 31))]
+    assert policy_premium(premium=Decimal("280.00"), proration="day", cover=cover,
+                          coverage=YEAR) == Decimal("249.32")            # 280 × 325 / 365 = 249.315…
+    assert months_charged(cover, YEAR) == 11                                # 1 June falls in the gap
+    # A gap after the end (cover cut short again) costs nothing twice.
+    assert Cover(YEAR.start, D(2026, 5, 20), (GAP,)).days == 121
+
+
+@pytest.mark.parametrize("cover, resume, expected", [
+    # Removed 1 May by mistake, back on the roster: covered again from the reinstatement.
+    (Cover(YEAR.start, D(2026, 5, 1)), D(2026, 6, 11), Cover(YEAR.start, YEAR.end, (GAP,))),
+    (Cover(YEAR.start, D(2026, 5, 1)), D(2026, 5, 2), Cover(YEAR.start, YEAR.end)),      # no gap
+    (Cover(YEAR.start, D(2026, 6, 15)), D(2026, 6, 11), Cover(YEAR.start, YEAR.end)),    # removal in the future
+    # Ended before its cover began: it begins again, not before its own start.
+    (Cover(D(2026, 3, 11), D(2026, 3, 10)), D(2026, 2, 1), Cover(D(2026, 3, 11), YEAR.end)),
+    (Cover(D(2026, 3, 11), D(2026, 3, 10)), D(2026, 7, 1), Cover(D(2026, 7, 1), YEAR.end)),
+    (Cover(YEAR.start, D(2026, 5, 1)), D(2027, 1, 1), None),                             # the year is over
+])
+def test_reopened_cover(cover, resume, expected):
+    assert reopened_cover(cover, coverage=YEAR, resume=resume) == expected
+
+
+ISSUED = YearView(name="2026年度", coverage=YEAR, issued=True, categories=frozenset({"death"}))
+COMING = YearView(name="2027年度", coverage=Cover(D(2027, 1, 1), D(2027, 12, 31)), issued=False,
+                  categories=frozenset({"death"}))
+
+
+@pytest.mark.parametrize("year, category, benefit, action, text", [
+    (ISSUED, "death", None, "add", "2026年度：增员，自确认导入次日起保障（今日确认则自2026-11-29起）"),
+    (ISSUED, "death", D(2026, 12, 1), "add", "2026年度：增员，自2026-12-01起保障（开始享受扶助日期）"),
+    (ISSUED, "death", D(2027, 1, 1), "none", "2026年度：不参保（开始享受扶助日期2027-01-01在本年度之后）"),
+    (ISSUED, "reward", None, "none", "2026年度：扶助类别不在本年度参保范围内，不参保"),
+    (COMING, "death", None, "add", "2027年度：生成保单时参保，自2027-01-01起保障"),
+    (COMING, "death", D(2027, 3, 1), "add", "2027年度：生成保单时参保，自2027-03-01起保障"),
+])
+def test_addition_plan(year, category, benefit, action, text):
+    line = addition_plan(year, category=category, assistance_start=benefit, today=D(2026, 11, 28))
+    assert (line.action, line.text) == (action, text)
+
+
+def test_resumption_plan_names_the_unpaid_gap():
+    line = resumption_plan(ISSUED, Cover(YEAR.start, D(2026, 5, 1)), assistance_start=None, today=D(2026, 6, 10))
+    assert (line.action, line.text) == (
+        "resume", "2026年度：恢复保障，自2026-06-11起（今日确认计），2026-05-02 至 2026-06-10 未在保，期间住院不予给付")
+
+
+@pytest.mark.parametrize("cover, last_day, death, ended_by, action, text", [
+    (YEAR, D(2026, 5, 20), True, "", "end", "2026年度：保单TZ1保障至2026-05-20止（原至2026-12-31）"),
+    (YEAR, None, True, "", "end", "2026年度：保单TZ1的保障至死亡日期止（日期待填写）"),
+    (YEAR, D(2027, 1, 5), False, "", "none", "2026年度：保单TZ1保障不变"),
+    (Cover(D(2026, 6, 1), YEAR.end), D(2026, 5, 20), True, "", "end", "2026年度：保单TZ1未开始即终止（原自2026-06-01起）"),
+    # A corrected date of the same death moves the end; a death after a removal does not.
+    (Cover(YEAR.start, D(2026, 5, 20)), D(2026, 5, 10), True, "death", "end",
+     "2026年度：保单TZ1保障至2026-05-10止（原至2026-05-20）"),
+    (Cover(YEAR.start, D(2026, 5, 20)), D(2026, 8, 1), True, "removal", "none",
+     "2026年度：保单TZ1已于2026-05-20终止，保障不变"),
+])
+def test_ending_plan(cover, last_day, death, ended_by, action, text):
+    line = ending_plan(ISSUED, cover, "TZ1", last_day=last_day, death=death, ended_by=ended_by)
+    assert (line.action, line.text) == (action, text)

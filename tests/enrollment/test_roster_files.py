@@ -203,21 +203,51 @@ def test_row_numbers_are_excels_even_below_empty_rows(tmp_path, suffix):
         path = path.with_suffix(".xls")
     table = open_roster(path)
     assert table.header_row == 5
-    assert [number for number, _, _ in table.rows] == [6, 7]
+    assert [number for _, number, _, _ in table.rows] == [6, 7]
 
 
 @pytest.mark.parametrize("total", ["合计", "合    计", "合　计", "总 计：2人"])
 def test_a_total_line_ends_the_table_whatever_its_spaces(tmp_path, total):
     path = _sheet(tmp_path, {1: HEADER, 2: ["张三", "110112195001150010", "中仓", DEATH], 3: [total, "", ""],
                              4: ["填表人：王", "", ""]})
-    assert [number for number, _, _ in open_roster(path).rows] == [2]
+    assert [number for _, number, _, _ in open_roster(path).rows] == [2]
 
 
 def test_a_subtotal_per_street_does_not_end_the_table(tmp_path):
     path = _sheet(tmp_path, {1: HEADER, 2: ["张三", "110112195001150010", "中仓", DEATH], 3: ["小计", "1人", ""],
                              4: ["李四", "110112195001150029", "永顺", DEATH], 5: ["小 计", "1人", ""],
                              6: ["合计", "2人", ""]})
-    assert [values["name"] for _, values, _ in open_roster(path).rows] == ["张三", "李四"]
+    assert [values["name"] for _, _, values, _ in open_roster(path).rows] == ["张三", "李四"]
+
+
+def test_a_two_row_header_with_a_merged_group_is_understood(tmp_path):
+    """户籍所在地 merged over 乡镇（街道） and 村（居）委会; 姓名, 身份证号 merged down both rows."""
+    path = rosters.two_row_header(tmp_path)
+    table = open_roster(path)
+    rows = list(table.rows)
+    sheet = table.sheets[0]
+    assert (sheet.header_row, sheet.header_rows) == (2, 2)
+    assert sheet.label("street") == "户籍所在地/乡镇（街道）" and sheet.label("name") == "姓名"
+    assert [(number, values["street"], values["community"]) for _, number, values, _ in rows] == [
+        (4, "中仓街道", "运河社区"), (5, "宋庄", "小堡村")]
+
+
+def test_a_workbook_is_read_sheet_by_sheet_and_says_which_sheet(tmp_path):
+    path = rosters.one_sheet_per_street(tmp_path, {"中仓街道": [("张三", "110112195001150010")],
+                                                   "宋庄镇": [("李四", "110112195001150029")]})
+    table = open_roster(path, is_street=lambda name: name in ("中仓街道", "宋庄镇"))
+    rows = [(sheet.name, number, values["street"]) for sheet, number, values, _ in table.rows]
+    # No street column: each sheet's name is its street. The notes sheet has no header.
+    assert rows == [("中仓街道", 3, "中仓街道"), ("宋庄镇", 3, "宋庄镇")]
+    assert [s.name for s in table.sheets] == ["中仓街道", "宋庄镇"]
+    assert table.notes == ["工作表“填表说明”前30行没有同时含“姓名”和“公民身份号码”的表头，未读取。"]
+
+
+def test_a_later_sheet_missing_a_required_column_is_named(tmp_path):
+    path = rosters.one_sheet_per_street(tmp_path, {"中仓街道": [("张三", "110112195001150010")],
+                                                   "其他": [("李四", "110112195001150029")]})
+    with pytest.raises(RosterFileError, match="工作表“其他”第2行表头缺少必需的列：“所属乡镇（街道）”"):
+        list(open_roster(path, is_street=lambda name: name == "中仓街道").rows)
 
 
 @pytest.mark.parametrize("padding", [" ", "\t", "\r\n", " \t\n "])

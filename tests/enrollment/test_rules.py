@@ -66,7 +66,8 @@ from enrollment.rules import (  # noqa: E402
     check_roster_row,
     clean_name,
     clean_text,
-    duplicate_id_errors,
+    duplicate_rows,
+    event_changes,
     id_number_from_cell,
     match_street,
     parse_date_value,
@@ -113,6 +114,13 @@ def test_parse_date_value_refuses(raw, code):
     with pytest.raises(RuleViolation) as error:
         parse_date_value(raw, field="出生日期")
     assert error.value.code == code and "出生日期" in error.value.message
+
+
+def test_an_impossible_date_says_how_to_write_it():
+    with pytest.raises(RuleViolation) as error:
+        parse_date_value("2020-13-01", field="开始享受扶助日期")
+    assert error.value.message == ("开始享受扶助日期“2020-13-01”不是有效日期：请按年-月-日填写（如 2020-01-05），"
+                                   "并核对月份（1–12）和该月的天数")
 
 
 @pytest.mark.parametrize("raw, sex", [("男", "M"), ("女", "F"), (" 女 ", "F"), ("1", "M"), ("2", "F"),
@@ -178,24 +186,31 @@ def test_valid_row_is_normalised():
         "张三", "11010519491231002X", "F", date(1949, 12, 31), "110112001000", "death", date(2020, 1, 1))
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"name": ""}, "姓名为空"),
-    ({"id_number": "110105194912310021"}, "校验位错误"),
-    ({"id_number": 1.10105194912e17}, "存成了数字"),
-    ({"sex": "男"}, "性别“男”与身份证号（女）不符"),
-    ({"birth_date": "1950-01-01"}, "出生日期1950-01-01与身份证号中的1949-12-31不符"),
-    ({"street": "朝阳区"}, "不是通州区的街道或乡镇"),
-    ({"category": "低保"}, "扶助类别“低保”无法识别"),
-    ({"assistance_start": "2030-01-01"}, "晚于今天"),
-    ({"spouse_id_number": "11010519491231002X"}, "配偶身份证号与本人相同"),
-    ({"spouse_id_number": "110105194912310021"}, "配偶身份证号校验位错误"),       # says whose number
-    ({"birth_date": "1950-01"}, "出生日期1950-01与身份证号中的1949-12-31不符"),
-    ({"name": "张" * 51}, "姓名超过50个字"),
+@pytest.mark.parametrize("changes, field, message", [
+    ({"name": ""}, "name", "姓名为空，请填写姓名"),
+    # A wrong check character: check the whole number, never "change the last one to X".
+    ({"id_number": "110105194912310021"}, "id_number", "请对照身份证逐位核对整个号码，不要只改最后一位"),
+    ({"id_number": 1.10105194912e17}, "id_number", "存成了数字"),
+    ({"sex": "男"}, "sex", "性别“男”与身份证号（女）不符，请核对性别或身份证号"),
+    ({"birth_date": "1950-01-01"}, "birth_date", "出生日期1950-01-01与身份证号中的1949-12-31不符"),
+    # An unknown street lists the names that are accepted.
+    ({"street": "朝阳区"}, "street", "不是通州区的街道或乡镇。可填写：中仓街道、新华街道、北苑街道"),
+    ({"category": "低保"}, "category", "扶助类别“低保”无法识别，应为独生子女死亡特别扶助"),
+    ({"assistance_start": "2030-01-01"}, "assistance_start", "晚于一年之后"),
+    ({"spouse_id_number": "11010519491231002X"}, "spouse_id_number", "配偶身份证号与本人相同"),
+    ({"spouse_id_number": "110105194912310021"}, "spouse_id_number", "配偶身份证号校验不通过"),   # whose number
+    ({"birth_date": "1950-01"}, "birth_date", "出生日期1950-01与身份证号中的1949-12-31不符"),
+    ({"name": "张" * 51}, "name", "姓名超过50个字"),
+    ({"bank_account": 6.22202e18}, "bank_account", "银行账号被Excel存成了数字"),
+    ({"bank_account": "6222 0200 abcd"}, "bank_account", "应只含数字"),
+    ({"status": "已死亡", "death_date": "2030-01-01"}, "death_date", "死亡日期2030-01-01晚于今天"),
+    ({"status": "在册", "death_date": "2026-03-01"}, "death_date", "状态为“在册”，但死亡日期填有2026-03-01"),
+    ({"status": "迁出", "event_date": "去年"}, "event_date", "无法识别为日期"),
 ])
-def test_row_errors(changes, message):
+def test_row_errors(changes, field, message):
     result = check(**changes)
     assert result.record is None
-    assert any(message in e for e in result.errors), result.errors
+    assert any(e.field == field and message in e.message for e in result.errors), result.errors
 
 
 @pytest.mark.parametrize("birth", ["1949-12", "194912", "1949年12月", "1949-12-31", date(1949, 12, 31)])
@@ -208,18 +223,44 @@ def test_id_numbers_with_a_text_mark_or_spaces_are_read(raw):
     assert check(id_number=raw).record.id_number == "11010519491231002X"
 
 
-@pytest.mark.parametrize("status, skipped", [("在册", False), ("", False), ("正常享受", False), ("已减员", True),
-                                             ("已死亡", True), ("停发", True)])
-def test_a_row_marked_removed_or_dead_is_not_imported_as_on_the_roster(status, skipped):
-    result = check(status=status)
-    assert result.errors == () and bool(result.skip_reason) == skipped
-    if skipped:
-        assert f"名册中的状态为“{status}”" in result.skip_reason
+@pytest.mark.parametrize("values, event, when, reason", [
+    ({"status": "在册"}, "", None, ""),
+    ({"status": ""}, "", None, ""),
+    ({"status": "正常享受"}, "", None, ""),
+    ({"status": "已死亡"}, "death", None, "名册状态为“已死亡”"),           # no date: the clerk enters it
+    ({"status": "死亡", "death_date": "2026-03-01"}, "death", date(2026, 3, 1), "名册状态为“死亡”"),
+    ({"status": "已死亡", "event_date": "2026年3月1日"}, "death", date(2026, 3, 1), "名册状态为“已死亡”"),
+    ({"death_date": "2026-03-01"}, "death", date(2026, 3, 1), ""),       # a death date says it
+    ({"status": "已注销", "death_date": "2026-03-01"}, "death", date(2026, 3, 1), "名册状态为“已注销”"),
+    ({"status": "迁出", "event_date": "2026-05-10", "event_reason": "迁往朝阳区"}, "removal",
+     date(2026, 5, 10), "迁往朝阳区"),
+    ({"status": "取消资格"}, "removal", None, "名册状态为“取消资格”"),
+    ({"status": "已减员"}, "removal", None, "名册状态为“已减员”"),
+    ({"status": "停发"}, "removal", None, "名册状态为“停发”"),
+    ({"event_date": "2026-05-10"}, "", None, ""),    # a change date alone names no end
+])
+def test_a_row_marked_dead_or_removed_records_that_end(values, event, when, reason):
+    result = check(**values)
+    assert result.errors == () and result.skip_reason == ""
+    assert (result.event, result.event_date, result.event_reason) == (event, when, reason)
+
+
+def test_a_death_is_recorded_whatever_the_category():
+    result = check(category="奖励扶助", status="已死亡")
+    assert (result.event, result.skip_reason) == ("death", "")
+
+
+@pytest.mark.parametrize("raw, account", [
+    ("6222 0200 1234 5678 901", "6222020012345678901"), ("6222-0200-1234", "622202001234"),
+    ("'6222020012345678901", "6222020012345678901"), (123456789012.0, "123456789012"), ("", ""), (None, ""),
+])
+def test_bank_accounts_are_read_as_text(raw, account):
+    assert check(bank_account=raw, bank_name=" 中国农业银行 ").record[-2:] == ("中国农业银行", account)
 
 
 def test_all_errors_of_a_row_are_reported_at_once():
     result = check(name="", street="朝阳区", sex="男")
-    assert len(result.errors) == 3
+    assert [e.field for e in result.errors] == ["name", "sex", "street"]
 
 
 def test_ineligible_category_is_skipped_with_reason():
@@ -240,10 +281,23 @@ def test_category_from_title_when_no_column():
     assert result.record.category == "death"
 
 
-def test_duplicate_ids_name_every_row():
-    errors = duplicate_id_errors({4: "A", 5: "B", 9: "A", 12: "A"})
-    assert set(errors) == {4, 9, 12}
-    assert errors[9] == "身份证号在文件中重复出现（第4、9、12行）"
+LABELS = {k: f"第{k}行" for k in range(1, 20)}
+
+
+def test_identical_rows_import_once_with_a_warning_naming_both():
+    content = {4: ("张三",), 5: ("李四",), 9: ("张三",)}
+    marks = duplicate_rows([(4, "A"), (5, "B"), (9, "A")], content.get, LABELS)
+    assert set(marks) == {9}
+    assert marks[9].copy_of == 4 and marks[9].others == (4,)
+    assert marks[9].message == "与第4行内容完全相同，只导入一次"
+
+
+def test_rows_with_one_id_and_different_content_are_all_errors_naming_each_other():
+    content = {4: ("张三", "139"), 9: ("张三", "138"), 12: ("张三", "139")}
+    marks = duplicate_rows([(4, "A"), (9, "A"), (12, "A")], content.get, LABELS)
+    assert set(marks) == {4, 9, 12} and all(m.copy_of is None for m in marks.values())
+    assert marks[9].others == (4, 12)
+    assert marks[9].message.startswith("身份证号与第4行、第12行相同，但内容不同（各行对照见下）")
 
 
 SNAPSHOT = PersonSnapshot(name="张三", sex="F", birth_date=date(1949, 12, 31), street_code="110112001000",
@@ -263,10 +317,16 @@ def record(**changes):
     (SNAPSHOT, record(), {}),
     (SNAPSHOT, record(street_code="110112104000"), {"street_code": ("110112001000", "110112104000")}),
     (SNAPSHOT, record(name="张叁"), {"name": ("张三", "张叁")}),
-    # The roster never overwrites contact data corrected here; it only fills blanks.
-    (SNAPSHOT, record(phone="13800000000", address="别处"), {}),
+    # Contact and bank data that differ are proposed field by field (the clerk takes or
+    # leaves each); an empty cell never clears what is on record.
+    (SNAPSHOT, record(phone="13800000000", address="别处"),
+     {"phone": ("13900000000", "13800000000"), "address": ("新华大街1号", "别处")}),
     (SNAPSHOT._replace(phone=""), record(phone="13800000000"),
      {"phone": ("", "13800000000")}),
+    (SNAPSHOT, record(phone="", address=""), {}),
+    (SNAPSHOT._replace(bank_account="6222020012345678"),
+     record(bank_name="中国农业银行", bank_account="6222020087654321"),
+     {"bank_name": ("", "中国农业银行"), "bank_account": ("6222020012345678", "6222020087654321")}),
     # Back on the roster after a removal: active again.
     (SNAPSHOT._replace(status="removed"), record(),
      {"status": ("removed", "active")}),
@@ -296,3 +356,22 @@ from enrollment.rules import spouse_links  # noqa: E402
 ])
 def test_spouse_links(named, links):
     assert spouse_links(named) == links
+
+
+@pytest.mark.parametrize("status, on_record, event, when, expected", [
+    ("active", None, "death", date(2026, 3, 1), {"status": ("active", "deceased"), "status_date": (None, date(2026, 3, 1))}),
+    ("active", None, "death", None, {"status": ("active", "deceased"), "status_date": (None, None)}),
+    ("active", None, "removal", date(2026, 5, 1), {"status": ("active", "removed"), "status_date": (None, date(2026, 5, 1))}),
+    # Already recorded: nothing, unless the file corrects the date.
+    ("deceased", date(2026, 3, 1), "death", date(2026, 3, 1), None),
+    ("deceased", date(2026, 3, 1), "death", None, None),
+    ("deceased", date(2026, 3, 1), "death", date(2026, 2, 20), {"status_date": (date(2026, 3, 1), date(2026, 2, 20))}),
+    ("removed", date(2026, 5, 1), "removal", date(2026, 5, 1), None),
+    # Removed, then died: the death is recorded. Dead, then "removed": nothing.
+    ("removed", date(2026, 5, 1), "death", date(2026, 8, 1),
+     {"status": ("removed", "deceased"), "status_date": (date(2026, 5, 1), date(2026, 8, 1))}),
+    ("deceased", date(2026, 3, 1), "removal", date(2026, 5, 1), None),
+])
+def test_event_changes(status, on_record, event, when, expected):
+    current = SNAPSHOT._replace(status=status, status_date=on_record)
+    assert event_changes(current, event=event, event_date=when) == expected

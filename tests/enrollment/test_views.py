@@ -100,7 +100,7 @@ def test_error_report_lists_original_rows_and_reasons(tmp_path, client_for, comm
     assert by_row[street_row][1] == "错误"
     assert "朝阳区" in by_row[street_row][2]          # the reason
     assert by_row[street_row][3 + 5] == "朝阳区"       # the original cell, in its column
-    assert any("校验位错误" in r[2] for r in rows[2:] if r[2])
+    assert any("校验不通过" in r[2] for r in rows[2:] if r[2])
     assert sum(1 for r in rows[2:] if r[1] == "跳过") == ri.skipped_count
     assert sheet.freeze_panes == "A3"
     assert AccessLog.objects.filter(action="export", target__contains="错误报告").exists()
@@ -118,7 +118,7 @@ def test_error_report_keeps_a_row_wider_than_the_header(tmp_path, client_for, co
     ri = RosterImport.objects.get()
     _, rows = _xlsx_rows(client.get(f"/roster/imports/{ri.pk}/errors.xlsx"))
     (bad,) = [r for r in rows[2:] if r[0] == 3]
-    assert "校验位错误" in bad[2] and bad[3:] == ["李四", "110105194912310021", "中仓", "独生子女死亡特别扶助",
+    assert "校验不通过" in bad[2] and bad[3:] == ["李四", "110105194912310021", "中仓", "独生子女死亡特别扶助",
                                                  "运河东大街", "3号楼"]
 
 
@@ -276,7 +276,7 @@ def test_admin_corrects_identity_with_id_rules(client_for, commission_admin, per
             "id_number": person_a.id_number, "street": person_a.street_id, "community": "",
             "category": "death", "status": "active"}
     response = client.post(f"/persons/{person_a.pk}/edit/", {**base, "id_number": "110105194912310021"})
-    assert response.status_code == 400 and "校验位错误" in response.content.decode()
+    assert response.status_code == 400 and "校验不通过" in response.content.decode()
     response = client.post(f"/persons/{person_a.pk}/edit/", {**base, "id_number": "11010519491231002x",
                                                             "street": street_b.pk})
     assert response.status_code == 302
@@ -372,6 +372,61 @@ def test_a_spouse_in_another_street_is_not_named_to_an_officer(client_for, offic
 
 
 @pytest.mark.django_db
+def test_person_list_sorts_by_pinyin_and_filters_by_year_category_and_state(client_for, commission_staff,
+                                                                           commission_admin, street_a, street_b):
+    from enrollment.services import policies_issue
+    from tests.factories import SchemeYearFactory
+
+    for name, street in (("张三", street_a), ("阿明", street_b), ("赵六", street_a), ("李四", street_b)):
+        PersonFactory(street=street, name=name)
+    PersonFactory(street=street_a, name="王五", category="reward")
+    year = SchemeYearFactory()
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=year.coverage_start)
+    client = client_for(commission_staff)
+
+    def names(**query):
+        page = client.get("/persons/", query).content.decode()
+        table = page[page.index('data-testid="person-table"'):]
+        return [n for n in sorted(("张三", "阿明", "赵六", "李四", "王五"), key=lambda n: table.find(n)) if n in table]
+
+    assert names() == ["阿明", "李四", "王五", "张三", "赵六"]                       # pinyin, by default
+    assert names(sort="-name") == ["赵六", "张三", "王五", "李四", "阿明"]
+    assert names(sort="street") == ["王五", "张三", "赵六", "阿明", "李四"]           # 中仓 (001) before 宋庄 (104)
+    assert names(year=year.pk) == ["阿明", "李四", "张三", "赵六"]                     # insured that year
+    assert names(category="reward") == ["王五"]
+    page = client.get("/persons/", {"year": year.pk, "sort": "-name"}).content.decode()
+    assert 'data-testid="total-count">4<' in page
+    assert f'href="?year={year.pk}&amp;sort=name"' in page                           # a header keeps the filters
+    assert 'aria-sort="descending"' in page
+
+
+@pytest.mark.django_db
+def test_policy_list_sorts_filters_by_state_and_totals(client_for, commission_admin, street_a):
+    from datetime import timedelta
+
+    from enrollment.models import Policy
+    from enrollment.services import person_update, policies_issue
+    from tests.factories import SchemeYearFactory
+
+    year = SchemeYearFactory()
+    persons = [PersonFactory(street=street_a, name=name) for name in ("张三", "阿明", "赵六")]
+    policies_issue(scheme_year_id=year.pk, actor=commission_admin, today=year.coverage_start)
+    Policy.objects.filter(person=persons[0]).update(days_used=12)
+    Policy.objects.filter(person=persons[1]).update(days_used=5)
+    person_update(person_id=persons[2].pk, version=persons[2].version, actor=commission_admin,
+                  changes={"status": "deceased", "status_date": year.coverage_start + timedelta(days=30)})
+    client = client_for(commission_admin)
+    page = client.get(f"/scheme-years/{year.pk}/policies/", {"sort": "name"}).content.decode()
+    table = page[page.index('data-testid="policy-table"'):]
+    assert table.index("阿明") < table.index("张三") < table.index("赵六")
+    assert 'data-testid="total-count">3<' in page and 'data-testid="total-days">17<' in page
+    page = client.get(f"/scheme-years/{year.pk}/policies/", {"state": "ended"}).content.decode()
+    assert 'data-testid="total-count">1<' in page and "赵六" in page and "阿明" not in page
+    page = client.get(f"/scheme-years/{year.pk}/policies/", {"sort": "-days_used", "state": "active"}).content.decode()
+    table = page[page.index('data-testid="policy-table"'):]
+    assert table.index("张三") < table.index("阿明") and "赵六" not in table
+
+
 def test_a_contact_phone_must_be_a_phone_number(client_for, officer_a, person_a):
     client = client_for(officer_a)
     fields = submitted_fields(client.get(f"/persons/{person_a.pk}/edit/").content.decode())

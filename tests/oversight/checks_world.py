@@ -67,7 +67,7 @@ def _at(day: date):
     return timezone.make_aware(datetime.combine(day, time(10)))
 
 
-def _roster(world, kind: str, person: Person, messages=()) -> RosterImport:
+def _roster(world, kind: str, person: Person, messages=(), event_date=None) -> RosterImport:
     roster = RosterImport.objects.filter(file_name="检查用花名册.xlsx").first()
     if roster is None:
         roster = RosterImport.objects.create(
@@ -76,7 +76,7 @@ def _roster(world, kind: str, person: Person, messages=()) -> RosterImport:
             applied_at=_at(TODAY - timedelta(days=60)), applied_by=world.admin)
         RosterRow.objects.create(roster_import=roster, row_number=None if kind == "missing" else 5, kind=kind,
                                  person=person, name=person.name, id_number=person.id_number,
-                                 messages=list(messages))
+                                 messages=list(messages), event_date=event_date)
     return roster
 
 
@@ -111,7 +111,8 @@ def missing_from_roster(world, on):
 
 
 def roster_dead_active(world, on):
-    _roster(world, "skipped", world.p3, messages=["名册中的状态为“已死亡”，不作为在册对象导入"])
+    # The roster's death row, not confirmed when the import was applied.
+    _roster(world, "death", world.p3, event_date=date(2025, 5, 1))
     _person(world, world.p3, status="active" if on else "deceased", status_date=None if on else date(2025, 5, 1))
     return {f"person:{world.p3.pk}": (world.p3.pk, None)}
 

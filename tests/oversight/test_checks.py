@@ -213,3 +213,40 @@ def test_an_amendment_supplemented_before_payment_is_paid_with_it(world):
                    actor=world.insurer_user, today=TODAY)
     assert found_now(world, "engine_differs", "paid_not_decided") == {"engine_differs": set(),
                                                                       "paid_not_decided": set()}
+
+
+@pytest.mark.django_db
+def test_a_death_the_importer_proposed_and_the_clerk_did_not_record_is_found(world, tmp_path):
+    """Through the real importer: the file's death rows (the preview's 死亡 group) whose persons
+    are still active here are found, whether the clerk left the group unticked or chose 暂不处理;
+    recording the death clears the finding. The check reads the rows' kind, not message text."""
+    from enrollment.models import PersonStatus, RosterRow
+    from enrollment.services import RowChoice, person_update, roster_import_apply, roster_import_preview, \
+        roster_rows_choose
+
+    def line(person, status="", died=""):
+        return (f"{person.name},{person.id_number},{person.street.name},死亡特扶,{person.phone},{status},{died}\n")
+
+    path = tmp_path / "2025年花名册.csv"
+    path.write_text("姓名,公民身份号码,所属乡镇（街道）,扶助类别,联系电话,状态,死亡日期\n" + line(world.p1)
+                    + line(world.p2, "已死亡") + line(world.p3, "已死亡", "2025-05-01"), encoding="utf-8")
+    ri = roster_import_preview(path=path, file_name=path.name, roster_year=2025, actor=world.admin, today=TODAY)
+    deaths = {r.person_id: r for r in RosterRow.objects.filter(roster_import=ri, kind="death")}
+    assert set(deaths) == {world.p2.pk, world.p3.pk}
+    roster_rows_choose(roster_import_id=ri.pk, actor=world.admin, today=TODAY,
+                       choices=[RowChoice(deaths[world.p2.pk].pk, leave=True)])          # 暂不处理
+    roster_import_apply(roster_import_id=ri.pk, actor=world.admin, kinds={"changed"}, skip_errors=False)
+
+    run(world, RULES_BY_NAME["roster_dead_active"])
+    said = {f.person_id: describe(f.rule, f.detail, today=TODAY)
+            for f in CheckFinding.objects.filter(rule="roster_dead_active", status="open")}
+    assert said == {world.p2.pk: "2025年花名册第3行标注死亡（文件未写日期）；本系统仍为在册",
+                    world.p3.pk: "2025年花名册第4行标注死亡（2025-05-01）；本系统仍为在册"}
+
+    p3 = world.p3
+    p3.refresh_from_db()
+    person_update(person_id=p3.pk, version=p3.version, actor=world.admin,
+                  changes={"status": PersonStatus.DECEASED, "status_date": date(2025, 5, 1)})
+    run(world, RULES_BY_NAME["roster_dead_active"])
+    assert set(CheckFinding.objects.filter(rule="roster_dead_active", cleared_at__isnull=True)
+               .values_list("person_id", flat=True)) == {world.p2.pk}

@@ -1,4 +1,4 @@
-"""The figure tallies (claims/tallies.py, kept by the triggers of claims migration 0009) against
+"""The figure tallies (claims/tallies.py, kept by the triggers of claims migrations 0009 and 0011) against
 the rows: after every kind of write — the services, ORM saves, .update(), bulk_create, raw SQL,
 deletes, TRUNCATE, children written before their claim, a claim moved to another street,
 insurer or year, scheme years created, moved and deleted, the working-day calendar changed —
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pgtrigger
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -57,7 +57,9 @@ def _rows(sql: str, params: dict) -> list[tuple]:
 
 def direct(user, year: SchemeYear, today: date) -> dict:
     """Every tally-based figure of the selectors, counted from the claims, portions, payments
-    and supplements themselves (the selectors' queries before the tallies)."""
+    and supplements themselves (the selectors' queries before the tallies; paid money is that of
+    the claims whose payment is recorded, as the dashboards' PaidTally counts it — the same
+    claims as those in state 'paid' whenever the services wrote them)."""
     scope = fig.figure_scope(user, year)
     where, params = fig._year_claims(year, scope)
     claim_filter, _ = fig._claim_filter(scope)
@@ -72,21 +74,24 @@ def direct(user, year: SchemeYear, today: date) -> dict:
     (money,) = _rows(f"""
         SELECT (SELECT coalesce(sum(cp.amount), 0) FROM claims_claimportion cp
                 JOIN enrollment_policy p ON p.id = cp.policy_id JOIN claims_claim c ON c.id = cp.claim_id
-                WHERE p.scheme_year_id = %(year)s AND c.status = 'paid'{claim_filter})
+                JOIN claims_payment pay ON pay.claim_id = c.id
+                WHERE p.scheme_year_id = %(year)s{claim_filter})
              + (SELECT coalesce(sum(sp.amount_difference), 0) FROM claims_supplementportion sp
                 JOIN claims_supplement s ON s.id = sp.supplement_id JOIN enrollment_policy p ON p.id = sp.policy_id
                 JOIN claims_claim c ON c.id = s.claim_id
                 WHERE p.scheme_year_id = %(year)s AND s.settled_at IS NOT NULL{claim_filter}),
                (SELECT coalesce(sum(cp.days_payable), 0) FROM claims_claimportion cp
                 JOIN enrollment_policy p ON p.id = cp.policy_id JOIN claims_claim c ON c.id = cp.claim_id
-                WHERE p.scheme_year_id = %(year)s AND c.status = 'paid'{claim_filter})
+                JOIN claims_payment pay ON pay.claim_id = c.id
+                WHERE p.scheme_year_id = %(year)s{claim_filter})
              + (SELECT coalesce(sum(sp.days_difference), 0) FROM claims_supplementportion sp
                 JOIN claims_supplement s ON s.id = sp.supplement_id JOIN enrollment_policy p ON p.id = sp.policy_id
                 JOIN claims_claim c ON c.id = s.claim_id
                 WHERE p.scheme_year_id = %(year)s AND s.settled_at IS NOT NULL{claim_filter}),
                (SELECT count(*) FROM claims_claimportion cp
                 JOIN enrollment_policy p ON p.id = cp.policy_id JOIN claims_claim c ON c.id = cp.claim_id
-                WHERE p.scheme_year_id = %(year)s AND c.status = 'paid' AND cp.days_payable > 0{claim_filter}),
+                JOIN claims_payment pay ON pay.claim_id = c.id
+                WHERE p.scheme_year_id = %(year)s AND cp.days_payable > 0{claim_filter}),
                (SELECT coalesce(sum(cp.amount), 0) FROM claims_claimportion cp
                 JOIN enrollment_policy p ON p.id = cp.policy_id JOIN claims_claim c ON c.id = cp.claim_id
                 WHERE p.scheme_year_id = %(year)s AND c.status = 'decided'{claim_filter})
@@ -154,9 +159,9 @@ def tally_rows() -> dict:
                 for r in model.objects.values(*keys, *values) if any(r[v] for v in values)}
     return {
         "year": rows(ClaimYearTally, ("scheme_year", "street", "insurer", "status"),
-                     ("claims", "amount", "supplements", "with_payment")),
+                     ("amount", "supplements", "with_payment")),
         "step": rows(ClaimStepTally, ("scheme_year", "street", "insurer", "step", "working_days"), ("claims",)),
-        "money": rows(MoneyTally, ("scheme_year", "street", "insurer", "state"), ("amount", "days", "stays")),
+        "money": rows(MoneyTally, ("scheme_year", "street", "insurer"), ("owed", "paid_stays")),
         "policy": rows(PolicyDaysTally, ("policy", "street", "insurer"), ("days",)),
         "mismatch": set(ClaimPaymentMismatch.objects.values_list("claim_id", flat=True)),
     }
@@ -355,21 +360,22 @@ def test_tallies_follow_the_scheme_years(year, world, users, insured, commission
         cursor.execute("UPDATE enrollment_schemeyear SET coverage_end = '2025-04-30' WHERE id = %s", [year.pk])
     assert agree(users, year, later)["claims"][0] == 2
     assert fig.year_figures(users[0], SchemeYear.objects.get(pk=later.pk), today=END).claims_reported == 3
-    # a1's policy moved to the later year by raw SQL: its money goes with it.
+    # A policy never moves to another year (the money tallies are keyed by the paying policy's
+    # year): the database refuses it, even in raw SQL.
     policies_issue(scheme_year_id=later.pk, actor=commission_admin, today=later.coverage_start)
     Policy.objects.filter(scheme_year=later, person=insured["a1"]).delete()
-    with connection.cursor() as cursor:
+    with pytest.raises(IntegrityError, match="cannot move to another scheme year"), transaction.atomic(), \
+            connection.cursor() as cursor:
         cursor.execute("UPDATE enrollment_policy SET scheme_year_id = %s WHERE person_id = %s AND scheme_year_id = %s",
                        [later.pk, insured["a1"].pk, year.pk])
-    assert agree(users, year, later)["money"] == (D("0.00"), 0, 0, D("1500.00"))
+    assert agree(users, year, later)["money"] == before["money"]
     # The later year deleted: its claims have no year again.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE enrollment_policy SET scheme_year_id = %s WHERE person_id = %s AND scheme_year_id = %s",
-                       [year.pk, insured["a1"].pk, later.pk])
         cursor.execute("DELETE FROM enrollment_policy WHERE scheme_year_id = %s", [later.pk])
         cursor.execute("DELETE FROM enrollment_schemeyear WHERE id = %s", [later.pk])
     assert agree(users, year)["claims"][0] == 2
-    assert not ClaimYearTally.objects.filter(scheme_year_id=later.pk).exclude(claims=0).exists()
+    assert not ClaimStepTally.objects.filter(scheme_year_id=later.pk).exclude(claims=0).exists()
+    assert not ClaimYearTally.objects.filter(scheme_year_id=later.pk).exclude(amount=0, with_payment=0).exists()
 
 
 def test_truncate_counts_again(year, world, users, insurer_user):
@@ -413,7 +419,7 @@ def test_the_calendar_in_the_database_is_the_official_one(year, world, users):
 def test_the_migration_counts_the_rows_already_there(year, world, users, insured, commission_staff):
     from django.core.management import call_command
 
-    call_command("migrate", "claims", "0008", verbosity=0)
+    call_command("migrate", "claims", "0010", verbosity=0)
     # Written while no trigger kept the tallies: they know nothing of it.
     Claim.objects.bulk_create([new_claim(insured["a2"], date(2025, 10, 1), date(2025, 10, 2), actor=commission_staff,
                                          number="M1", due_step="accept", due_on=date(2025, 10, 7))])

@@ -1,14 +1,13 @@
-"""The change history shown on a record's page, read from the audit trail (docs/audit.md).
-Sensitive values are masked here too: the history is for seeing what changed, not a way
-around masking (S10)."""
+"""The change history shown on a record's page, read from the audit trail (docs/audit.md),
+each value written by core.display (the one formatter of every history view). Sensitive values
+are masked there too: the history is for seeing what changed, not a way around masking (S10)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models
 from pghistory.models import Events
 
-from .masking import mask_column, masker_for
+from .display import display_value
 from .models import User
 
 HIDDEN_COLUMNS = {"id", "version", "created_at", "updated_at"}
@@ -29,18 +28,6 @@ class HistoryEntry:
     user: str
     action: str
     changes: tuple[Change, ...]
-
-
-def _display(field: models.Field | None, column: str, value, related_names: dict) -> str:
-    if value is None or value == "":
-        return "—"
-    if masker_for(column):
-        return mask_column(column, value)
-    if field is not None and field.is_relation:
-        return related_names.get((field.related_model, value), f"#{value}")
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
 
 
 def _system_actor(context: dict) -> str:
@@ -83,8 +70,8 @@ def history_for(user, obj, limit: int = 200) -> list[HistoryEntry]:
         changes = tuple(
             Change(
                 field=str(by_column[c].verbose_name) if c in by_column else c,
-                old=_display(by_column.get(c), c, old, related_names),
-                new=_display(by_column.get(c), c, new, related_names),
+                old=display_value(by_column.get(c), old, name=c, related_names=related_names),
+                new=display_value(by_column.get(c), new, name=c, related_names=related_names),
             )
             for c, old, new in items if c not in HIDDEN_COLUMNS
         )

@@ -51,3 +51,42 @@ def widget(field):
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.id_for_label}_errors"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label: str, css: str = ""):
+    """A column header that sorts the list by `key` (core.sorting): a link that keeps the
+    list's filters, ascending first and descending on the second click; aria-sort and an arrow
+    with text say which way the list is sorted now (not by colour alone)."""
+    from django.utils.html import format_html
+
+    current = context.get("sort", "")
+    query = context.get("sort_query", "")
+    if current == key:
+        state, arrow, target, hint = "ascending", "▲", f"-{key}", "升序，点击改为降序"
+    elif current == f"-{key}":
+        state, arrow, target, hint = "descending", "▼", key, "降序，点击改为升序"
+    else:
+        state, arrow, target, hint = "none", "", key, "点击排序"
+    href = f"?{query}&sort={target}" if query else f"?sort={target}"
+    return format_html('<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="{}">{}'
+                       '<span aria-hidden="true">{}</span><span class="visually-hidden">（{}）</span></a></th>',
+                       css, state, href, label, f" {arrow}" if arrow else "", hint)
+
+
+@register.simple_tag(takes_context=True)
+def sort_select(context, options):
+    """The same sorts as the column headers, as a select, for a phone: there a list shows as
+    cards without its header row (`card-only`). `options` are (key, label) pairs of the list's
+    core.sorting keys; the list's filters ride along as hidden fields."""
+    from django.utils.html import format_html, format_html_join
+
+    request, current = context["request"], context.get("sort", "")
+    hidden = format_html_join("", '<input type="hidden" name="{}" value="{}">',
+                              ((k, v) for k, values in request.GET.lists() if k not in ("sort", "page") for v in values))
+    choices = format_html_join("", '<option value="{}"{}>{}</option>',
+                               ((key, " selected" if key == current else "", label) for key, label in options))
+    return format_html('<form method="get" class="card-only d-flex gap-2 align-items-end mb-2" aria-label="排序">{}'
+                       '<div class="flex-grow-1"><label class="form-label" for="sort-select">排序</label>'
+                       '<select class="form-select" id="sort-select" name="sort">{}</select></div>'
+                       '<button type="submit" class="btn btn-outline-secondary">排序</button></form>', hidden, choices)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0007_payee_supplements_stay_span'),
+        ('claims', '0009_tally_triggers'),
         ('core', '0008_job_limit_rate_limits'),
         ('enrollment', '0008_scheme_year_evaluation_weights_and_target_loss_ratio'),
     ]
@@ -39,7 +39,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(max_length=20)),
-                ('claims', models.BigIntegerField(default=0)),
                 ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
                 ('supplements', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
                 ('with_payment', models.BigIntegerField(default=0)),
@@ -55,16 +54,14 @@ class Migration(migrations.Migration):
             name='MoneyTally',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(max_length=10)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('days', models.BigIntegerField(default=0)),
-                ('stays', models.BigIntegerField(default=0)),
+                ('owed', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ('paid_stays', models.BigIntegerField(default=0)),
                 ('insurer', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.insurer')),
                 ('scheme_year', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enrollment.schemeyear')),
                 ('street', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.street')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scheme_year', 'street', 'insurer', 'state'), name='moneytally_one_row')],
+                'constraints': [models.UniqueConstraint(fields=('scheme_year', 'street', 'insurer'), name='moneytally_one_row')],
             },
         ),
         migrations.CreateModel(

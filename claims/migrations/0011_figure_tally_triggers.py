@@ -16,7 +16,12 @@ it). Creating, deleting or moving a scheme year re-counts the claims admitted in
 whose year changed; TRUNCATE of a source table counts everything again.
 
 SLA steps are counted by the official working days they took (claims_workday, filled from
-tongzhou_care.core.workdays and re-synced after every migrate: claims/tallies.py)."""
+tongzhou_care.core.workdays and re-synced after every migrate: claims/tallies.py).
+
+What the dashboards' tallies (0009) already count is not counted again: how many claims (their
+ClaimDayTally) and the money paid (their PaidTally). Money belongs to the scheme year of the
+paying policy, read at the time the portion is written, so a policy must never change its scheme
+year: the database refuses it (POLICY_YEAR_FIXED; no service does it)."""
 
 from django.db import migrations
 
@@ -49,13 +54,14 @@ STEP_ROWS = ",\n".join(f"('{name}', {local(started)}, {local(done)})" for name, 
 # over the source tables {claims}, {portions}, {payments}, {supplements}, {supplement_portions},
 # {policies} and the years {years}.
 TALLIES = {
+    # How many claims: ClaimDayTally (claims 0009), summed over the year's admission days.
     "claimyear": ("claims_claimyeartally", ("scheme_year_id", "street_id", "insurer_id", "status"),
-                  ("claims", "amount", "supplements", "with_payment"), [
-        f"""SELECT y.id, c.street_id, c.insurer_id, c.status, 1, coalesce(c.amount, 0), 0, 0
+                  ("amount", "supplements", "with_payment"), [
+        f"""SELECT y.id, c.street_id, c.insurer_id, c.status, coalesce(c.amount, 0), 0, 0
             FROM {{claims}} c {IN_YEAR}""",
-        f"""SELECT y.id, c.street_id, c.insurer_id, c.status, 0, 0, s.amount_difference, 0
+        f"""SELECT y.id, c.street_id, c.insurer_id, c.status, 0, s.amount_difference, 0
             FROM {{supplements}} s JOIN {{claims}} c ON c.id = s.claim_id {IN_YEAR}""",
-        f"""SELECT y.id, c.street_id, c.insurer_id, c.status, 0, 0, 0, 1
+        f"""SELECT y.id, c.street_id, c.insurer_id, c.status, 0, 0, 1
             FROM {{payments}} p JOIN {{claims}} c ON c.id = p.claim_id {IN_YEAR}""",
     ]),
     # Working days a step took: 0 when done on the day it started (or before); else the working
@@ -73,19 +79,20 @@ TALLIES = {
             LEFT JOIN claims_workday wd ON wd.day = st.done
             WHERE st.done IS NOT NULL OR (c.due_step = st.step AND c.due_on IS NOT NULL)""",
     ]),
-    "money": ("claims_moneytally", ("scheme_year_id", "street_id", "insurer_id", "state"),
-              ("amount", "days", "stays"), [
-        """SELECT pol.scheme_year_id, c.street_id, c.insurer_id,
-                  CASE WHEN c.status = 'paid' THEN 'paid' ELSE 'owed' END,
-                  cp.amount, cp.days_payable, CASE WHEN cp.days_payable > 0 THEN 1 ELSE 0 END
+    # Paid amount and days: PaidTally (claims 0009). A claim is paid when its payment is recorded.
+    "money": ("claims_moneytally", ("scheme_year_id", "street_id", "insurer_id"), ("owed", "paid_stays"), [
+        """SELECT pol.scheme_year_id, c.street_id, c.insurer_id, cp.amount, 0
            FROM {portions} cp JOIN {claims} c ON c.id = cp.claim_id
            JOIN {policies} pol ON pol.id = cp.policy_id
-           WHERE c.status IN ('decided', 'paid')""",
-        """SELECT pol.scheme_year_id, c.street_id, c.insurer_id,
-                  CASE WHEN s.settled_at IS NOT NULL THEN 'paid' ELSE 'owed' END,
-                  sp.amount_difference, sp.days_difference, 0
+           WHERE c.status = 'decided'""",
+        """SELECT pol.scheme_year_id, c.street_id, c.insurer_id, 0, 1
+           FROM {portions} cp JOIN {payments} pay ON pay.claim_id = cp.claim_id
+           JOIN {claims} c ON c.id = cp.claim_id JOIN {policies} pol ON pol.id = cp.policy_id
+           WHERE cp.days_payable > 0""",
+        """SELECT pol.scheme_year_id, c.street_id, c.insurer_id, sp.amount_difference, 0
            FROM {supplement_portions} sp JOIN {supplements} s ON s.id = sp.supplement_id
-           JOIN {claims} c ON c.id = s.claim_id JOIN {policies} pol ON pol.id = sp.policy_id""",
+           JOIN {claims} c ON c.id = s.claim_id JOIN {policies} pol ON pol.id = sp.policy_id
+           WHERE s.settled_at IS NULL""",
     ]),
     "policydays": ("claims_policydaystally", ("policy_id", "street_id", "insurer_id"), ("days",), [
         """SELECT cp.policy_id, c.street_id, c.insurer_id, cp.days_covered
@@ -106,7 +113,6 @@ SOURCES = {
     "payments": ("id, claim_id, amount, recorded_at", "claim_id"),
     "supplements": ("id, claim_id, amount_difference, settled_at, decided_at", "claim_id"),
     "supplement_portions": ("id, supplement_id, policy_id, amount_difference, days_difference", None),
-    "policies": ("id, scheme_year_id", None),
 }
 
 # The paid claims among {ids} not paid in full (oversight/selectors/figures.py "full payment").
@@ -300,7 +306,18 @@ CREATE TRIGGER claims_figuretallies_schemeyears_{op.lower()} AFTER {op} ON enrol
         for op, ref in TRANSITIONS)
 
 
-FORWARD = CALENDAR + REBUILD + "".join(source_function(s) for s in SOURCES) + _years_rekey()
+# The tallies keyed by the paying policy's scheme year (PaidTally, MoneyTally) follow no move of
+# a policy to another year: none is allowed.
+POLICY_YEAR_FIXED = """
+CREATE FUNCTION claims_policy_year_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'policy % cannot move to another scheme year', OLD.id USING ERRCODE = 'check_violation';
+END $$;
+CREATE TRIGGER claims_policy_year_fixed BEFORE UPDATE OF scheme_year_id ON enrollment_policy FOR EACH ROW
+    WHEN (OLD.scheme_year_id IS DISTINCT FROM NEW.scheme_year_id) EXECUTE FUNCTION claims_policy_year_fixed();
+"""
+
+FORWARD = CALENDAR + REBUILD + "".join(source_function(s) for s in SOURCES) + _years_rekey() + POLICY_YEAR_FIXED
 
 REVERSE = "".join(
     [f"DROP TRIGGER claims_figuretallies_{s}_{op} ON {TABLES[s]};\n" for s in SOURCES
@@ -311,7 +328,8 @@ REVERSE = "".join(
     + [f"DROP FUNCTION claims_figuretallies_{s}();\n" for s in SOURCES]
     + ["DROP FUNCTION claims_figuretallies_schemeyears(); DROP FUNCTION claims_figuretallies_truncated();\n",
        "DROP FUNCTION claims_figuretallies_rebuild(); DROP FUNCTION claims_workday_fill(date, boolean[]);\n",
-       "DROP TABLE claims_workday;\n"])
+       "DROP TABLE claims_workday;\n",
+       "DROP TRIGGER claims_policy_year_fixed ON enrollment_policy; DROP FUNCTION claims_policy_year_fixed();\n"])
 
 
 def fill_calendar(apps, schema_editor):
@@ -325,7 +343,7 @@ def fill_calendar(apps, schema_editor):
 class Migration(migrations.Migration):
     """The figure tallies' triggers and calendar, then the tallies counted from the existing rows."""
 
-    dependencies = [("claims", "0008_figure_tallies")]
+    dependencies = [("claims", "0010_figure_tallies")]
 
     operations = [
         migrations.RunSQL(FORWARD, REVERSE),
