@@ -115,11 +115,11 @@ def phase_stock(path: Path, limit: int, bulk: bool) -> dict:
 def _timed_crypto() -> dict:
     """Wrap the cryptography the import calls (core/crypto.py: sealing in batches or one by one,
     blind indexes, opening) to add up its time: the cost of personal data at rest within the
-    same run (issue 14). Values sealed in helper processes count as seal_many's wall time."""
+    same run (issue 14)."""
     from tongzhou_care.core import crypto
 
     spent = {"seconds": 0.0}
-    for name in ("seal_many", "seal", "blind_index_batch", "blind_index", "unseal_bytes"):
+    for name in ("seal_batch", "seal", "blind_index_batch", "blind_index", "unseal_bytes"):
         original = getattr(crypto, name)
 
         def timed(*args, _original=original, **kwargs):
