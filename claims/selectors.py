@@ -5,14 +5,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Right
+from django.db.models import Count, F, Max, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Collate, Right
 from django.shortcuts import get_object_or_404
 
+from enrollment.models import PINYIN
 from enrollment.rules import looks_like_id_tail
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
 from tongzhou_care.core.paging import CountedQuerySet
+from tongzhou_care.core.sorting import Sorting
 from tongzhou_care.core.workdays import calendar_is_estimated
 
 from .models import Claim, ClaimPortion, ClaimStatus, ClaimTally
@@ -89,17 +91,56 @@ def claims_awaiting_documents(user, *, limit: int = 10) -> list[tuple[Claim, tup
 def claims_of_person(user, person) -> QuerySet[Claim]:
     """The person's claims the user may see, latest stay first, with what each pays now (the
     decided amount plus supplements) as `entitled`."""
-    from django.db.models.functions import Coalesce
-
     return (claims_visible_to(user).filter(person=person).order_by("-admitted_on", "-id")
             .annotate(supplemented=Coalesce(Sum("supplements__amount_difference"), Decimal("0.00")))
             .annotate(entitled=F("amount") + F("supplemented")))
 
 
+# The claims list's sortable columns (core.sorting), newest report first by default. Names in
+# pinyin order: the persons' person_name_pinyin_idx walked in order, each person's claims by
+# claim_person_admitted_idx; the other columns have an index each (migration 0008).
+CLAIM_SORTING = Sorting({
+    "number": ("number",),
+    "name": (Collate("person__name", PINYIN), "person_id", "admitted_on", "id"),
+    "admitted_on": ("admitted_on", "id"),
+    "discharged_on": ("discharged_on", "id"),
+    "status": ("status", "-reported_at", "-id"),
+    "amount": ("amount", "id"),
+    "reported_at": ("reported_at", "id"),
+}, default="-reported_at")
+
+
+def scheme_year_admissions(scheme_year) -> Q:
+    """The claims of a scheme year: admitted after the previous year's last day up to this
+    year's last (docs/figures.md "Which claims belong to a year": a stay admitted before the
+    first scheme year belongs to the first), as oversight.selectors.figures counts them."""
+    from enrollment.models import SchemeYear
+
+    previous_end = (SchemeYear.objects.filter(coverage_start__lt=scheme_year.coverage_start)
+                    .aggregate(end=Max("coverage_end"))["end"])
+    within = Q(admitted_on__lte=scheme_year.coverage_end)
+    return within & Q(admitted_on__gt=previous_end) if previous_end else within
+
+
+def claim_year_choices(user):
+    """The scheme years the claims list filters by: those the user may see, all of them for an
+    officer (who sees no scheme year page, but whose street's claims belong to years too)."""
+    from enrollment.models import SchemeYear
+    from enrollment.selectors import scheme_years_visible_to
+
+    if not user.is_authenticated or not user.has_perm("claims.view_claim"):
+        return SchemeYear.objects.none()
+    years = scheme_years_visible_to(user)
+    if user.role == Role.STREET_OFFICER:
+        years = SchemeYear.objects.all()
+    return years.select_related(None).only("id", "name", "coverage_start").order_by("-coverage_start")
+
+
 def claim_search(user, *, text: str = "", status: str = "", street_id=None, since=None,
-                 until=None) -> QuerySet[Claim]:
+                 until=None, scheme_year=None, sort: str = "") -> QuerySet[Claim]:
     """Claims the user may see, by claim number, the person's name or the last 4 characters of
-    the ID number, state, street and report dates; newest first."""
+    the ID number, state, street, report dates and scheme year (of admission); sorted by
+    CLAIM_SORTING (newest report first unless asked)."""
     qs = claims_visible_to(user)
     text = text.strip()
     if text:
@@ -117,7 +158,9 @@ def claim_search(user, *, text: str = "", status: str = "", street_id=None, sinc
         qs = qs.filter(reported_at__date__gte=since)
     if until:
         qs = qs.filter(reported_at__date__lte=until)
-    return qs.order_by("-reported_at", "-id")
+    if scheme_year is not None:
+        qs = qs.filter(scheme_year_admissions(scheme_year))
+    return qs.order_by(*CLAIM_SORTING.order(CLAIM_SORTING.read(sort)))
 
 
 # --- Deadlines (domain.md: insurer SLAs in working days) ------------------------------------
@@ -157,12 +200,18 @@ def _tally_visible_to(user):
     return qs.filter(street__in=streets_of(user))
 
 
+def _tally_usable(user) -> bool:
+    """Whether the tally answers for the user's claims: not for insurer staff whose company has
+    contracts out of reach (the tally does not know contracts)."""
+    return not (user.is_authenticated and user.role == Role.INSURER_STAFF and _insurer_claims_since(user) is not None)
+
+
 def claim_counts(user, *, street_id=None) -> dict[str, int]:
     """Claims the user may see, by state, from the tally the database keeps (a few rows, however
     many claims there are); counted from the claims themselves for insurer staff whose company
-    has contracts out of reach (the tally does not know contracts)."""
-    if user.is_authenticated and user.role == Role.INSURER_STAFF and _insurer_claims_since(user) is not None:
-        counts = {status: 0 for status in ClaimStatus.values}
+    has contracts out of reach."""
+    counts = {status: 0 for status in ClaimStatus.values}
+    if not _tally_usable(user):
         claims = claims_visible_to(user)
         if street_id:
             claims = claims.filter(street_id=street_id)
@@ -172,21 +221,37 @@ def claim_counts(user, *, street_id=None) -> dict[str, int]:
     rows = _tally_visible_to(user)
     if street_id:
         rows = rows.filter(street_id=street_id)
-    counts = {status: 0 for status in ClaimStatus.values}
     for row in rows.values("status").annotate(total=Sum("n")):
         counts[row["status"]] = row["total"]
     return counts
 
 
-def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None):
-    """The claims of the list page, with a total that avoids counting a million rows when the
-    filters are ones the tally answers (state, street)."""
-    qs = claim_search(user, text=text, status=status, street_id=street_id, since=since, until=until)
-    if text or since or until:
-        return qs          # narrowed by name, number or dates: count them
-    counts = claim_counts(user, street_id=street_id)
-    total = counts.get(status, 0) if status else sum(counts.values())
-    return CountedQuerySet(qs, total)
+@dataclass(frozen=True)
+class ClaimTotals:
+    count: int
+    amount: Decimal         # the decided amount (核定金额) of the claims counted
+    source: str             # "tally" (ClaimTally rows) or "claims" (one aggregate over the filter)
+
+
+def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None,
+                           scheme_year=None, sort="") -> tuple[CountedQuerySet, ClaimTotals]:
+    """The claims of the list page, sorted, and the totals of the filtered list (count and
+    decided amount): from the tally when the filters are ones it answers (state, street),
+    otherwise one COUNT and SUM over the filtered claims (a name, number, dates, a year)."""
+    qs = claim_search(user, text=text, status=status, street_id=street_id, since=since, until=until,
+                      scheme_year=scheme_year, sort=sort)
+    if text or since or until or scheme_year is not None or not _tally_usable(user):
+        row = qs.order_by().aggregate(count=Count("pk"), amount=Coalesce(Sum("amount"), Decimal("0.00")))
+        totals = ClaimTotals(row["count"], row["amount"], "claims")
+    else:
+        rows = _tally_visible_to(user)
+        if street_id:
+            rows = rows.filter(street_id=street_id)
+        if status:
+            rows = rows.filter(status=status)
+        row = rows.aggregate(count=Coalesce(Sum("n"), 0), amount=Coalesce(Sum("amount"), Decimal("0.00")))
+        totals = ClaimTotals(row["count"], row["amount"], "tally")
+    return CountedQuerySet(qs, totals.count), totals
 
 
 # --- The decision as it stands --------------------------------------------------------------
