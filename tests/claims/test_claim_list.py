@@ -2,10 +2,12 @@
 every column both ways, a scheme year (of admission) and a state with the totals shown, an
 officer's street only, sorts and filters kept from page to page."""
 
+import io
 import re
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db.models import Count, Sum
 
@@ -14,6 +16,7 @@ from claims.services import payment_record
 from enrollment.services import policies_issue
 from tests.claims.conftest import decided_claim, report
 from tests.factories import PersonFactory, SchemeYearFactory
+from tongzhou_care.core.models import AccessLog
 
 D = date
 NAMES = ("张三", "阿明", "赵六", "李四")
@@ -109,6 +112,11 @@ def test_year_and_state_filter_the_list_and_its_totals(client_for, commission_st
     assert set(names(client, year=year.pk, status="reported")) == {"赵六"}
     page = client.get("/claims/", {"year": year.pk}).content.decode()
     assert "核定金额合计" in page and f'<option value="{year.pk}" selected>2025年度</option>' in page
+    # The export takes the same filters and order, and logs the year in words.
+    response = client.get("/claims/export/", {"year": year.pk, "sort": "-amount"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == numbers(client, year=year.pk, sort="-amount")
+    assert AccessLog.objects.get(action="export").detail == "保险年度（入院）：2025年度"
     # The state and street alone are answered by the tally, a year by counting the claims.
     assert client.get("/claims/", {"status": "decided"}).context["totals"].source == "tally"
     assert client.get("/claims/", {"year": year.pk}).context["totals"].source == "claims"
