@@ -220,3 +220,12 @@ class DemoClaims:
         self.to(claim, ClaimStatus.PAID)
         made += 1
         return made
+
+
+def load_demo(demo) -> None:
+    """The demo_data command's claims step (ClaimsConfig.demo_data_steps)."""
+    persons = list(Person.objects.filter(status=PersonStatus.ACTIVE, policies__isnull=False)
+                   .select_related("street").distinct().order_by("pk"))[5:]
+    made = DemoClaims(officers=demo.officers, insurer_user=demo.users["insurer"]).load(
+        persons, demo.today, demo.users["admin"])
+    demo.say(f"理赔：{made} 件，各种状态都有。")

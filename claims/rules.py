@@ -546,3 +546,35 @@ def check_payee(*, name: str, relation: str, id_number: str, account: str, insur
     if insured_account and normalise_account(account) == normalise_account(insured_account):
         raise RuleViolation("payee_deceased_account", "被保险人已身故，不能支付到其本人账户。"
                             "请登记继承人本人名下的借记卡账户。")
+
+
+# --- K. What an open claim waits for (the home pages) ---------------------------------------
+
+# step: (who acts, what, in the words of the officer's and the insurer's home pages)
+NEXT_STEPS = {
+    "discharge": ("family", "录入出院日期（仍在住院）"),
+    "documents": ("family", "补交材料"),
+    "request_documents": ("insurer", "一次性告知（材料不全）"),
+    "accept": ("insurer", "受理"),
+    "decide": ("insurer", "核定"),
+    "review": ("insurer", "复核"),
+    "pay": ("insurer", "支付"),
+    "refusal_notice": ("insurer", "送达拒赔通知"),
+}
+
+
+def next_step(*, status: str, discharged: bool, missing: tuple[str, ...], notice_sent: bool) -> str | None:
+    """The step a claim waits for (a NEXT_STEPS key), None once it is closed (paid, withdrawn,
+    refused with the notice delivered). Finer than the list cards' workflow.waiting_for (by
+    state alone): it knows the documents and the discharge. A new report is the insurer's to accept or, with
+    documents missing, to list them once (一次性告知); after the notice the family completes the
+    file, then the insurer accepts; an accepted claim is decided after the discharge; a decided
+    one is paid; an appealed one reviewed; a refusal's notice delivered."""
+    if status in ("reported", "documents_pending"):
+        if missing:
+            return "request_documents" if status == "reported" else "documents"
+        return "accept"
+    if status == "accepted":
+        return "decide" if discharged else "discharge"
+    return {"appealed": "review", "decided": "pay",
+            "refused": None if notice_sent else "refusal_notice"}.get(status)

@@ -82,3 +82,68 @@ def demo_persons(count: int, *, seed: int, used_ids: set[str] | None = None) -> 
                 spouse_index=(start_index + 1 - offset) if couple else None,
             ))
     return persons
+
+
+# --- Demonstration data (the demo_data command: EnrollmentConfig.demo_data_steps) ------------
+
+PERSONS_PER_STREET = (8, 30)  # min, max: a few hundred in all, unevenly spread
+
+
+def load_persons(demo) -> None:
+    """A few hundred persons through the real importer, from a generated 奖扶特扶-style roster."""
+    from tongzhou_care.core.models import Street
+
+    from .sample_roster import build_sample_roster
+
+    roster = build_sample_roster(demo.today.year, list(Street.objects.order_by("code").values_list("name", flat=True)),
+                                 seed=demo.seed, per_street=PERSONS_PER_STREET)
+    ri = _import(roster, demo.users["admin"], f"通州区{demo.today.year}年度特扶花名册.xlsx")
+    demo.say(f"花名册导入：新增 {ri.new_count} 人，跳过其他类别 {ri.skipped_count} 人。")
+
+
+def _import(roster, actor, file_name):
+    import tempfile
+    from pathlib import Path
+
+    from .sample_roster import write_xlsx
+    from .services import roster_import_apply, roster_import_preview
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_xlsx(Path(folder) / file_name, roster)
+        ri = roster_import_preview(path=path, file_name=file_name, roster_year=roster.year, actor=actor)
+    return roster_import_apply(roster_import_id=ri.pk, actor=actor, kinds={"new"}, skip_errors=False)
+
+
+def load_scheme_years(demo) -> None:
+    """Last year's and this year's scheme years, their policies from the start, and a few
+    mid-year changes: two deaths, one removal, two persons added after the start."""
+    from decimal import Decimal
+
+    from .models import Person, PersonStatus, SchemeYear
+    from .rules import SUBSIDY_FLOOR, default_coverage_end
+    from .sample_roster import build_sample_roster
+    from .services import person_update, policies_issue, scheme_year_save
+
+    today, actor, insurer = demo.today, demo.users["admin"], demo.users["insurer"].insurer
+    # (year, contract number suffix, tender day, premium): last year's contract and this year's.
+    for year_number, contract, tendered, premium in ((today.year - 1, "009", date(today.year - 2, 11, 20), "260.00"),
+                                                      (today.year, "017", date(today.year - 1, 11, 28), "268.00")):
+        start = date(year_number, 1, 1)
+        year = scheme_year_save(actor=actor, scheme_year=SchemeYear(
+            name=f"{year_number}年度", insurer=insurer, contract_number=f"TZWJW-{year_number}-ZFCG-{contract}",
+            tender_date=tendered, coverage_start=start, coverage_end=default_coverage_end(start),
+            premium_per_person=Decimal(premium), daily_subsidy=SUBSIDY_FLOOR))
+        policies_issue(scheme_year_id=year.pk, actor=actor, today=start)
+    people = list(Person.objects.filter(status=PersonStatus.ACTIVE).order_by("pk")[:3])
+    day = min(today, start + timedelta(days=120))
+    statuses = [PersonStatus.DECEASED, PersonStatus.DECEASED, PersonStatus.REMOVED]
+    for weeks_earlier, (person, status) in enumerate(zip(people, statuses)):
+        changes = {"status": status, "status_date": day - timedelta(days=7 * weeks_earlier)}
+        if status == PersonStatus.REMOVED:
+            changes["removal_reason"] = "户籍迁出本市"
+        person_update(person_id=person.pk, version=person.version, changes=changes, actor=actor, today=day)
+    # A supplementary roster (补充名单) of newly eligible persons, through the importer; its
+    # apply adds their policies from the day after the insurer is told.
+    supplement = build_sample_roster(today.year, ["中仓街道", "宋庄镇"], seed=8, per_street=(1, 1), other_categories=0)
+    _import(supplement, actor, f"通州区{today.year}年度特扶补充名单.xlsx")
+    demo.say(f"保险年度：{year.name}，保单 {year.policies.count()} 份，增减员 {year.changes.count()} 项。")

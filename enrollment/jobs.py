@@ -1,18 +1,13 @@
 """Background work of the enrollment app: certificate batches and the check of large roster
 files (core/jobs.py runs them)."""
 
-import json
-import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
 from tongzhou_care.core.downloads import dated_name
-from tongzhou_care.core.jobs import die_with_parent, job_folder, job_runner, write_atomically
-from tongzhou_care.core.pdf import merge_pdfs
+from tongzhou_care.core.jobs import job_folder, job_runner, pdf_in_parts
 from tongzhou_care.core.rules import RuleViolation
 
 from .exports import certificate_data, render_certificates
@@ -38,40 +33,18 @@ def _may_download_certificates(user, params: dict) -> bool:
 def certificate_batch(job, progress):
     """All certificates of a scheme year, or of one street, as one PDF. Resumable: the list of
     policies is fixed at the first run, parts already rendered are kept."""
-    folder = job_folder(job)
     user = job.created_by
     scheme_year = scheme_years_visible_to(user).get(pk=job.params["scheme_year_id"])
     issued_on = timezone.localdate()
     scope = job.params.get("street_name") or "全区"
-    name = dated_name(f"保险凭证_{scheme_year.name}_{scope}", "pdf", issued_on)
-    result = folder / "certificates.pdf"
-    if result.exists():      # finished before the worker stopped: nothing left to do
-        return result, name
-    ids_file = folder / "policies.json"
-    if ids_file.exists():
-        ids = json.loads(ids_file.read_text())
-    else:
-        ids = list(certificate_policies(user, scheme_year, job.params.get("street_id"))
-                   .values_list("pk", flat=True))
-        write_atomically(ids_file, lambda p: p.write_text(json.dumps(ids)))
-    if not ids:
-        raise RuleViolation("empty", "没有可打印的保险凭证（所选范围内没有有效保单）。")
-    size = CERTIFICATES_PER_PART
-    parts = [ids[i:i + size] for i in range(0, len(ids), size)]
-    paths = [folder / f"part-{n:05d}.pdf" for n in range(len(parts))]
-    done = sum(len(part) for part, path in zip(parts, paths) if path.exists())
-    progress.total(len(ids), done)
-    todo = [(part, path) for part, path in zip(parts, paths) if not path.exists()]
-    for count in _render_parts(todo, issued_on):
-        done += count
-        progress.done(done)
-    if len(paths) == 1:
-        paths[0].replace(result)
-    else:
-        write_atomically(result, lambda p: merge_pdfs(paths, p))
-        for path in paths:
-            path.unlink()
-    return result, name
+    result = pdf_in_parts(
+        job, progress,
+        ids=lambda: list(certificate_policies(user, scheme_year, job.params.get("street_id"))
+                         .values_list("pk", flat=True)),
+        data_of=lambda part: _certificates_of(part, issued_on), render=render_certificates,
+        per_part=CERTIFICATES_PER_PART, processes=RENDER_PROCESSES,
+        empty_message="没有可打印的保险凭证（所选范围内没有有效保单）。")
+    return result, dated_name(f"保险凭证_{scheme_year.name}_{scope}", "pdf", issued_on)
 
 
 def _certificates_of(part: list[int], issued_on) -> list[dict]:
@@ -79,40 +52,6 @@ def _certificates_of(part: list[int], issued_on) -> list[dict]:
     policies = sorted(Policy.objects.filter(pk__in=part).select_related("person__street", "scheme_year__insurer"),
                       key=lambda p: order[p.pk])
     return certificate_data(policies, issued_on=issued_on)
-
-
-def _render_part(path, certificates) -> None:
-    write_atomically(path, lambda p: render_certificates(p, certificates))
-
-
-def _render_parts(todo, issued_on):
-    """Render the parts, RENDER_PROCESSES at a time (WeasyPrint uses one core per document);
-    yield the number of certificates of each part as it is written. The parent reads the
-    database; the children only render, from plain data."""
-    processes = min(RENDER_PROCESSES, len(todo))
-    # Inside a transaction (a test running the job in-process) the connection cannot be closed
-    # for forking: render here.
-    if processes <= 1 or connection.in_atomic_block:
-        for part, path in todo:
-            _render_part(path, _certificates_of(part, issued_on))
-            yield len(part)
-        return
-    # Children are forked: close the database connection first, or a child exiting would
-    # close the parent's socket too.
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=die_with_parent) as pool:
-        pending = {}
-        queue = list(todo)
-        while queue or pending:
-            while queue and len(pending) < processes:
-                part, path = queue.pop(0)
-                pending[pool.submit(_render_part, path, _certificates_of(part, issued_on))] = len(part)
-                connections.close_all()
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                future.result()
-                yield pending.pop(future)
 
 
 @job_runner("roster_preview", may_download=lambda user, params: user.has_perm("enrollment.import_roster"))

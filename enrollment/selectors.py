@@ -131,17 +131,16 @@ def person_export_values(user, **filters):
 
 def person_counts_by_street(user) -> list[dict]:
     """Per street the user may see: active, deceased and removed persons (no names: finance
-    and the home pages use it)."""
-    return list(
-        Street.objects.filter(pk__in=streets_of(user))
-        .annotate(
-            active=Count("persons", filter=Q(persons__status=PersonStatus.ACTIVE)),
-            deceased=Count("persons", filter=Q(persons__status=PersonStatus.DECEASED)),
-            removed=Count("persons", filter=Q(persons__status=PersonStatus.REMOVED)),
-        )
-        .order_by("code")
-        .values("id", "code", "name", "active", "deceased", "removed")
-    )
+    and the home pages use it). One grouped count over the persons, every street on a line."""
+    counts: dict[int, dict] = {}
+    persons = Person.objects.all() if sees_all_streets(user) else Person.objects.filter(street__in=streets_of(user))
+    for row in persons.values("street_id", "status").annotate(n=Count("pk")).order_by():
+        counts.setdefault(row["street_id"], {})[row["status"]] = row["n"]
+    return [{"id": street.pk, "code": street.code, "name": street.name,
+             **{key: counts.get(street.pk, {}).get(status, 0) for key, status in (
+                 ("active", PersonStatus.ACTIVE), ("deceased", PersonStatus.DECEASED),
+                 ("removed", PersonStatus.REMOVED))}}
+            for street in streets_of(user).order_by("code")]
 
 
 def eligible_categories(roster_year: int) -> frozenset[str]:
@@ -263,6 +262,16 @@ def scheme_year_for_user_or_404(user, scheme_year_id) -> SchemeYear:
 def current_scheme_year(today) -> SchemeYear | None:
     """The scheme year whose coverage includes `today`."""
     return SchemeYear.objects.filter(coverage_start__lte=today, coverage_end__gte=today).first()
+
+
+def scheme_year_in_force(day) -> SchemeYear | None:
+    """The scheme year whose coverage includes `day`, else the latest one that started before
+    it (a day after the last year ended still follows that year's settings, and the home pages
+    show that year until the next begins), else None. A year's name, dates and settings are no
+    one's data: every role's pages may name it."""
+    years = SchemeYear.objects.select_related("insurer").order_by("-coverage_start")
+    return (years.filter(coverage_start__lte=day, coverage_end__gte=day).first()
+            or years.filter(coverage_start__lte=day).first())
 
 
 def policies_visible_to(user) -> QuerySet[Policy]:
@@ -391,3 +400,54 @@ def premium_settlement_for(scheme_year: SchemeYear):
                           # 减员（死亡）, but a removal is just 减员, not 减员（减员）
                           "described": f"{kind}（{reason}）" if reason and not kind.endswith(reason) else kind})
     return settlement, lines
+
+
+# --- Figures for the home dashboards -----------------------------------------------------------
+
+def _policies_in_streets(user, scheme_year: SchemeYear) -> QuerySet[Policy]:
+    """The scheme year's policies of persons in the user's streets (no street filter, and no
+    join, for those who see them all)."""
+    qs = Policy.objects.filter(scheme_year=scheme_year)
+    if sees_all_streets(user):
+        return qs
+    # The street ids as values: the planner then walks the street's persons into their
+    # policies instead of joining every policy of the year.
+    return qs.filter(person__street_id__in=list(streets_of(user).values_list("pk", flat=True)))
+
+
+def insured_per_street(user, scheme_year: SchemeYear, *, on_roster_only: bool = False) -> dict[int, int]:
+    """Persons insured in the scheme year (a policy with cover) per street the user may see: the
+    "insured" of the dashboards and the denominator of claims per 100 insured; with
+    `on_roster_only`, those still on the roster (active: the families a notice goes to)."""
+    qs = _policies_in_streets(user, scheme_year).filter(cover_end__gte=F("cover_start"))
+    if on_roster_only:
+        qs = qs.filter(person__status=PersonStatus.ACTIVE)
+    rows = qs.values("person__street_id").annotate(n=Count("pk")).order_by()
+    return {row["person__street_id"]: row["n"] for row in rows}
+
+
+def policy_cover_groups(user, scheme_year: SchemeYear) -> list:
+    """(cover window with its gaps, number of policies) of the scheme year's policies in the
+    user's streets: a few hundred distinct windows however many persons, which is all the
+    premium rules need (a reinstated policy's unpaid gap is part of its window, as in
+    premium_settlement_for)."""
+    from datetime import timedelta
+
+    from .rules import Cover
+
+    rows = (_policies_in_streets(user, scheme_year).values("cover_start", "cover_end", "cover_gaps")
+            .annotate(n=Count("pk")).order_by())
+    return [(Cover(row["cover_start"], row["cover_end"],
+                   tuple(Cover(g.lower, g.upper - timedelta(days=1)) for g in row["cover_gaps"])), row["n"])
+            for row in rows]
+
+
+def premium_months(user, scheme_year: SchemeYear):
+    """The scheme year's premium settlement per monthly period (rules.premium_by_period) for the
+    policies of the user's streets: the headcount on each period's first day and the premium
+    that falls to it, adding up to the settlement's total."""
+    from .rules import Cover, premium_by_period
+
+    return premium_by_period(premium=scheme_year.premium_per_person, proration=scheme_year.proration,
+                             coverage=Cover(scheme_year.coverage_start, scheme_year.coverage_end),
+                             groups=policy_cover_groups(user, scheme_year))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checks, complaints, figures, inspections, service_log, surveys, training
+from .views import checks, complaints, figures, inspections, publicity, service_log, surveys, training
 
 app_name = "oversight"
 
@@ -91,4 +91,10 @@ urlpatterns += [
          name="annual_report_pdf"),
     path("annual-report/result/<int:job_id>/report.xlsx", figures.annual_report_file, {"fmt": "xlsx"},
          name="annual_report_xlsx"),
+]
+urlpatterns += [
+    path("publicity/", publicity.publicity_overview, name="publicity"),
+    path("publicity/batch/", publicity.publicity_batch, name="publicity_batch"),
+    path("publicity/deliver/", publicity.publicity_deliver, name="publicity_deliver"),
+    path("publicity/<int:person_id>/notice.pdf", publicity.publicity_notice, name="publicity_notice"),
 ]

@@ -23,8 +23,8 @@ __all__ = ["PREMIUM_CEILING", "SUBSIDY_FLOOR", "DAY_CAP_CEILING", "REPORT_DEADLI
            "default_coverage_end", "check_scheme_year_money", "insurer_reach_starts", "addition_cover_start",
            "first_cover_day", "ended_cover", "policy_end", "is_corrected_end", "reopened_cover",
            "scheme_periods", "months_charged", "policy_premium", "budget_cap",
-           "Settlement", "premium_settlement", "YearView", "PlanLine", "addition_plan",
-           "resumption_plan", "ending_plan", "gaps_text"]
+           "Settlement", "premium_settlement", "PeriodPremium", "premium_by_period", "YearView", "PlanLine",
+           "addition_plan", "resumption_plan", "ending_plan", "gaps_text"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,49 @@ def premium_settlement(*, premium: Decimal, proration: str, coverage: Cover,
         persons=len(insured),
         cap=budget_cap(len(insured)),
     )
+
+
+@dataclass(frozen=True)
+class PeriodPremium:
+    """One monthly period of a scheme year and the part of the premium settlement that falls
+    to it."""
+
+    period: Cover
+    headcount: int          # covered on the period's first day
+    amount: Decimal
+
+
+def premium_by_period(*, premium: Decimal, proration: str, coverage: Cover,
+                      groups: list[tuple[Cover, int]]) -> list[PeriodPremium]:
+    """The premium settlement spread over the year's monthly periods, for finance's month-by-
+    month view: each policy's premium, as billed (policy_premium, rounded per policy), falls to
+    the periods it pays for under the contract's rule: by day, in proportion to its covered days
+    in each period; by month, equally to the periods charged; start-of-year headcount, equally
+    to every period. `groups` are (cover, number of policies with that cover). Each period is
+    rounded half up to the fen and the last one takes what rounding left, so the periods add up
+    to the settlement's total."""
+    periods = scheme_periods(coverage)
+    exact = [Decimal(0)] * len(periods)
+    total = Decimal("0.00")
+    for cover, count in groups:
+        amount = policy_premium(premium=premium, proration=proration, cover=cover, coverage=coverage) * count
+        total += amount
+        if not amount:
+            continue
+        if proration == "day":
+            weights = [sum(Cover(max(w.start, p.start), min(w.end, p.end)).days for w in cover.windows)
+                       for p in periods]                 # the covered days in each period, gaps left out
+        elif proration == "month":
+            weights = [1 if cover.covers(p.start) else 0 for p in periods]
+        else:
+            weights = [1] * len(periods)
+        whole = sum(weights)
+        for i, weight in enumerate(weights):
+            exact[i] += amount * weight / whole
+    amounts = [to_yuan(x) for x in exact[:-1]]
+    amounts.append(total - sum(amounts, Decimal("0.00")))
+    headcounts = [sum(n for cover, n in groups if cover.days and cover.covers(p.start)) for p in periods]
+    return [PeriodPremium(p, h, a) for p, h, a in zip(periods, headcounts, amounts)]
 
 
 # --- What a roster change will do to cover (shown in the import preview) ------------------------

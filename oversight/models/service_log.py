@@ -38,7 +38,8 @@ class ServiceEntry(models.Model):
         verbose_name = "服务台账"
         verbose_name_plural = "服务台账"
         ordering = ["-served_on", "-id"]
-        permissions = [("export_service_log", "可导出服务台账和未联系对象名单")]
+        permissions = [("export_service_log", "可导出服务台账和未联系对象名单"),
+                       ("print_publicity", "可打印宣传告知书、查看告知进度")]
         constraints = [
             models.CheckConstraint(name="serviceentry_kind_valid", condition=Q(kind__in=ServiceKind.values)),
         ]

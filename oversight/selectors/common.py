@@ -17,6 +17,6 @@ def scheme_years_for_oversight() -> QuerySet[SchemeYear]:
 def scheme_year_in_force(day) -> SchemeYear | None:
     """The scheme year whose coverage includes `day`, else the latest one that started before
     it (a day after the last year ended still follows that year's settings), else None."""
-    years = scheme_years_for_oversight()
-    return (years.filter(coverage_start__lte=day, coverage_end__gte=day).first()
-            or years.filter(coverage_start__lte=day).first())
+    from enrollment.selectors import scheme_year_in_force as in_force
+
+    return in_force(day)

@@ -557,3 +557,26 @@ def test_check_reason(text, result):
         assert refusal_code(check_reason, text=text, code="explanation", what="理由") == "explanation"
     else:
         assert check_reason(text, code="explanation", what="理由") == result
+
+
+# --- What an open claim waits for (the home pages) -----------------------------------------
+
+@pytest.mark.parametrize("status, discharged, missing, notice_sent, step", [
+    ("reported", True, ("id_card",), False, "request_documents"),   # the insurer lists what is missing, once
+    ("reported", True, (), False, "accept"),                        # a complete file: the insurer accepts
+    ("documents_pending", True, ("bank_card",), False, "documents"),  # after the notice: the family's turn
+    ("documents_pending", True, (), False, "accept"),               # the last document came: accept again
+    ("accepted", False, (), False, "discharge"),                    # still in hospital: no decision yet
+    ("accepted", True, (), False, "decide"),
+    ("appealed", True, (), False, "review"),
+    ("decided", True, (), False, "pay"),
+    ("refused", True, (), False, "refusal_notice"),                 # the notice is still to be delivered
+    ("refused", True, (), True, None),                              # delivered: closed
+    ("paid", True, (), False, None),
+    ("withdrawn", True, (), False, None),
+])
+def test_next_step(status, discharged, missing, notice_sent, step):
+    from claims.rules import NEXT_STEPS, next_step
+
+    assert next_step(status=status, discharged=discharged, missing=missing, notice_sent=notice_sent) == step
+    assert step is None or step in NEXT_STEPS

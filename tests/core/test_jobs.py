@@ -96,9 +96,9 @@ def test_killed_worker_job_finishes_once_in_a_new_worker(tmp_path):
             first.kill()
     assert (job.status, job.attempts, job.progress_done) == ("done", 2, 24), job.message
     folder = tmp_path / "jobs" / str(job.pk)
-    assert [p.name for p in folder.glob("*.pdf")] == ["certificates.pdf"]
+    assert [p.name for p in folder.glob("*.pdf")] == ["result.pdf"]
     import pikepdf
-    with pikepdf.Pdf.open(folder / "certificates.pdf") as pdf:
+    with pikepdf.Pdf.open(folder / "result.pdf") as pdf:
         assert len(pdf.pages) == 24
     # The killed worker's render processes died with it (no orphan keeps rendering). Only this
     # test's processes count (their MEDIA_ROOT is tmp_path): a developer's own worker may run.

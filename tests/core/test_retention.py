@@ -23,7 +23,7 @@ from tests.factories import SchemeYearFactory
 from tests.claims.conftest import decided_claim, insured, insurer_user, report, with_documents, year  # noqa: F401
 from tongzhou_care.core.jobs import Worker, job_folder
 from tongzhou_care.core.models import AccessLog, BackgroundJob
-from tongzhou_care.core.retention import _delete_append_only, due_counts, retention_purge, retention_purge_queue
+from tongzhou_care.core.retention import delete_append_only, due_counts, retention_purge, retention_purge_queue
 from tongzhou_care.core.rules import RuleViolation
 
 
@@ -127,7 +127,7 @@ def test_the_database_itself_keeps_the_access_log_184_days(commission_admin):
 
     recent = _access_log(commission_admin, (timezone.localdate() - timedelta(days=100)).isoformat(), time(12))
     with pytest.raises(InternalError, match="kept at least 184 days"):
-        _delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only", timezone.now())
+        delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only", timezone.now())
     with pytest.raises(InternalError, match="append_only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_accesslog WHERE id = %s", [recent.pk])
     assert AccessLog.objects.filter(pk=recent.pk).exists()

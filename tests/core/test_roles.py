@@ -146,8 +146,11 @@ _FINDINGS = {"oversight.view_checkfinding", "oversight.export_checkfinding", "ov
              "oversight.export_inspectionfinding"}
 # Issue 10: the insurer evaluation, the dynamic adjustment and the annual report.
 _FIGURES = {"enrollment.view_evaluation", "enrollment.view_adjustment", "enrollment.make_annual_report"}
+# Issue 10 point 5: publicity notices (宣传告知书), printed and delivered by the commission and officers.
+_PUBLICITY = {"oversight.print_publicity"}
 EXPECTED_PERMISSIONS = {
-    Role.COMMISSION_ADMIN: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | _FIGURES | {"oversight.view_inspection"} | {
+    Role.COMMISSION_ADMIN: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | _FIGURES | _PUBLICITY | {
+        "oversight.view_inspection"} | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
         "core.view_user", "core.add_user", "core.change_user", "core.reset_two_factor",
         "core.view_street", "core.view_insurer", "core.add_insurer", "core.change_insurer",
@@ -157,7 +160,7 @@ EXPECTED_PERMISSIONS = {
         "enrollment.issue_policies", "enrollment.view_premium",
         "enrollment.export_insured_list", "enrollment.export_insured_list_full",
         "claims.view_all_claims", "claims.appeal_claim", "claims.view_diagnosis", "claims.export_claims"},
-    Role.COMMISSION_STAFF: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | _FIGURES | {
+    Role.COMMISSION_STAFF: _CASEWORK | _COMMISSION_OVERSIGHT | _FINDINGS | _FIGURES | _PUBLICITY | {
         "oversight.view_inspection", "oversight.record_inspection", "oversight.review_rectification",
         "oversight.run_checks", "oversight.handle_checkfinding"} | {
         "core.view_all_streets", "core.view_statistics", "core.view_history",
@@ -170,7 +173,7 @@ EXPECTED_PERMISSIONS = {
         "oversight.view_serviceentry", "oversight.add_serviceentry", "oversight.export_service_log",
         "oversight.view_complaint", "oversight.add_complaint", "oversight.reply_complaint",
         "oversight.export_complaint", "oversight.view_survey", "oversight.conduct_survey",
-        "oversight.view_survey_figures", "oversight.view_trainingsession"} | _FINDINGS | {
+        "oversight.view_survey_figures", "oversight.view_trainingsession"} | _FINDINGS | _PUBLICITY | {
         "oversight.answer_inspectionfinding"},
     Role.INSURER_STAFF: _CASEWORK | {
         "claims.accept_claim", "claims.decide_claim", "claims.pay_claim", "claims.view_diagnosis",

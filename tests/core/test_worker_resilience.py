@@ -67,13 +67,13 @@ def test_heartbeat_moves_during_a_slow_certificate_part(settings, tmp_path, monk
 
     settings.MEDIA_ROOT = tmp_path
     settings.JOB_STALE_AFTER = 1
-    monkeypatch.setattr(enrollment_jobs, "RENDER_PROCESSES", 1)
-    render = enrollment_jobs._render_part
+    monkeypatch.setattr(enrollment_jobs, "RENDER_PROCESSES", 1)     # parts rendered in this process
+    render = enrollment_jobs.render_certificates                     # what core.jobs.pdf_in_parts calls
 
     def slow_render(path, certificates):
         time.sleep(3)                    # one part takes three times JOB_STALE_AFTER
         render(path, certificates)
-    monkeypatch.setattr(enrollment_jobs, "_render_part", slow_render)
+    monkeypatch.setattr(enrollment_jobs, "render_certificates", slow_render)
 
     job = _batch(2)
     claimed = claim_next_job("slow-worker")

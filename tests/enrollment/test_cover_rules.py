@@ -22,6 +22,7 @@ from enrollment.rules import (
     months_charged,
     policy_end,
     policy_premium,
+    premium_by_period,
     premium_settlement,
     scheme_periods,
 )
@@ -171,6 +172,43 @@ def test_policy_end(cover_start, last_day, end, early):
 def test_is_corrected_end(same_event, last_day, corrected):
     assert is_corrected_end(same_event=same_event, last_day=last_day, coverage=YEAR) is corrected
 
+
+# premium_by_period: worked by hand. 2026 has 365 days; a premium of 365.00 is 1.00 a day.
+_ADDED = Cover(D(2026, 3, 11), D(2026, 12, 31))      # 296 days; first day of a period it covers: 1 April
+_REMOVED = Cover(D(2026, 1, 1), D(2026, 5, 20))      # 140 days; periods charged: January to May
+
+
+@pytest.mark.parametrize("rule, premium, groups, amounts, headcounts", [
+    # by day: each period gets its covered days × 1.00
+    ("day", "365.00", [(YEAR, 2), (_ADDED, 1), (_REMOVED, 1)],
+     ["93.00", "84.00", "114.00", "120.00", "113.00", "90.00", "93.00", "93.00", "90.00", "93.00", "90.00", "93.00"],
+     [3, 3, 3, 4, 4, 3, 3, 3, 3, 3, 3, 3]),
+    # by month: 20.00 a month to each period charged (the addition from April, the removal to May)
+    ("month", "240.00", [(YEAR, 1), (_ADDED, 1), (_REMOVED, 1)],
+     ["40.00", "40.00", "40.00", "60.00", "60.00"] + ["40.00"] * 7,
+     [2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2]),
+    # start-of-year headcount: three persons from the start pay 840.00, spread evenly; the addition nothing
+    ("start", "280.00", [(YEAR, 2), (_ADDED, 1), (_REMOVED, 1)], ["70.00"] * 12,
+     [3, 3, 3, 4, 4, 3, 3, 3, 3, 3, 3, 3]),
+    # rounding: 100.00 over 365 days; January 31/365 = 8.4931… → 8.49, February 7.6712… → 7.67,
+    # 30-day months 8.2192… → 8.22; December takes the rest: 100.00 − 91.49 = 8.51
+    ("day", "100.00", [(YEAR, 1)],
+     ["8.49", "7.67", "8.49", "8.22", "8.49", "8.22", "8.49", "8.49", "8.22", "8.49", "8.22", "8.51"],
+     [1] * 12),
+    # a gap (2 May – 10 June uncovered, 40 days): 325 days billed, 1.00 a day: May 1 day, June 20
+    # days; 1 June falls in the gap, so June's first-day headcount is 0
+    ("day", "365.00", [(Cover(D(2026, 1, 1), D(2026, 12, 31), (Cover(D(2026, 5, 2), D(2026, 6, 10)),)), 1)],
+     ["31.00", "28.00", "31.00", "30.00", "1.00", "20.00", "31.00", "31.00", "30.00", "31.00", "30.00", "31.00"],
+     [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]),
+])
+def test_premium_by_period(rule, premium, groups, amounts, headcounts):
+    result = premium_by_period(premium=Decimal(premium), proration=rule, coverage=YEAR, groups=groups)
+    assert [r.amount for r in result] == [Decimal(a) for a in amounts]
+    assert [r.headcount for r in result] == headcounts
+    assert [r.period.start for r in result] == [D(2026, m, 1) for m in range(1, 13)]
+    covers = [cover for cover, n in groups for _ in range(n)]
+    total = premium_settlement(premium=Decimal(premium), proration=rule, coverage=YEAR, covers=covers).total
+    assert sum(r.amount for r in result) == total          # the periods add up to the settlement
 
 
 # --- Benefit start, reinstatement, and what the import preview says -----------------------------

@@ -29,13 +29,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class UserCreateForm(AdminUserCreationForm):
     class Meta:
         model = User
-        fields = ("username", "full_name", "role", "street", "insurer")
+        fields = ("username", "full_name", "phone", "role", "street", "insurer")
 
 
 class UserEditForm(UserChangeForm):
     class Meta:
         model = User
-        fields = ("username", "full_name", "email", "role", "street", "insurer", "is_active")
+        fields = ("username", "full_name", "phone", "email", "role", "street", "insurer", "is_active")
 
 
 @admin.register(User)
@@ -49,7 +49,7 @@ class UserAdmin(DjangoUserAdmin):
     # No groups, permissions, staff or superuser flags here: the role decides them all (S9).
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("基本信息", {"fields": ("full_name", "email")}),
+        ("基本信息", {"fields": ("full_name", "phone", "email")}),
         ("角色与范围", {"fields": ("role", "street", "insurer", "is_active"),
                     "description": "专管员须选择所属街道/乡镇；保险公司经办人须选择保险公司。"}),
         ("登录记录", {"fields": ("last_login", "date_joined", "password_changed_at", "first_login_at",
@@ -57,7 +57,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = (
         (None, {"classes": ("wide",),
-                "fields": ("username", "full_name", "role", "street", "insurer",
+                "fields": ("username", "full_name", "phone", "role", "street", "insurer",
                            "usable_password", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined", "password_changed_at", "first_login_at", "two_factor")

@@ -412,3 +412,85 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     write(temporary)
     os.replace(temporary, path)
     return path
+
+
+# --- One PDF made of many pages, in parts ----------------------------------------------------
+
+def pdf_in_parts(job: BackgroundJob, progress: Progress, *, ids: Callable[[], list[int]],
+                 data_of: Callable[[list[int]], list], render: Callable[[Path, list], None],
+                 per_part: int, processes: int, empty_message: str) -> Path:
+    """The job's one PDF of a page (or a few) per id: the ids are fixed at the first run, parts
+    of `per_part` are rendered `processes` at a time (WeasyPrint uses one core per document and
+    keeps a whole document's layout in memory), then merged in constant memory. Resumable: a
+    restarted job keeps the parts already on disk. `data_of(part)` reads the database in this
+    process; `render(path, data)` only renders, in a child process. Raises RuleViolation with
+    `empty_message` when there is nothing to print."""
+    import json
+
+    from .pdf import merge_pdfs
+
+    folder = job_folder(job)
+    result = folder / "result.pdf"
+    if result.exists():      # finished before the worker stopped: nothing left to do
+        return result
+    ids_file = folder / "ids.json"
+    if ids_file.exists():
+        chosen = json.loads(ids_file.read_text())
+    else:
+        chosen = ids()
+        write_atomically(ids_file, lambda p: p.write_text(json.dumps(chosen)))
+    if not chosen:
+        raise RuleViolation("empty", empty_message)
+    parts = [chosen[i:i + per_part] for i in range(0, len(chosen), per_part)]
+    paths = [folder / f"part-{n:05d}.pdf" for n in range(len(parts))]
+    done = sum(len(part) for part, path in zip(parts, paths) if path.exists())
+    progress.total(len(chosen), done)
+    todo = [(part, path) for part, path in zip(parts, paths) if not path.exists()]
+    for count in _render_parts(todo, data_of, render, processes):
+        done += count
+        progress.done(done)
+    if len(paths) == 1:
+        paths[0].replace(result)
+    else:
+        write_atomically(result, lambda p: merge_pdfs(paths, p))
+        for path in paths:
+            path.unlink()
+    return result
+
+
+def _render_part(render, path, data) -> None:
+    write_atomically(path, lambda p: render(p, data))
+
+
+def _render_parts(todo, data_of, render, processes: int):
+    """Render the parts, `processes` at a time; yield the number of ids of each part as it is
+    written. The parent reads the database; the children only render, from plain data."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    import multiprocessing
+
+    from django.db import connections
+
+    processes = min(processes, len(todo))
+    # Inside a transaction (a test running the job in-process) the connection cannot be closed
+    # for forking: render here.
+    if processes <= 1 or connection.in_atomic_block:
+        for part, path in todo:
+            _render_part(render, path, data_of(part))
+            yield len(part)
+        return
+    # Children are forked: close the database connection first, or a child exiting would
+    # close the parent's socket too.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=die_with_parent) as pool:
+        pending = {}
+        queue = list(todo)
+        while queue or pending:
+            while queue and len(pending) < processes:
+                part, path = queue.pop(0)
+                pending[pool.submit(_render_part, render, path, data_of(part))] = len(part)
+                connections.close_all()
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                future.result()
+                yield pending.pop(future)

@@ -69,6 +69,8 @@ class User(AbstractUser):
     one insurer; a user without a role may do nothing (deny by default)."""
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
+    # A street officer's work phone is printed on the publicity notices families keep.
+    phone = models.CharField("办公电话", max_length=30, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, blank=True)
     street = models.ForeignKey(
         Street, verbose_name="所属街道/乡镇", null=True, blank=True,

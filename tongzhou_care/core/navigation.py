@@ -33,6 +33,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("满意度统计", "oversight:survey_figures", "bar-chart", "oversight.view_survey_figures"),
     MenuItem("绩效评估", "oversight:evaluation_list", "clipboard-data", "enrollment.view_evaluation"),
     MenuItem("动态调整", "oversight:adjustment", "graph-up", "enrollment.view_adjustment"),
+    MenuItem("宣传告知", "oversight:publicity", "envelope-paper", "oversight.print_publicity"),
     MenuItem("业务培训", "oversight:training_list", "mortarboard", "oversight.view_trainingsession"),
     MenuItem("后台任务", "job_list", "hourglass-split"),
     MenuItem("用户与权限", "admin:index", "gear", "core.view_user"),

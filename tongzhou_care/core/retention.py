@@ -14,8 +14,11 @@ What it deletes, and only when due:
 
 Kept without a period: persons, policies, claims, payments and the audit trail (docs/audit.md).
 
-This module holds the retention service, its selectors and its job runner in one place: it
-reaches into three apps and is the only code that deletes their data. Every deletion runs inside
+Each app purges its own kinds: core the access log and job files here; claims the claim
+documents (claims/retention.py), enrollment the roster rows (enrollment/retention.py), each
+offered through its AppConfig's `retention_kinds()`, so core names no app (issue 10: the ground
+floor imports nothing above it). This module holds the periods, the order, the service that
+runs every kind and the job. Every deletion runs inside
 `audit_context(actor, "retention_purge")`: tracked rows (claim documents, jobs, roster imports)
 leave their delete or update event in the audit trail; the job's row keeps the summary.
 Append-only rows (access log, roster rows) are deleted only through two database functions
@@ -25,15 +28,16 @@ and that refuse what is not due (the access log: anything younger than 184 days,
 
 import logging
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
 import pgtrigger
 from django.conf import settings
 from django.core.checks import Error, register
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .audit import audit_context
@@ -43,15 +47,47 @@ from .rules import RetentionPeriods, RuleViolation, check_retention_periods, ret
 
 logger = logging.getLogger(__name__)
 
-# What each kind is called, and what its count counts.
-LABELS = {
-    "claim_documents": ("理赔材料", "份"),
-    "access_log": ("访问日志", "条"),
-    "job_files": ("后台任务文件", "个任务"),
-    "roster_previews": ("未导入的花名册明细", "批"),
-    "roster_rows": ("已导入的花名册明细", "批"),
-}
 BATCH = 200   # claims (or roster imports) per transaction: locks stay short, progress moves
+
+
+@dataclass(frozen=True)
+class PurgeRun:
+    """One purge: who runs it, today, the periods, and `step()` to call after every batch."""
+
+    actor: object
+    today: date
+    periods: RetentionPeriods
+    step: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class RetentionKind:
+    """One kind of data with a retention period: its key in core.rules.retention_cutoffs, its
+    place in the summary, what it is called and counts, its period in words, how many items are
+    due at a cutoff, and the purge of what is due (returns how many went)."""
+
+    name: str
+    order: int
+    label: str
+    unit: str
+    period: Callable[[RetentionPeriods], str]
+    due: Callable[[date], int]
+    purge: Callable[[PurgeRun, date], int]
+
+
+def retention_kinds() -> list[RetentionKind]:
+    """Core's kinds and those of every installed app (AppConfig.retention_kinds), in order."""
+    from django.apps import apps
+
+    kinds = list(_CORE_KINDS)
+    for config in apps.get_app_configs():
+        kinds += getattr(config, "retention_kinds", lambda: [])()
+    return sorted(kinds, key=lambda kind: kind.order)
+
+
+def labels() -> dict[str, tuple[str, str]]:
+    """What each kind is called, and what its count counts, in order."""
+    return {kind.name: (kind.label, kind.unit) for kind in retention_kinds()}
 
 
 def retention_periods() -> RetentionPeriods:
@@ -65,13 +101,7 @@ def retention_periods() -> RetentionPeriods:
 
 
 def period_text(kind: str, periods: RetentionPeriods) -> str:
-    return {
-        "claim_documents": f"结案后保存 {periods.claim_document_years} 年",
-        "access_log": f"保存 {periods.access_log_days} 天",
-        "job_files": f"任务结束后保存 {periods.job_file_days} 天",
-        "roster_previews": f"上传后保存 {periods.roster_preview_days} 天",
-        "roster_rows": f"导入后保存 {periods.roster_rows_days} 天",
-    }[kind]
+    return next(k for k in retention_kinds() if k.name == kind).period(periods)
 
 
 @register()
@@ -84,30 +114,12 @@ def check_periods(app_configs, **kwargs):
     return []
 
 
-def _start_of(day: date) -> datetime:
+def start_of(day: date) -> datetime:
     """Midnight at the start of a local (Beijing) day: instants before it ended on earlier days."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
 # --- selectors -----------------------------------------------------------------------------
-def closed_before(cutoff: date) -> Q:
-    """Claims closed before the cutoff day: paid, withdrawn, or refused (the last refusal; an
-    appeal reopens the claim). Other states are open and keep everything."""
-    from claims.models import ClaimStatus
-
-    start = _start_of(cutoff)
-    return (Q(status=ClaimStatus.PAID, paid_at__lt=start) | Q(status=ClaimStatus.WITHDRAWN, withdrawn_at__lt=start)
-            | Q(status=ClaimStatus.REFUSED, refused_at__lt=start))
-
-
-def due_claims(cutoff: date):
-    """Closed claims before the cutoff that still have documents."""
-    from claims.models import Claim, ClaimDocument
-
-    return (Claim.objects.filter(closed_before(cutoff))
-            .filter(Exists(ClaimDocument.objects.filter(claim=OuterRef("pk")))).order_by("pk"))
-
-
 def _job_folders() -> dict[int, Path]:
     root = Path(settings.MEDIA_ROOT) / "jobs"
     return {int(p.name): p for p in root.iterdir() if p.name.isdigit()} if root.exists() else {}
@@ -118,33 +130,13 @@ def due_jobs(cutoff: date):
     return BackgroundJob.objects.filter(
         Q(pk__in=list(_job_folders())) | ~Q(result_file=""),
         status__in=[BackgroundJob.Status.DONE, BackgroundJob.Status.FAILED],
-        finished_at__lt=_start_of(cutoff)).order_by("pk")
-
-
-def due_roster_imports(kind: str, cutoff: date):
-    """Roster imports whose rows are due: never applied and uploaded before the cutoff, or
-    applied before it."""
-    from enrollment.models import RosterImport, RosterRow
-
-    has_rows = Exists(RosterRow.objects.filter(roster_import=OuterRef("pk")))
-    qs = RosterImport.objects.filter(has_rows).order_by("pk")
-    if kind == "roster_previews":
-        return qs.exclude(status=RosterImport.Status.APPLIED).filter(created_at__lt=_start_of(cutoff))
-    return qs.filter(status=RosterImport.Status.APPLIED, applied_at__lt=_start_of(cutoff))
+        finished_at__lt=start_of(cutoff)).order_by("pk")
 
 
 def due_counts(*, today: date, periods: RetentionPeriods | None = None) -> dict[str, int]:
     """How many items of each kind are due on `today` (documents, entries, jobs, imports)."""
-    from claims.models import ClaimDocument
-
     cutoffs = retention_cutoffs(today=today, periods=periods or retention_periods())
-    return {
-        "claim_documents": ClaimDocument.objects.filter(claim__in=due_claims(cutoffs["claim_documents"])).count(),
-        "access_log": AccessLog.objects.filter(at__lt=_start_of(cutoffs["access_log"])).count(),
-        "job_files": due_jobs(cutoffs["job_files"]).count(),
-        "roster_previews": due_roster_imports("roster_previews", cutoffs["roster_previews"]).count(),
-        "roster_rows": due_roster_imports("roster_rows", cutoffs["roster_rows"]).count(),
-    }
+    return {kind.name: kind.due(cutoffs[kind.name]) for kind in retention_kinds()}
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -160,59 +152,16 @@ def retention_purge(*, actor, today: date, tick=lambda kinds_done: None) -> dict
     def step():
         tick(len(done))
 
+    run = PurgeRun(actor=actor, today=today, periods=periods, step=step)
     with audit_context(actor, "retention_purge"):
-        done["claim_documents"] = _purge_claim_documents(cutoffs["claim_documents"], actor, periods, step)
-        done["access_log"] = _purge_access_log(cutoffs["access_log"])
-        done["job_files"] = _purge_job_files(cutoffs["job_files"], today, periods)
-        for kind in ("roster_previews", "roster_rows"):
-            step()
-            done[kind] = _purge_roster_rows(kind, cutoffs[kind], today, periods, step)
+        for kind in retention_kinds():
+            done[kind.name] = kind.purge(run, cutoffs[kind.name])
     tick(len(done))
     logger.info("retention purge on %s: %s", today, done)
     return done
 
 
-def _remove_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.exception("retention purge: could not delete %s", name)
-    for folder in {Path(settings.MEDIA_ROOT) / Path(name).parent for name in names}:
-        try:
-            folder.rmdir()          # the claim's folder, once empty
-        except OSError:
-            pass
-
-
-def _purge_claim_documents(cutoff: date, actor, periods: RetentionPeriods, step) -> int:
-    from claims.models import Claim, ClaimAction, ClaimDocument
-
-    deleted, seen = 0, set()
-    while ids := list(due_claims(cutoff).exclude(pk__in=seen).values_list("pk", flat=True)[:BATCH]):
-        seen.update(ids)
-        with transaction.atomic():
-            # Lock the claims and ask again: one appealed meanwhile is open and keeps its documents.
-            claims = list(Claim.objects.select_for_update(no_key=True).filter(pk__in=ids)
-                          .filter(closed_before(cutoff)).values_list("pk", flat=True))
-            documents = ClaimDocument.objects.filter(claim_id__in=claims)
-            files = list(documents.values_list("claim_id", "file"))
-            per_claim: dict[int, int] = {}
-            for claim_id, _ in files:
-                per_claim[claim_id] = per_claim.get(claim_id, 0) + 1
-            documents.delete()
-            ClaimAction.objects.bulk_create(
-                ClaimAction(claim_id=claim_id, actor=actor, action="purge_documents",
-                            note=f"理赔材料 {n} 份已按保存期限（{period_text('claim_documents', periods)}）删除")
-                for claim_id, n in per_claim.items())
-            names = [name for _, name in files]
-            transaction.on_commit(lambda names=names: _remove_files(names))
-        deleted += len(files)
-        step()
-    return deleted
-
-
-def _delete_append_only(function: str, trigger: str, *args) -> int:
+def delete_append_only(function: str, trigger: str, *args) -> int:
     """Delete append-only rows through their retention function (migration core.0005): it runs
     as the tables' owner and checks what may go; the append-only trigger is told to let this
     transaction's deletion through. (The savepoint inside the ignore: pgtrigger resets its
@@ -222,13 +171,14 @@ def _delete_append_only(function: str, trigger: str, *args) -> int:
         return cursor.fetchone()[0]
 
 
-def _purge_access_log(cutoff: date) -> int:
+def _purge_access_log(run: PurgeRun, cutoff: date) -> int:
     with transaction.atomic():
-        return _delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only",
-                                   _start_of(cutoff))
+        return delete_append_only("retention_delete_access_log", "core.AccessLog:accesslog_append_only",
+                                   start_of(cutoff))
 
 
-def _purge_job_files(cutoff: date, today: date, periods: RetentionPeriods) -> int:
+def _purge_job_files(run: PurgeRun, cutoff: date) -> int:
+    today, periods = run.today, run.periods
     folders = _job_folders()
     with transaction.atomic():
         jobs = list(due_jobs(cutoff).select_for_update(no_key=True).values_list("pk", "status", "result_file"))
@@ -240,26 +190,13 @@ def _purge_job_files(cutoff: date, today: date, periods: RetentionPeriods) -> in
     return len(jobs)
 
 
-def _purge_roster_rows(kind: str, cutoff: date, today: date, periods: RetentionPeriods, step) -> int:
-    from enrollment.models import RosterImport
-
-    done = 0
-    while ids := list(due_roster_imports(kind, cutoff).values_list("pk", flat=True)[:BATCH]):
-        with transaction.atomic():
-            imports = list(due_roster_imports(kind, cutoff).filter(pk__in=ids).select_for_update(no_key=True))
-            for ri in imports:
-                _delete_append_only("retention_delete_roster_rows", "enrollment.RosterRow:rosterrow_append_only",
-                                    ri.pk, _start_of(cutoff))
-                if ri.status == RosterImport.Status.PREVIEWED:   # its rows are gone: it can no longer be applied
-                    ri.status = RosterImport.Status.DISCARDED
-                ri.notes = [*ri.notes, f"导入明细已于 {today:%Y-%m-%d} 按保存期限（{period_text(kind, periods)}）删除，"
-                                       "汇总数字保留。"]
-                ri.save(update_fields=["status", "notes"])
-            done += len(imports)
-        if not imports:
-            break
-        step()
-    return done
+_CORE_KINDS = (
+    RetentionKind("access_log", 20, "访问日志", "条", lambda p: f"保存 {p.access_log_days} 天",
+                  due=lambda cutoff: AccessLog.objects.filter(at__lt=start_of(cutoff)).count(),
+                  purge=_purge_access_log),
+    RetentionKind("job_files", 30, "后台任务文件", "个任务", lambda p: f"任务结束后保存 {p.job_file_days} 天",
+                  due=lambda cutoff: due_jobs(cutoff).count(), purge=_purge_job_files),
+)
 
 
 # --- the job -------------------------------------------------------------------------------
@@ -270,9 +207,10 @@ def _may_see_purge(user, params: dict) -> bool:
 @job_runner("retention_purge", may_download=_may_see_purge)
 def retention_purge_job(job, progress):
     """The purge as a background job: its summary stays on the job's row (and page)."""
-    progress.total(len(LABELS))
+    names = labels()
+    progress.total(len(names))
     counts = retention_purge(actor=job.created_by, today=timezone.localdate(), tick=progress.done)
-    summary = "；".join(f"{LABELS[kind][0]} {n} {LABELS[kind][1]}" for kind, n in counts.items())
+    summary = "；".join(f"{names[kind][0]} {n} {names[kind][1]}" for kind, n in counts.items())
     BackgroundJob.objects.filter(pk=job.pk).update(message=f"已按保存期限删除：{summary}。"[:500])
     return ""
 

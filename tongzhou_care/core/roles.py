@@ -35,13 +35,14 @@ _COMMISSION_OVERSIGHT = {
     "oversight.reply_complaint", "oversight.close_complaint", "oversight.export_complaint",
     "oversight.view_survey", "oversight.view_survey_figures", "oversight.draw_survey_sample",
     "oversight.view_trainingsession", "oversight.add_trainingsession", "oversight.change_trainingsession",
+    "oversight.print_publicity",
 }
 _OFFICER_OVERSIGHT = {
     "oversight.view_serviceentry", "oversight.add_serviceentry", "oversight.export_service_log",
     "oversight.view_complaint", "oversight.add_complaint", "oversight.reply_complaint",
     "oversight.export_complaint",
     "oversight.view_survey", "oversight.conduct_survey", "oversight.view_survey_figures",
-    "oversight.view_trainingsession",
+    "oversight.view_trainingsession", "oversight.print_publicity",
 }
 # Oversight II (issue 10): the insurer evaluation goes to the commission, finance (which pays the
 # premium) and the insurer (its own company's, by the scheme years it sees); next year's premium

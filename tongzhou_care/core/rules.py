@@ -88,3 +88,15 @@ def parse_phone(text: str) -> str:
         area, number, extension = landline.groups()
         return "-".join(part for part in (area, number, extension) if part)
     raise RuleViolation("phone", "请填写正确的电话号码：11位手机号，或座机号（可带区号，如 010-69541234）。")
+
+
+# --- Figures ---------------------------------------------------------------------------------
+
+def percent_of(part, whole):
+    """part ÷ whole as a percentage with one decimal, rounded half up (2 of 3 → 66.7), None when
+    the whole is 0: how the dashboards show a share (delivered, in time, paid of premium)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -23,14 +23,15 @@ from .jobs import KINDS
 from .models import AccessLog
 from .services import access_log_record
 from .forms import ChangePasswordForm, LoginForm, TokenForm
+from .home import home_panels
 from .search import PARAM, search_token
-from .selectors import home_figures, job_for_user_or_404, jobs_visible_to
+from .selectors import job_for_user_or_404, jobs_visible_to
 
 
 @require_GET
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"figures": home_figures(request.user, timezone.localdate())})
+    return render(request, "core/home.html", {"panels": home_panels(request.user, timezone.localdate())})
 
 
 @require_GET

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from tongzhou_care.core.models import User
-from tongzhou_care.core.retention import LABELS, due_counts, period_text, retention_periods, retention_purge_queue
+from tongzhou_care.core.retention import due_counts, labels, period_text, retention_periods, retention_purge_queue
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if dry_run:
             periods = retention_periods()
             for kind, n in due_counts(today=timezone.localdate(), periods=periods).items():
-                label, unit = LABELS[kind]
+                label, unit = labels()[kind]
                 self.stdout.write(f"{label}（{period_text(kind, periods)}）：到期 {n} {unit}")
             return
         if not user:

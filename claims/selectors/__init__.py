@@ -17,8 +17,8 @@ from tongzhou_care.core.paging import CountedQuerySet
 from tongzhou_care.core.sorting import Sorting
 from tongzhou_care.core.workdays import calendar_is_estimated
 
-from .models import Claim, ClaimPortion, ClaimStatus, ClaimTally
-from .rules import SLA_STEPS
+from ..models import Claim, ClaimPortion, ClaimStatus, ClaimTally
+from ..rules import SLA_STEPS
 
 
 def claims_visible_to(user) -> QuerySet[Claim]:
@@ -71,7 +71,7 @@ def claims_awaiting_documents(user, *, limit: int = 10) -> list[tuple[Claim, tup
     reports; at most `limit` (the officer's to-do list on the home page)."""
     from django.db.models import Case, IntegerField, Prefetch, Value, When
 
-    from .models import ClaimDocument
+    from ..models import ClaimDocument
 
     claims = (claims_visible_to(user)
               .filter(status__in=(ClaimStatus.DOCUMENTS_PENDING, ClaimStatus.REPORTED))
@@ -98,7 +98,7 @@ def claims_of_person(user, person) -> QuerySet[Claim]:
 
 # The claims list's sortable columns (core.sorting), newest report first by default. Names in
 # pinyin order: the persons' person_name_pinyin_idx walked in order, each person's claims by
-# claim_person_admitted_idx; the other columns have an index each (migration 0008).
+# claim_person_admitted_idx; the other columns have an index each (migration 0010).
 CLAIM_SORTING = Sorting({
     "number": ("number",),
     "name": (Collate("person__name", PINYIN), "person_id", "admitted_on", "id"),
@@ -189,8 +189,12 @@ def overdue_claims(user, today: date) -> QuerySet[Claim]:
 
 
 def _tally_visible_to(user):
-    """The tally rows of the claims a user may see (the same scope as claims_visible_to)."""
-    qs = ClaimTally.objects.all()
+    return tally_rows_visible_to(user, ClaimTally.objects.all())
+
+
+def tally_rows_visible_to(user, qs):
+    """The rows of a claim tally (ClaimTally, ClaimDayTally) that count the claims a user may
+    see: the same scope as claims_visible_to."""
     if not user.is_authenticated or not user.has_perm("claims.view_claim"):
         return qs.none()
     if user.has_perm("claims.view_all_claims") or sees_all_streets(user):
@@ -260,7 +264,7 @@ def payment_batch_for_user_or_404(user, batch_id: str):
     """A payment file the user checked (batches are their uploader's), or 404."""
     from django.http import Http404
 
-    from .models import PaymentBatch
+    from ..models import PaymentBatch
 
     if not str(batch_id).isdigit():
         raise Http404
@@ -286,7 +290,7 @@ def policy_terms(policies, *, own_days: dict[int, int] | None = None) -> list:
     from enrollment.models import ContractAmendment, PolicyChange
     from enrollment.rules import Cover
 
-    from .rules import PolicyTerms, contract_terms
+    from ..rules import PolicyTerms, contract_terms
 
     policies = list(policies)
     amendments = defaultdict(list)
@@ -334,7 +338,7 @@ def person_policies(person_id: int):
 def benefit_for(claim, policies, *, own_days: dict[int, int] | None = None):
     """The benefit engine's calculation for the claim's stay over the person's policies (fetched
     with their scheme years; locked by the caller when deciding). Raises RuleViolation."""
-    from .rules import calculate_benefit
+    from ..rules import calculate_benefit
 
     return calculate_benefit(admitted=claim.admitted_on, discharged=claim.discharged_on,
                              terms=policy_terms(policies, own_days=own_days), **person_end_dates(claim.person),
@@ -344,7 +348,7 @@ def benefit_for(claim, policies, *, own_days: dict[int, int] | None = None):
 
 def paid_days_by_policy(claim) -> dict[int, int]:
     """The paid days the claim holds on each policy now: its decision plus its supplements."""
-    from .models import SupplementPortion
+    from ..models import SupplementPortion
 
     held = dict(claim.portions.values_list("policy_id", "days_payable"))
     for policy_id, days in SupplementPortion.objects.filter(supplement__claim=claim).values_list(
@@ -396,7 +400,7 @@ def documents_status(claim, provided: set[str] | None = None) -> tuple[tuple[str
     `provided`: the kinds on file, when the caller has them already (read otherwise)."""
     from enrollment.models import PersonStatus
 
-    from .rules import missing_documents, required_documents
+    from ..rules import missing_documents, required_documents
 
     required = required_documents(proxy_filing=claim.proxy_filing,
                                   insured_deceased=claim.person.status == PersonStatus.DECEASED)
@@ -412,7 +416,7 @@ def report_cover_check(person, *, admitted: date, discharged: date | None, today
     can only pay nothing for lack of cover."""
     from tongzhou_care.core.rules import RuleViolation
 
-    from .rules import calculate_benefit, uncovered_reasons
+    from ..rules import calculate_benefit, uncovered_reasons
 
     policies = list(person_policies(person.pk))
     stay = f"{admitted:%Y-%m-%d} 至 {discharged:%Y-%m-%d}" if discharged else f"自 {admitted:%Y-%m-%d} 起"
@@ -456,8 +460,8 @@ def read_claim(claim, *, policies=None, today: date | None = None) -> ClaimReadi
     from enrollment.models import PersonStatus
     from tongzhou_care.core.rules import RuleViolation
 
-    from .rules import check_payee, nothing_payable_reason
-    from .workflow import ClaimFacts
+    from ..rules import check_payee, nothing_payable_reason
+    from ..workflow import ClaimFacts
 
     person = claim.person
     deceased = person.status == PersonStatus.DECEASED
@@ -505,7 +509,7 @@ def claims_beyond_cover(user=None, *, person_ids=None) -> QuerySet[Claim]:
 
     from enrollment.models import PolicyChange
 
-    from .models import Supplement
+    from ..models import Supplement
 
     last_change = (PolicyChange.objects.filter(policy_id=OuterRef("policy_id")).order_by()
                    .values("policy_id").annotate(at=Max("created_at")).values("at"))
@@ -529,7 +533,7 @@ def claims_under_amendment(user=None) -> QuerySet[Claim]:
 
     from enrollment.models import ContractAmendment
 
-    from .models import Supplement
+    from ..models import Supplement
 
     newer = (ContractAmendment.objects.filter(scheme_year_id=OuterRef("policy__scheme_year_id"),
                                               effective_date__lte=OuterRef("last_day"),
@@ -555,7 +559,7 @@ def claims_to_review(user, *, person_ids=None, limit: int = 200) -> list[ReviewR
     """The decided claims whose amount facts learnt later would change, each recomputed with the
     amount at stake (positive: owed to the family; negative: overpaid). At most `limit` claims
     are recomputed (they are few: a death recorded late, a contract amendment)."""
-    from .models import Supplement
+    from ..models import Supplement
 
     rows = []
     seen = set()
@@ -589,7 +593,7 @@ def person_cover_summary(user, person) -> list[dict]:
     paid days left in each, shown while reporting."""
     from enrollment.selectors import policies_visible_to
 
-    from .rules import days_left
+    from ..rules import days_left
 
     return [{"policy": p, "left": days_left(day_cap=p.day_cap, days_used=p.days_used)}
             for p in policies_visible_to(user).filter(person=person).order_by("-cover_start")]

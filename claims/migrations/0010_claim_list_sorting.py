@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
     """The claims list sorted by its columns (indexes for the sorts the existing ones do not
     serve) with totals of count and decided amount (the tally keeps the amount)."""
 
-    dependencies = [("claims", "0007_payee_supplements_stay_span")]
+    dependencies = [("claims", "0009_tally_triggers")]
 
     operations = [
         migrations.AddField(
