@@ -134,8 +134,8 @@ def pages(users_by_name, person):
 
 
 # The claims list sorted by each column both ways, a year and state filter with its totals
-# (issue 12 point 10); the totals of a state or street come from the tally, those of a year are
-# one COUNT and SUM over the filtered claims.
+# (issue 12 point 10); the totals of a state or street come from ClaimTally, those of a year
+# from ClaimDayTally (both keep the decided amount).
 CLAIM_SORT_KEYS = ("name", "number", "admitted_on", "discharged_on", "status", "amount", "reported_at")
 
 

@@ -403,9 +403,9 @@ class SupplementPortion(models.Model):
 
 class ClaimTally(models.Model):
     """How many claims each (street, insurer, state) has and their decided amount, kept by
-    database triggers on the claims table (migrations 0004, 0010) in the same statement as any insert, update or delete — bulk
-    and raw SQL included. Home pages and list totals read these few rows instead of counting a
-    million claims."""
+    database triggers on the claims table (migrations 0004, 0010) in the same statement as any
+    insert, update or delete — bulk and raw SQL included. Home pages and list totals read these
+    few rows instead of counting a million claims."""
 
     street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
     insurer = models.ForeignKey(Insurer, on_delete=models.CASCADE, related_name="+")
@@ -436,6 +436,7 @@ class ClaimDayTally(models.Model):
     # No CHECK (n >= 0): the trigger applies each statement's net change in one ordered upsert,
     # and PostgreSQL checks the proposed row of an upsert before it finds the conflict.
     n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)   # their decided amounts (0010)
 
     class Meta:
         constraints = [

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Collate, Right
 from django.shortcuts import get_object_or_404
 
@@ -110,18 +110,6 @@ CLAIM_SORTING = Sorting({
 }, default="-reported_at")
 
 
-def scheme_year_admissions(scheme_year) -> Q:
-    """The claims of a scheme year: admitted after the previous year's last day up to this
-    year's last (docs/figures.md "Which claims belong to a year": a stay admitted before the
-    first scheme year belongs to the first), as oversight.selectors.figures counts them."""
-    from enrollment.models import SchemeYear
-
-    previous_end = (SchemeYear.objects.filter(coverage_start__lt=scheme_year.coverage_start)
-                    .aggregate(end=Max("coverage_end"))["end"])
-    within = Q(admitted_on__lte=scheme_year.coverage_end)
-    return within & Q(admitted_on__gt=previous_end) if previous_end else within
-
-
 def claim_year_choices(user):
     """The scheme years the claims list filters by: those the user may see, all of them for an
     officer (who sees no scheme year page, but whose street's claims belong to years too)."""
@@ -159,7 +147,8 @@ def claim_search(user, *, text: str = "", status: str = "", street_id=None, sinc
     if until:
         qs = qs.filter(reported_at__date__lte=until)
     if scheme_year is not None:
-        qs = qs.filter(scheme_year_admissions(scheme_year))
+        from .figures import in_admission_window
+        qs = in_admission_window(qs, scheme_year)
     return qs.order_by(*CLAIM_SORTING.order(CLAIM_SORTING.read(sort)))
 
 
@@ -234,27 +223,33 @@ def claim_counts(user, *, street_id=None) -> dict[str, int]:
 class ClaimTotals:
     count: int
     amount: Decimal         # the decided amount (核定金额) of the claims counted
-    source: str             # "tally" (ClaimTally rows) or "claims" (one aggregate over the filter)
+    source: str             # "tally" (ClaimTally), "day tally" (ClaimDayTally) or "claims" (an aggregate)
 
 
 def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None,
                            scheme_year=None, sort="") -> tuple[CountedQuerySet, ClaimTotals]:
     """The claims of the list page, sorted, and the totals of the filtered list (count and
-    decided amount): from the tally when the filters are ones it answers (state, street),
-    otherwise one COUNT and SUM over the filtered claims (a name, number, dates, a year)."""
+    decided amount): from the tallies when the filters are ones they answer (state, street, and
+    a scheme year — a range of admission days — from the day tally), otherwise one COUNT and SUM
+    over the filtered claims (a name, number or report dates)."""
+    from .figures import day_tally_visible_to, in_admission_window
+
     qs = claim_search(user, text=text, status=status, street_id=street_id, since=since, until=until,
                       scheme_year=scheme_year, sort=sort)
-    if text or since or until or scheme_year is not None or not _tally_usable(user):
+    if text or since or until or not _tally_usable(user):
         row = qs.order_by().aggregate(count=Count("pk"), amount=Coalesce(Sum("amount"), Decimal("0.00")))
         totals = ClaimTotals(row["count"], row["amount"], "claims")
     else:
-        rows = _tally_visible_to(user)
+        if scheme_year is None:
+            rows, source = _tally_visible_to(user), "tally"
+        else:
+            rows, source = in_admission_window(day_tally_visible_to(user), scheme_year), "day tally"
         if street_id:
             rows = rows.filter(street_id=street_id)
         if status:
             rows = rows.filter(status=status)
         row = rows.aggregate(count=Coalesce(Sum("n"), 0), amount=Coalesce(Sum("amount"), Decimal("0.00")))
-        totals = ClaimTotals(row["count"], row["amount"], "tally")
+        totals = ClaimTotals(row["count"], row["amount"], source)
     return CountedQuerySet(qs, totals.count), totals
 
 
