@@ -37,9 +37,10 @@ END $$;
 """
 
 
-def _previous_function():
-    """0004's function, to put back when this migration is reversed."""
-    previous = importlib.import_module("claims.migrations.0004_claimtally_triggers").FUNCTION
+def _previous(migration: str, sql: str) -> str:
+    """The functions an earlier migration created (without its triggers), to put back when this
+    migration is reversed."""
+    previous = getattr(importlib.import_module(f"claims.migrations.{migration}"), sql)
     return previous.split("CREATE TRIGGER")[0].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
 
 
@@ -74,12 +75,6 @@ END $$;
 """
 
 
-def _previous_day_functions():
-    """0009's day tally functions, to put back when this migration is reversed."""
-    previous = importlib.import_module("claims.migrations.0009_tally_triggers").DAY_TALLY
-    return previous.split("CREATE TRIGGER")[0].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
-
-
 BACKFILL_DAYS = """
 UPDATE claims_claimdaytally t SET amount = s.a
 FROM (SELECT admitted_on, street_id, insurer_id, status, coalesce(sum(amount), 0) AS a FROM claims_claim
@@ -107,13 +102,13 @@ class Migration(migrations.Migration):
             model_name="claimtally", name="amount",
             field=models.DecimalField(decimal_places=2, default=0, max_digits=16),
         ),
-        migrations.RunSQL(FUNCTION, _previous_function()),
+        migrations.RunSQL(FUNCTION, _previous("0004_claimtally_triggers", "FUNCTION")),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
         migrations.AddField(
             model_name="claimdaytally", name="amount",
             field=models.DecimalField(decimal_places=2, default=0, max_digits=16),
         ),
-        migrations.RunSQL(DAY_FUNCTIONS, _previous_day_functions()),
+        migrations.RunSQL(DAY_FUNCTIONS, _previous("0009_tally_triggers", "DAY_TALLY")),
         migrations.RunSQL(BACKFILL_DAYS, migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name="claim",
