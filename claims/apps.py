@@ -8,8 +8,15 @@ class ClaimsConfig(AppConfig):
     verbose_name = "理赔"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import jobs  # noqa: F401  (registers the job runners)
         from . import home  # noqa: F401  (registers the home panels)
+        from .tallies import sync_workday_calendar_after_migrate
+
+        # The SLA tallies count working days from a calendar kept in the database: every
+        # `migrate` (so every deploy) makes it the official one of core.workdays again.
+        post_migrate.connect(sync_workday_calendar_after_migrate, sender=self)
 
     def demo_data_steps(self):
         """The demo_data command's steps of this app: (title, loader(DemoContext))."""

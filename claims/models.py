@@ -401,69 +401,14 @@ class SupplementPortion(models.Model):
         constraints = [models.UniqueConstraint(fields=["supplement", "policy"], name="supplementportion_one_per_policy")]
 
 
-class ClaimTally(models.Model):
-    """How many claims each (street, insurer, state) has and their decided amount, kept by
-    database triggers on the claims table (migrations 0004, 0010) in the same statement as any
-    insert, update or delete — bulk and raw SQL included. Home pages and list totals read these
-    few rows instead of counting a million claims."""
-
-    street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
-    insurer = models.ForeignKey(Insurer, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=ClaimStatus.choices)
-    n = models.BigIntegerField(default=0)
-    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)   # their decided amounts
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["street", "insurer", "status"], name="claimtally_one_row"),
-            models.CheckConstraint(name="claimtally_not_negative", condition=Q(n__gte=0)),
-        ]
-
-
-class ClaimDayTally(models.Model):
-    """How many claims were admitted on each day, per (street, insurer, state), kept by database
-    triggers on the claims table (migration 0009) like ClaimTally; described with PaidTally in
-    docs/dashboards.md ("Tallies"). The dashboards read a scheme
-    year's claims by month and state, and each street's claims of the year, from these rows
-    (a few thousand a year) instead of counting a million claims. The admission day decides
-    the scheme year a claim belongs to (oversight.selectors.figures), so these rows add up to
-    the same claims as the year's figures."""
-
-    admitted_on = models.DateField()
-    street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
-    insurer = models.ForeignKey(Insurer, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=ClaimStatus.choices)
-    # No CHECK (n >= 0): the trigger applies each statement's net change in one ordered upsert,
-    # and PostgreSQL checks the proposed row of an upsert before it finds the conflict.
-    n = models.BigIntegerField(default=0)
-    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)   # their decided amounts (0010)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["admitted_on", "street", "insurer", "status"],
-                                    name="claimdaytally_one_row"),
-        ]
-
-
-class PaidTally(models.Model):
-    """Money paid out per day, per (scheme year of the paying policy, street, insurer): each
-    paid claim's portions on the day of its payment, each settled supplementary decision's
-    portions on the day it was settled (a recovery is negative). Kept by database triggers on
-    payments, portions, supplements, supplement portions and claims (migration 0009), whatever
-    order they are written in; the dashboards sum a year's money per street and per month from
-    these rows. The same money as oversight.selectors.figures' paid amount (portions of paid
-    claims plus settled supplements), grouped."""
-
-    scheme_year = models.ForeignKey("enrollment.SchemeYear", on_delete=models.CASCADE, related_name="+")
-    paid_on = models.DateField()
-    street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
-    insurer = models.ForeignKey(Insurer, on_delete=models.CASCADE, related_name="+")
-    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    days = models.BigIntegerField(default=0)       # paid days (a recovery gives days back)
-    portions = models.BigIntegerField(default=0)   # paid portions (a stay split over two years counts in each)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["scheme_year", "paid_on", "street", "insurer"],
-                                    name="paidtally_one_row"),
-        ]
+# The tallies (counts kept true by database triggers, one table each) live in claims/tallies.py.
+from .tallies import (  # noqa: E402,F401
+    ClaimDayTally,
+    ClaimPaymentMismatch,
+    ClaimStepTally,
+    ClaimTally,
+    ClaimYearTally,
+    MoneyTally,
+    PaidTally,
+    PolicyDaysTally,
+)

@@ -223,33 +223,37 @@ def claim_counts(user, *, street_id=None) -> dict[str, int]:
 class ClaimTotals:
     count: int
     amount: Decimal         # the decided amount (核定金额) of the claims counted
-    source: str             # "tally" (ClaimTally), "day tally" (ClaimDayTally) or "claims" (an aggregate)
+    source: str             # "tally" (ClaimTally), "day and year tallies" or "claims" (an aggregate)
 
 
 def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None,
                            scheme_year=None, sort="") -> tuple[CountedQuerySet, ClaimTotals]:
     """The claims of the list page, sorted, and the totals of the filtered list (count and
     decided amount): from the tallies when the filters are ones they answer (state, street, and
-    a scheme year — a range of admission days — from the day tally), otherwise one COUNT and SUM
+    a scheme year: ClaimDayTally's count, ClaimYearTally's amount), otherwise one COUNT and SUM
     over the filtered claims (a name, number or report dates)."""
+    from ..tallies import ClaimYearTally
     from .figures import day_tally_visible_to, in_admission_window
 
     qs = claim_search(user, text=text, status=status, street_id=street_id, since=since, until=until,
                       scheme_year=scheme_year, sort=sort)
     if text or since or until or not _tally_usable(user):
         row = qs.order_by().aggregate(count=Count("pk"), amount=Coalesce(Sum("amount"), Decimal("0.00")))
-        totals = ClaimTotals(row["count"], row["amount"], "claims")
+        return CountedQuerySet(qs, row["count"]), ClaimTotals(row["count"], row["amount"], "claims")
+    if scheme_year is None:
+        counted, summed, source = _tally_visible_to(user), None, "tally"
     else:
-        if scheme_year is None:
-            rows, source = _tally_visible_to(user), "tally"
-        else:
-            rows, source = in_admission_window(day_tally_visible_to(user), scheme_year), "day tally"
-        if street_id:
-            rows = rows.filter(street_id=street_id)
-        if status:
-            rows = rows.filter(status=status)
-        row = rows.aggregate(count=Coalesce(Sum("n"), 0), amount=Coalesce(Sum("amount"), Decimal("0.00")))
-        totals = ClaimTotals(row["count"], row["amount"], source)
+        # A year: the count from the day tally over its admission days, the amount from the
+        # figures' year tally (docs/architecture.md "Tallies").
+        counted = in_admission_window(day_tally_visible_to(user), scheme_year)
+        summed = tally_rows_visible_to(user, ClaimYearTally.objects.filter(scheme_year=scheme_year))
+        source = "day and year tallies"
+    filters = {**({"street_id": street_id} if street_id else {}), **({"status": status} if status else {})}
+    row = counted.filter(**filters).aggregate(n=Coalesce(Sum("n"), 0), **(
+        {"a": Coalesce(Sum("amount"), Decimal("0.00"))} if summed is None else {}))
+    if summed is not None:
+        row.update(summed.filter(**filters).aggregate(a=Coalesce(Sum("amount"), Decimal("0.00"))))
+    totals = ClaimTotals(row["n"], row["a"], source)
     return CountedQuerySet(qs, totals.count), totals
 
 

@@ -1,9 +1,15 @@
 """The figures the commission decides by, per scheme year (domain.md "Oversight": 绩效评估 and
 动态调整), scoped to the user: the commission and finance see the district, insurer staff the
 years of their company's contracts (and its claims), a street officer their street (claims of
-the street, policies of its persons). Every figure set is a handful of set-based SQL
-aggregates, the same number of queries whatever the number of claims; the arithmetic is in
-oversight/rules/figures.py.
+the street, policies of its persons). Every figure set is a handful of SQL queries, the same
+number whatever the number of claims; the arithmetic is in oversight/rules/figures.py.
+
+The claim-side aggregates are read from the tallies the database keeps by trigger
+(claims/tallies.py: the dashboards' day and paid tallies, and the figure tallies of claims 0011):
+a few thousand rows a year instead of the year's claims, portions and payments. Only what depends on today is counted live, on an index: the
+open SLA steps past their deadline (`due_on < today`) and the stays not decided yet (the
+premium's experience). The policies (premium, exposure, persons at the cap) are counted from
+the policies, whose number does not grow with the claims.
 
 Which claims belong to a scheme year: those admitted on a day of it, a stay admitted before
 the first scheme year belonging to the first (the year whose settings the claim's deadlines
@@ -25,6 +31,7 @@ from django.db.models.expressions import RawSQL
 
 from claims.models import ClaimStatus
 from claims.rules import SLA_STEPS
+from claims.tallies import OPEN
 from enrollment.models import DayCounting, SchemeYear
 from enrollment.rules import Cover, scheme_periods
 from tongzhou_care.core.access import sees_all_streets
@@ -182,61 +189,53 @@ def _policy_figures(scheme_year: SchemeYear, scope: Scope, today: date) -> dict:
         WHERE p.scheme_year_id = %(year)s{where}""", params)
 
 
+def _tally_filter(scheme_year: SchemeYear, scope: Scope, alias: str = "t") -> tuple[str, dict]:
+    """The WHERE clause of a figure tally's rows of the scheme year in scope, with parameters."""
+    where, params = _claim_filter(scope, alias)
+    params["year"] = scheme_year.pk
+    return f"{alias}.scheme_year_id = %(year)s{where}", params
+
+
 def _claim_figures(scheme_year: SchemeYear, scope: Scope) -> dict:
-    """Counts of the year's claims by state and the mean amount of a decided claim (its
-    decided amount plus its supplementary decisions)."""
-    where, params = _year_claims(scheme_year, scope)
-    params.update(outstanding=list(OUTSTANDING), decided=list(DECIDED))
+    """Counts of the year's claims by state (the day tally over the year's admission days) and
+    the mean amount of a decided claim: its decided amount plus its supplementary decisions
+    (the claim-year tally)."""
+    counted_where, params = _year_claims(scheme_year, scope, "d")
+    tally_where, tally_params = _tally_filter(scheme_year, scope)
+    params.update(tally_params, outstanding=list(OUTSTANDING), decided=list(DECIDED))
     return _fetch(f"""
-        SELECT count(*) AS reported,
-               count(*) FILTER (WHERE c.status = 'withdrawn') AS withdrawn,
-               count(*) FILTER (WHERE c.status = 'refused') AS refused,
-               count(*) FILTER (WHERE c.status = ANY(%(decided)s)) AS decided,
-               count(*) FILTER (WHERE c.status = 'paid') AS paid,
-               count(*) FILTER (WHERE c.status = ANY(%(outstanding)s)) AS outstanding,
-               avg(c.amount + coalesce(s.extra, 0)) FILTER (WHERE c.status = ANY(%(decided)s)) AS mean_decided
-        FROM claims_claim c
-        LEFT JOIN (SELECT claim_id, sum(amount_difference) AS extra FROM claims_supplement GROUP BY claim_id) s
-               ON s.claim_id = c.id
-        WHERE {where}""", params)
+        WITH counted AS (
+            SELECT coalesce(sum(d.n), 0)::bigint AS reported,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = 'withdrawn'), 0)::bigint AS withdrawn,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = 'refused'), 0)::bigint AS refused,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = ANY(%(decided)s)), 0)::bigint AS decided,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = 'paid'), 0)::bigint AS paid,
+                   coalesce(sum(d.n) FILTER (WHERE d.status = ANY(%(outstanding)s)), 0)::bigint AS outstanding
+            FROM claims_claimdaytally d
+            WHERE {counted_where})
+        SELECT counted.*,
+               (SELECT sum(t.amount + t.supplements) FROM claims_claimyeartally t
+                WHERE t.status = ANY(%(decided)s) AND {tally_where}) / nullif(counted.decided, 0) AS mean_decided
+        FROM counted""", params)
 
 
 def _money_figures(scheme_year: SchemeYear, scope: Scope) -> dict:
-    """What the year's policies paid and owe: the portions of paid claims plus settled
-    supplementary decisions (paid); portions of decided, unpaid claims plus open supplements
-    (owed); paid days and the stays they belong to."""
-    where, params = _claim_filter(scope)
-    params["year"] = scheme_year.pk
+    """What the year's policies paid and owe: the portions of claims with their payment
+    recorded plus settled supplementary decisions (paid: the paid tally); portions of decided,
+    unpaid claims plus open supplements (owed) and the paid stays (the money tally)."""
+    where, params = _tally_filter(scheme_year, scope)
     return _fetch(f"""
-        WITH portions AS (
-            SELECT coalesce(sum(cp.amount) FILTER (WHERE c.status = 'paid'), 0) AS paid_amount,
-                   coalesce(sum(cp.days_payable) FILTER (WHERE c.status = 'paid'), 0) AS paid_days,
-                   count(*) FILTER (WHERE c.status = 'paid' AND cp.days_payable > 0) AS paid_stays,
-                   coalesce(sum(cp.amount) FILTER (WHERE c.status = 'decided'), 0) AS owed
-            FROM claims_claimportion cp
-            JOIN enrollment_policy p ON p.id = cp.policy_id
-            JOIN claims_claim c ON c.id = cp.claim_id
-            WHERE p.scheme_year_id = %(year)s{where}),
-        supplements AS (
-            SELECT coalesce(sum(sp.amount_difference) FILTER (WHERE s.settled_at IS NOT NULL), 0) AS paid_amount,
-                   coalesce(sum(sp.days_difference) FILTER (WHERE s.settled_at IS NOT NULL), 0) AS paid_days,
-                   coalesce(sum(sp.amount_difference) FILTER (WHERE s.settled_at IS NULL), 0) AS owed
-            FROM claims_supplementportion sp
-            JOIN claims_supplement s ON s.id = sp.supplement_id
-            JOIN enrollment_policy p ON p.id = sp.policy_id
-            JOIN claims_claim c ON c.id = s.claim_id
-            WHERE p.scheme_year_id = %(year)s{where})
-        SELECT portions.paid_amount + supplements.paid_amount AS paid_amount,
-               portions.paid_days + supplements.paid_days AS paid_days,
-               portions.paid_stays AS paid_stays,
-               portions.owed + supplements.owed AS owed
-        FROM portions, supplements""", params)
+        SELECT paid.*, money.*
+        FROM (SELECT coalesce(sum(t.amount), 0) AS paid_amount, coalesce(sum(t.days), 0)::bigint AS paid_days
+              FROM claims_paidtally t WHERE {where}) paid,
+             (SELECT coalesce(sum(t.paid_stays), 0)::bigint AS paid_stays, coalesce(sum(t.owed), 0) AS owed
+              FROM claims_moneytally t WHERE {where}) money""", params)
 
 
 def year_figures(user, scheme_year: SchemeYear, *, today: date) -> YearFigures:
     """Exposure, premium, claims reported/decided/paid/outstanding, paid days and amount,
     incurred, loss ratio, frequency, mean paid days per stay and the share of persons at the
-    cap, for the scheme year in the user's scope (four queries)."""
+    cap, for the scheme year in the user's scope (three queries)."""
     scope = figure_scope(user, scheme_year)
     coverage_days = Cover(scheme_year.coverage_start, scheme_year.coverage_end).days
     pol = _policy_figures(scheme_year, scope, today)
@@ -309,6 +308,23 @@ def _due_days(first: date, last: date, ns: tuple[int, ...]) -> tuple[list, list]
     return days[:n_days], dues
 
 
+# Each SLA step: (the moment it started, the moment it was done) on the claim; the triggers of
+# claims migration 0011 measure the same (its STEPS), tests/oversight/test_figure_tallies.py
+# holds them equal.
+STEP_TIMES = {
+    "accept": ("c.reported_at", "least(c.documents_requested_at, c.accepted_at, c.refused_at)"),
+    "decide": ("c.accepted_at", "least(CASE WHEN c.decided_at >= c.accepted_at THEN c.decided_at END, "
+                                "CASE WHEN c.refused_at >= c.accepted_at THEN c.refused_at END)"),
+    "pay": ("c.decided_at", "CASE WHEN c.decided_at IS NOT NULL THEN c.paid_at END"),
+    "refusal_notice": ("c.refused_at", "CASE WHEN c.refused_at IS NOT NULL THEN c.refusal_notice_sent_at END"),
+}
+
+
+def _local(expression: str) -> str:
+    """SQL: the local calendar day of a timestamp."""
+    return f"(({expression}) AT TIME ZONE '{settings.TIME_ZONE}')::date"
+
+
 def _sla_states_sql(scheme_year: SchemeYear, scope: Scope, today: date) -> tuple[str, dict]:
     """SQL of one row per claim of the year in scope with the state of each SLA step
     (`<step>_state`: 'in_time', 'late', 'open_late', 'pending' or NULL), in one pass.
@@ -320,28 +336,17 @@ def _sla_states_sql(scheme_year: SchemeYear, scope: Scope, today: date) -> tuple
     year's SLA); done on or before the due day is in time. A step not done yet counts by the
     deadline the claim carries (due_step, due_on): late once today is past it, pending (not
     counted) before. A claim counts once per step, on its last pass (an appeal's second
-    decision replaces the first)."""
+    decision replaces the first). Read claim by claim: for the lists of the claims behind a
+    figure (the counts come from the step tally, sla_compliance)."""
     where, params = _year_claims(scheme_year, scope)
-    tz = settings.TIME_ZONE
     params.update(_calendar(scheme_year, today))
     params["today"] = today
-
-    def local(expression):
-        return f"(({expression}) AT TIME ZONE '{tz}')::date"
-
-    steps = {   # step: (started, answered)
-        "accept": ("c.reported_at", "least(c.documents_requested_at, c.accepted_at, c.refused_at)"),
-        "decide": ("c.accepted_at", "least(CASE WHEN c.decided_at >= c.accepted_at THEN c.decided_at END, "
-                                    "CASE WHEN c.refused_at >= c.accepted_at THEN c.refused_at END)"),
-        "pay": ("c.decided_at", "CASE WHEN c.decided_at IS NOT NULL THEN c.paid_at END"),
-        "refusal_notice": ("c.refused_at", "CASE WHEN c.refused_at IS NOT NULL THEN c.refusal_notice_sent_at END"),
-    }
     states = []
-    for step, (started, answered) in steps.items():
+    for step, (started, answered) in STEP_TIMES.items():
         # The due day: the calendar array's element for the start day (an index, not a join).
-        due = f"(%(cal_{step})s::date[])[{local(started)} - %(cal_first)s::date + 1]"
+        due = f"(%(cal_{step})s::date[])[{_local(started)} - %(cal_first)s::date + 1]"
         states.append(f"""CASE WHEN {answered} IS NOT NULL
-                     THEN CASE WHEN {local(answered)} <= {due} THEN 'in_time' ELSE 'late' END
+                     THEN CASE WHEN {_local(answered)} <= {due} THEN 'in_time' ELSE 'late' END
                    WHEN c.due_step = '{step}' AND c.due_on IS NOT NULL
                      THEN CASE WHEN c.due_on < %(today)s THEN 'open_late' ELSE 'pending' END
               END AS {step}_state""")
@@ -379,20 +384,38 @@ class SlaStep:
 def sla_compliance(user, scheme_year: SchemeYear, *, today: date) -> list[SlaStep]:
     """Per SLA step of the insurer (accept, decide, pay, refusal notice) over the scheme year's
     claims in the user's scope: counted, in time, late (done late or still open past the due
-    day), pending, and the share in time (one query)."""
+    day), pending, and the share in time (one query: the step tally, and the open steps past
+    their deadline counted live on the due-day index)."""
     scope = figure_scope(user, scheme_year)
-    sql, params = _sla_states_sql(scheme_year, scope, today)
-    states = ("in_time", "late", "open_late", "pending")
-    # Grouped by the four states (at most 5⁴ rows), so each claim's states are computed once.
-    counts = {f"{step}__{state}": 0 for step in STEPS for state in states}
-    columns = ", ".join(f"{step}_state" for step in STEPS)
-    for *row, n in _fetch_all(f"SELECT {columns}, count(*) FROM ({sql}) x GROUP BY {columns}", params):
-        for step, state in zip(STEPS, row):
-            if state:
-                counts[f"{step}__{state}"] += n
-    return [SlaStep(step=step, label=label, days=getattr(scheme_year, SLA_SETTINGS[step]),
-                    **{state: counts[f"{step}__{state}"] for state in states})
-            for step, label in SLA_STEPS.items()]
+    tally_where, params = _tally_filter(scheme_year, scope)
+    claims_where, claims_params = _year_claims(scheme_year, scope)
+    params.update(claims_params, today=today)
+    still_open = " ".join(f"WHEN '{step}' THEN {done} IS NULL" for step, (_, done) in STEP_TIMES.items())
+    rows = _fetch_all(f"""
+        SELECT t.step, t.working_days, sum(t.claims)::bigint
+        FROM claims_claimsteptally t WHERE {tally_where}
+        GROUP BY t.step, t.working_days
+        UNION ALL
+        SELECT c.due_step, NULL, count(*)
+        FROM claims_claim c
+        WHERE c.due_on < %(today)s AND {claims_where} AND CASE c.due_step {still_open} ELSE FALSE END
+        GROUP BY c.due_step""", params)
+    counts = {step: dict(in_time=0, late=0, open_late=0, pending=0) for step in STEPS}
+    days = {step: getattr(scheme_year, SLA_SETTINGS[step]) for step in STEPS}
+    for step, working_days, n in rows:
+        if step not in counts:
+            continue
+        c = counts[step]
+        if working_days is None:            # open past the deadline (live)
+            c["open_late"] += n
+            c["pending"] -= n
+        elif working_days == OPEN:          # open, with a deadline
+            c["pending"] += n
+        elif working_days <= days[step]:
+            c["in_time"] += n
+        else:
+            c["late"] += n
+    return [SlaStep(step=step, label=label, days=days[step], **counts[step]) for step, label in SLA_STEPS.items()]
 
 
 # --- Insurer evaluation (绩效评估) -----------------------------------------------------------
@@ -429,23 +452,24 @@ class Evaluation:
 
 
 def _full_payment(scheme_year: SchemeYear, scope: Scope) -> dict:
-    """Paid claims of the year, and how many were paid in full: the payment plus the
-    supplementary decisions settled after it equals the decided amount plus every
-    supplementary decision (nothing owed, nothing paid twice)."""
-    sql, params = _not_in_full_sql(scheme_year, scope)
-    return _fetch(f"SELECT count(*) AS paid, count(*) FILTER (WHERE NOT in_full) AS short FROM ({sql}) x", params)
+    """Paid claims of the year (with their payment), and how many were not paid in full: the
+    payment plus the supplementary decisions settled after it differs from the decided amount
+    plus every supplementary decision (owed, or paid twice) — the claim-year tally and the
+    mismatch set the triggers keep (claims.tallies.ClaimPaymentMismatch)."""
+    tally_where, params = _tally_filter(scheme_year, scope)
+    short_sql, short_params = _not_in_full_sql(scheme_year, scope)
+    params.update(short_params)
+    return _fetch(f"""
+        SELECT (SELECT coalesce(sum(t.with_payment), 0)::bigint FROM claims_claimyeartally t
+                WHERE t.status = 'paid' AND {tally_where}) AS paid,
+               (SELECT count(*) FROM ({short_sql}) x) AS short""", params)
 
 
 def _not_in_full_sql(scheme_year: SchemeYear, scope: Scope) -> tuple[str, dict]:
+    """SQL of the ids of the year's paid claims in scope not paid in full."""
     where, params = _year_claims(scheme_year, scope)
     return f"""
-        SELECT c.id, pay.amount + coalesce(s.settled_later, 0) = c.amount + coalesce(s.total, 0) AS in_full
-        FROM claims_claim c JOIN claims_payment pay ON pay.claim_id = c.id
-        LEFT JOIN (SELECT s.claim_id, sum(s.amount_difference) AS total,
-                          sum(s.amount_difference) FILTER (WHERE s.settled_at IS NOT NULL
-                                                            AND s.decided_at > p.recorded_at) AS settled_later
-                   FROM claims_supplement s JOIN claims_payment p ON p.claim_id = s.claim_id
-                   GROUP BY s.claim_id) s ON s.claim_id = c.id
+        SELECT c.id FROM claims_claimpaymentmismatch m JOIN claims_claim c ON c.id = m.claim_id
         WHERE c.status = 'paid' AND {where}""", params
 
 
@@ -575,8 +599,7 @@ def claims_behind(user, scheme_year: SchemeYear, key: str, *, today: date) -> Qu
         sql, params = _sla_states_sql(scheme_year, scope, today)
         ids = f"SELECT id FROM ({sql}) x WHERE {key}_state IN ('late', 'open_late')"
     elif key == "full_payment":
-        sql, params = _not_in_full_sql(scheme_year, scope)
-        ids = f"SELECT id FROM ({sql}) x WHERE NOT in_full"
+        ids, params = _not_in_full_sql(scheme_year, scope)
     else:
         where, params = _year_claims(scheme_year, scope)
         params["states"] = ["paid"] if key == "paid" else list(OUTSTANDING)
@@ -601,18 +624,19 @@ def _named(sql: str, params: dict) -> RawSQL:
 
 def person_groups(user, scheme_year: SchemeYear, *, today: date) -> list[rules.PersonGroup]:
     """Each insured person's covered hospital days of the scheme year, grouped by (days,
-    covered days): decided claims by their portions' covered days (before the annual cap),
-    claims not decided yet and claims refused because the allowance was used up by their stay
-    dates inside the person's cover (to today while still in hospital). One query."""
+    covered days): decided claims by their portions' covered days (before the annual cap, from
+    the per-policy tally), claims not decided yet and claims refused because the allowance was
+    used up by their stay dates inside the person's cover (to today while still in hospital;
+    counted live: they are few, and a stay still in hospital grows with today). One query."""
     scope = figure_scope(user, scheme_year)
     where, params = (" AND FALSE" if scope.empty else ""), {}
     if scope.street_ids is not None:
         where += " AND pe.street_id = ANY(%(scope_streets)s)"
         params["scope_streets"] = list(scope.street_ids)
     inclusive = 1 if scheme_year.day_counting == DayCounting.INCLUSIVE else 0
-    params.update(year=scheme_year.pk, today=today, decided=list(DECIDED), estimated=list(OUTSTANDING),
-                  inclusive=inclusive)
+    params.update(year=scheme_year.pk, today=today, estimated=list(OUTSTANDING), inclusive=inclusive)
     claims_where, claims_params = _claim_filter(scope)
+    tally_where, _ = _claim_filter(scope, "t")
     params.update(claims_params)
     rows = _fetch_all(f"""
         WITH pol AS (
@@ -621,11 +645,10 @@ def person_groups(user, scheme_year: SchemeYear, *, today: date) -> list[rules.P
             FROM enrollment_policy p JOIN enrollment_person pe ON pe.id = p.person_id
             WHERE p.scheme_year_id = %(year)s{where}),
         decided AS (
-            SELECT cp.policy_id, sum(cp.days_covered) AS days
-            FROM claims_claimportion cp JOIN pol ON pol.id = cp.policy_id
-            JOIN claims_claim c ON c.id = cp.claim_id
-            WHERE c.status = ANY(%(decided)s){claims_where}
-            GROUP BY cp.policy_id),
+            SELECT t.policy_id, sum(t.days) AS days
+            FROM claims_policydaystally t JOIN pol ON pol.id = t.policy_id
+            WHERE TRUE{tally_where}
+            GROUP BY t.policy_id),
         estimated AS (
             SELECT pol.id AS policy_id,
                    sum(CASE WHEN coalesce(c.discharged_on, %(today)s::date) = c.admitted_on

@@ -44,45 +44,6 @@ def _previous(migration: str, sql: str) -> str:
     return previous.split("CREATE TRIGGER")[0].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
 
 
-# The day tally (0009) keeps the decided amount too, so a scheme year's totals (a range of
-# admission days) with a state and street come from its rows. A statement that only changes an
-# amount moves no count: the HAVING lets it through when the amount moved.
-UPSERT_DAY = """
-        INSERT INTO claims_claimdaytally (admitted_on, street_id, insurer_id, status, n, amount)
-        SELECT admitted_on, street_id, insurer_id, status, sum(d), sum(a) FROM ({rows}) moved
-        GROUP BY 1, 2, 3, 4 HAVING sum(d) <> 0 OR sum(a) <> 0 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (admitted_on, street_id, insurer_id, status)
-        DO UPDATE SET n = claims_claimdaytally.n + EXCLUDED.n, amount = claims_claimdaytally.amount + EXCLUDED.amount;"""
-NEW_CLAIMS = "SELECT admitted_on, street_id, insurer_id, status, 1 AS d, coalesce(amount, 0) AS a FROM new_claims"
-OLD_CLAIMS = "SELECT admitted_on, street_id, insurer_id, status, -1 AS d, -coalesce(amount, 0) AS a FROM old_claims"
-DAY_FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION claims_claimdaytally_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN{UPSERT_DAY.format(rows=NEW_CLAIMS)}
-    ELSIF TG_OP = 'UPDATE' THEN{UPSERT_DAY.format(rows=NEW_CLAIMS + " UNION ALL " + OLD_CLAIMS)}
-    ELSE{UPSERT_DAY.format(rows=OLD_CLAIMS)}
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION claims_claimdaytally_rebuild() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM claims_claimdaytally;
-    INSERT INTO claims_claimdaytally (admitted_on, street_id, insurer_id, status, n, amount)
-    SELECT admitted_on, street_id, insurer_id, status, count(*), coalesce(sum(amount), 0) FROM claims_claim
-    GROUP BY 1, 2, 3, 4;
-    RETURN NULL;
-END $$;
-"""
-
-
-BACKFILL_DAYS = """
-UPDATE claims_claimdaytally t SET amount = s.a
-FROM (SELECT admitted_on, street_id, insurer_id, status, coalesce(sum(amount), 0) AS a FROM claims_claim
-      GROUP BY 1, 2, 3, 4) s
-WHERE t.admitted_on = s.admitted_on AND t.street_id = s.street_id AND t.insurer_id = s.insurer_id
-  AND t.status = s.status
-"""
-
 BACKFILL = """
 UPDATE claims_claimtally t SET amount = s.a
 FROM (SELECT street_id, insurer_id, status, coalesce(sum(amount), 0) AS a FROM claims_claim
@@ -93,9 +54,9 @@ WHERE t.street_id = s.street_id AND t.insurer_id = s.insurer_id AND t.status = s
 
 class Migration(migrations.Migration):
     """The claims list sorted by its columns (indexes for the sorts the existing ones do not
-    serve) with totals of count and decided amount (both tallies keep the amount)."""
+    serve) with totals of count and decided amount (the state tally keeps the amount)."""
 
-    dependencies = [("claims", "0009_tally_triggers")]
+    dependencies = [("claims", "0011_figure_tally_triggers")]
 
     operations = [
         migrations.AddField(
@@ -104,12 +65,6 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(FUNCTION, _previous("0004_claimtally_triggers", "FUNCTION")),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
-        migrations.AddField(
-            model_name="claimdaytally", name="amount",
-            field=models.DecimalField(decimal_places=2, default=0, max_digits=16),
-        ),
-        migrations.RunSQL(DAY_FUNCTIONS, _previous("0009_tally_triggers", "DAY_TALLY")),
-        migrations.RunSQL(BACKFILL_DAYS, migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name="claim",
             index=models.Index(fields=["admitted_on", "id"], name="claim_admitted_idx"),
