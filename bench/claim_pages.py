@@ -135,7 +135,7 @@ def pages(users_by_name, person):
 
 # The claims list sorted by each column both ways, a year and state filter with its totals
 # (issue 12 point 10); the totals of a state or street come from ClaimTally, those of a year
-# from ClaimDayTally (both keep the decided amount).
+# from ClaimDayTally (count) and ClaimYearTally (decided amount).
 CLAIM_SORT_KEYS = ("name", "number", "admitted_on", "discharged_on", "status", "amount", "reported_at")
 
 
