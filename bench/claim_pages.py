@@ -1,6 +1,7 @@
 """Claim pages at province scale (issue 5): 100,000 persons and 1,000,000 claims against the same
-pages at 1,000 claims, in one run; and the persons and policy lists sorted and filtered
-(issue 12), which grow with persons, not claims: 100,000 persons at both sizes.
+pages at 1,000 claims, in one run; the persons and policy lists sorted and filtered (issue 12),
+which grow with persons, not claims: 100,000 persons at both sizes; and the claims list sorted by
+each column both ways, filtered by scheme year and state with its totals (issue 12 point 10).
 
     scripts/bench claim_pages [--claims 1000000] [--small 1000] [--repeat 7]
 
@@ -141,6 +142,25 @@ def pages(users_by_name, person):
         ("policies: by name (pinyin)", staff, f"/scheme-years/{person.policies.first().scheme_year_id}/policies/?sort=name"),
         ("policies: ended, by cover end", staff, f"/scheme-years/{person.policies.first().scheme_year_id}/policies/"
                                                  "?state=ended&sort=-cover_end"),
+    ] + claim_sorts(staff, officer, person.policies.first().scheme_year_id)
+
+
+# The claims list sorted by each column both ways, a year and state filter with its totals
+# (issue 12 point 10); the totals of a state or street come from ClaimTally, those of a year
+# from ClaimDayTally (count) and ClaimYearTally (decided amount).
+CLAIM_SORT_KEYS = ("name", "number", "admitted_on", "discharged_on", "status", "amount", "reported_at")
+
+
+def claim_sorts(staff, officer, year_id):
+    sorts = [(f"claims: by {key}{', desc' if way else ''}", staff, f"/claims/?sort={way}{key}")
+             for key in CLAIM_SORT_KEYS for way in ("", "-")]
+    return sorts + [
+        ("claims: year + paid, totals", staff, f"/claims/?year={year_id}&status=paid"),
+        ("claims: year + paid, by name", staff, f"/claims/?year={year_id}&status=paid&sort=name"),
+        ("claims: year + reported, by amount", staff, f"/claims/?year={year_id}&status=reported&sort=-amount"),
+        ("claims: paid, by name (tally totals)", staff, "/claims/?status=paid&sort=name"),
+        ("claims: officer, by name", officer, "/claims/?sort=name"),
+        ("claims: officer, year + paid", officer, f"/claims/?year={year_id}&status=paid&sort=-admitted_on"),
     ]
 
 
@@ -195,11 +215,11 @@ def main():
     (RESULTS / "claim_pages.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"inserted {args.small:,} claims in {seconds_small:.1f} s, then {args.claims - args.small:,} "
           f"in {seconds_big:.1f} s")
-    print(f"{'page':32} {'ms@' + str(args.small):>10} {'ms@' + str(args.claims):>12} {'ratio':>6} {'queries':>9}")
+    print(f"{'page':40} {'ms@' + str(args.small):>10} {'ms@' + str(args.claims):>12} {'ratio':>6} {'queries':>9}")
     for label, row in report["pages"].items():
         queries = f"{row['small']['queries']}/{row['big']['queries']}"
         flag = "" if row["ratio"] <= 2 and row["small"]["queries"] == row["big"]["queries"] else "  <-- over target"
-        print(f"{label:32} {row['small']['ms']:10.1f} {row['big']['ms']:12.1f} {row['ratio']:6.2f} {queries:>9}{flag}")
+        print(f"{label:40} {row['small']['ms']:10.1f} {row['big']['ms']:12.1f} {row['ratio']:6.2f} {queries:>9}{flag}")
 
 
 if __name__ == "__main__":

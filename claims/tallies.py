@@ -46,15 +46,16 @@ CALENDAR_FIRST, CALENDAR_LAST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class ClaimTally(models.Model):
-    """How many claims each (street, insurer, state) has, kept by database triggers on the
-    claims table (migration 0004) in the same statement as any insert, update or delete — bulk
-    and raw SQL included. Home pages and list totals read these few rows instead of counting a
-    million claims."""
+    """How many claims each (street, insurer, state) has and their decided amount, kept by
+    database triggers on the claims table (migrations 0004, 0012) in the same statement as any
+    insert, update or delete — bulk and raw SQL included. Home pages and list totals read these
+    few rows instead of counting a million claims."""
 
     street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
     insurer = models.ForeignKey(Insurer, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=20, choices=ClaimStatus.choices)
     n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)   # their decided amounts
 
     class Meta:
         constraints = [

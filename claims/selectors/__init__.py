@@ -6,13 +6,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Collate
 from django.shortcuts import get_object_or_404
 
+from enrollment.models import PINYIN
 from enrollment.rules import looks_like_id_tail
 from tongzhou_care.core.access import sees_all_streets, streets_of
 from tongzhou_care.core.models import Role
 from tongzhou_care.core.paging import CountedQuerySet
 from tongzhou_care.core.sealed import blind_index_of
+from tongzhou_care.core.sorting import Sorting
 from tongzhou_care.core.workdays import calendar_is_estimated
 
 from ..models import Claim, ClaimPortion, ClaimStatus, ClaimTally
@@ -89,17 +92,44 @@ def claims_awaiting_documents(user, *, limit: int = 10) -> list[tuple[Claim, tup
 def claims_of_person(user, person) -> QuerySet[Claim]:
     """The person's claims the user may see, latest stay first, with what each pays now (the
     decided amount plus supplements) as `entitled`."""
-    from django.db.models.functions import Coalesce
-
     return (claims_visible_to(user).filter(person=person).order_by("-admitted_on", "-id")
             .annotate(supplemented=Coalesce(Sum("supplements__amount_difference"), Decimal("0.00")))
             .annotate(entitled=F("amount") + F("supplemented")))
 
 
+# The claims list's sortable columns (core.sorting), newest report first by default. Names in
+# pinyin order: the persons' person_name_pinyin_idx walked in order, each person's claims by
+# claim_person_admitted_idx; the other columns have an index each (migration 0010).
+CLAIM_SORTING = Sorting({
+    "number": ("number",),
+    "name": (Collate("person__name", PINYIN), "person_id", "admitted_on", "id"),
+    "admitted_on": ("admitted_on", "id"),
+    "discharged_on": ("discharged_on", "id"),
+    "status": ("status", "-reported_at", "-id"),
+    "amount": ("amount", "id"),
+    "reported_at": ("reported_at", "id"),
+}, default="-reported_at")
+
+
+def claim_year_choices(user):
+    """The scheme years the claims list filters by: those the user may see, all of them for an
+    officer (who sees no scheme year page, but whose street's claims belong to years too)."""
+    from enrollment.models import SchemeYear
+    from enrollment.selectors import scheme_years_visible_to
+
+    if not user.is_authenticated or not user.has_perm("claims.view_claim"):
+        return SchemeYear.objects.none()
+    years = scheme_years_visible_to(user)
+    if user.role == Role.STREET_OFFICER:
+        years = SchemeYear.objects.all()
+    return years.select_related(None).only("id", "name", "coverage_start").order_by("-coverage_start")
+
+
 def claim_search(user, *, text: str = "", status: str = "", street_id=None, since=None,
-                 until=None) -> QuerySet[Claim]:
+                 until=None, scheme_year=None, sort: str = "") -> QuerySet[Claim]:
     """Claims the user may see, by claim number, the person's name or the last 4 characters of
-    the ID number, state, street and report dates; newest first."""
+    the ID number, state, street, report dates and scheme year (of admission); sorted by
+    CLAIM_SORTING (newest report first unless asked)."""
     qs = claims_visible_to(user)
     text = text.strip()
     if text:
@@ -118,7 +148,10 @@ def claim_search(user, *, text: str = "", status: str = "", street_id=None, sinc
         qs = qs.filter(reported_at__date__gte=since)
     if until:
         qs = qs.filter(reported_at__date__lte=until)
-    return qs.order_by("-reported_at", "-id")
+    if scheme_year is not None:
+        from .figures import in_admission_window
+        qs = in_admission_window(qs, scheme_year)
+    return qs.order_by(*CLAIM_SORTING.order(CLAIM_SORTING.read(sort)))
 
 
 # --- Deadlines (domain.md: insurer SLAs in working days) ------------------------------------
@@ -162,12 +195,18 @@ def tally_rows_visible_to(user, qs):
     return qs.filter(street__in=streets_of(user))
 
 
+def _tally_usable(user) -> bool:
+    """Whether the tally answers for the user's claims: not for insurer staff whose company has
+    contracts out of reach (the tally does not know contracts)."""
+    return not (user.is_authenticated and user.role == Role.INSURER_STAFF and _insurer_claims_since(user) is not None)
+
+
 def claim_counts(user, *, street_id=None) -> dict[str, int]:
     """Claims the user may see, by state, from the tally the database keeps (a few rows, however
     many claims there are); counted from the claims themselves for insurer staff whose company
-    has contracts out of reach (the tally does not know contracts)."""
-    if user.is_authenticated and user.role == Role.INSURER_STAFF and _insurer_claims_since(user) is not None:
-        counts = {status: 0 for status in ClaimStatus.values}
+    has contracts out of reach."""
+    counts = {status: 0 for status in ClaimStatus.values}
+    if not _tally_usable(user):
         claims = claims_visible_to(user)
         if street_id:
             claims = claims.filter(street_id=street_id)
@@ -177,21 +216,47 @@ def claim_counts(user, *, street_id=None) -> dict[str, int]:
     rows = _tally_visible_to(user)
     if street_id:
         rows = rows.filter(street_id=street_id)
-    counts = {status: 0 for status in ClaimStatus.values}
     for row in rows.values("status").annotate(total=Sum("n")):
         counts[row["status"]] = row["total"]
     return counts
 
 
-def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None):
-    """The claims of the list page, with a total that avoids counting a million rows when the
-    filters are ones the tally answers (state, street)."""
-    qs = claim_search(user, text=text, status=status, street_id=street_id, since=since, until=until)
-    if text or since or until:
-        return qs          # narrowed by name, number or dates: count them
-    counts = claim_counts(user, street_id=street_id)
-    total = counts.get(status, 0) if status else sum(counts.values())
-    return CountedQuerySet(qs, total)
+@dataclass(frozen=True)
+class ClaimTotals:
+    count: int
+    amount: Decimal         # the decided amount (核定金额) of the claims counted
+    source: str             # "tally" (ClaimTally), "day and year tallies" or "claims" (an aggregate)
+
+
+def claim_list_page_source(user, *, text="", status="", street_id=None, since=None, until=None,
+                           scheme_year=None, sort="") -> tuple[CountedQuerySet, ClaimTotals]:
+    """The claims of the list page, sorted, and the totals of the filtered list (count and
+    decided amount): from the tallies when the filters are ones they answer (state, street, and
+    a scheme year: ClaimDayTally's count, ClaimYearTally's amount), otherwise one COUNT and SUM
+    over the filtered claims (a name, number or report dates)."""
+    from ..tallies import ClaimYearTally
+    from .figures import day_tally_visible_to, in_admission_window
+
+    qs = claim_search(user, text=text, status=status, street_id=street_id, since=since, until=until,
+                      scheme_year=scheme_year, sort=sort)
+    if text or since or until or not _tally_usable(user):
+        row = qs.order_by().aggregate(count=Count("pk"), amount=Coalesce(Sum("amount"), Decimal("0.00")))
+        return CountedQuerySet(qs, row["count"]), ClaimTotals(row["count"], row["amount"], "claims")
+    if scheme_year is None:
+        counted, summed, source = _tally_visible_to(user), None, "tally"
+    else:
+        # A year: the count from the day tally over its admission days, the amount from the
+        # figures' year tally (docs/architecture.md "Tallies").
+        counted = in_admission_window(day_tally_visible_to(user), scheme_year)
+        summed = tally_rows_visible_to(user, ClaimYearTally.objects.filter(scheme_year=scheme_year))
+        source = "day and year tallies"
+    filters = {**({"street_id": street_id} if street_id else {}), **({"status": status} if status else {})}
+    row = counted.filter(**filters).aggregate(n=Coalesce(Sum("n"), 0), **(
+        {"a": Coalesce(Sum("amount"), Decimal("0.00"))} if summed is None else {}))
+    if summed is not None:
+        row.update(summed.filter(**filters).aggregate(a=Coalesce(Sum("amount"), Decimal("0.00"))))
+    totals = ClaimTotals(row["n"], row["a"], source)
+    return CountedQuerySet(qs, totals.count), totals
 
 
 # --- The decision as it stands --------------------------------------------------------------

@@ -70,7 +70,8 @@ def admission_window(scheme_year: SchemeYear) -> tuple[date | None, date]:
     return (previous + timedelta(days=1) if previous else None), scheme_year.coverage_end
 
 
-def _in_window(qs: QuerySet, scheme_year: SchemeYear) -> QuerySet:
+def in_admission_window(qs: QuerySet, scheme_year: SchemeYear) -> QuerySet:
+    """Claims or day tally rows of a scheme year (admitted in its admission_window)."""
     first, last = admission_window(scheme_year)
     qs = qs.filter(admitted_on__lte=last)
     return qs.filter(admitted_on__gte=first) if first else qs
@@ -106,7 +107,7 @@ def claims_by_month(user, scheme_year: SchemeYear) -> ClaimsByMonth:
     line of its own."""
     coverage = Cover(scheme_year.coverage_start, scheme_year.coverage_end)
     periods = scheme_periods(coverage)
-    rows = (_in_window(day_tally_visible_to(user), scheme_year).values("admitted_on", "status")
+    rows = (in_admission_window(day_tally_visible_to(user), scheme_year).values("admitted_on", "status")
             .annotate(n=Sum("n")).order_by())
     before: dict[str, int] = defaultdict(int)
     by_period: list[dict[str, int]] = [defaultdict(int) for _ in periods]
@@ -129,7 +130,7 @@ def claims_by_month(user, scheme_year: SchemeYear) -> ClaimsByMonth:
 
 def claims_per_street(user, scheme_year: SchemeYear) -> dict[int, int]:
     """The scheme year's claims (every state) per street, of the claims the user may see."""
-    rows = (_in_window(day_tally_visible_to(user), scheme_year).values("street_id")
+    rows = (in_admission_window(day_tally_visible_to(user), scheme_year).values("street_id")
             .annotate(n=Sum("n")).order_by())
     return {row["street_id"]: row["n"] for row in rows}
 

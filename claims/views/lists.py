@@ -19,7 +19,18 @@ from tongzhou_care.core.xlsx import open_temp
 
 from ..exports import CLAIM_LIST_VALUES, write_claim_list
 from ..models import ClaimStatus
-from ..selectors import claim_deadline, claim_list_page_source, claim_search, claims_to_review, overdue_claims
+from ..selectors import (
+    CLAIM_SORTING,
+    claim_deadline,
+    claim_list_page_source,
+    claim_search,
+    claim_year_choices,
+    claims_to_review,
+    overdue_claims,
+)
+
+
+PAGE_SIZE = 50
 
 
 @require_GET
@@ -27,13 +38,25 @@ from ..selectors import claim_deadline, claim_list_page_source, claim_search, cl
 @permission_required("claims.view_claim", raise_exception=True)
 def claim_list(request):
     filters = _claim_filters(request)
-    claims = claim_list_page_source(request.user, **filters)
-    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    claims, totals = claim_list_page_source(request.user, **filters)
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
     return render(request, "claims/claim_list.html", {
-        "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices,
-        "streets": street_filter_choices(request.user), "filters": resolved_query(request)})
+        "page": page, "query": query.urlencode(), "statuses": ClaimStatus.choices, "totals": totals,
+        "streets": street_filter_choices(request.user), "years": claim_year_choices(request.user),
+        "filters": resolved_query(request), "sort": filters["sort"], "sort_query": unsorted.urlencode(),
+        "sort_options": SORT_OPTIONS})
+
+
+# The claims list's sorts in words, for the select a phone shows instead of the header row.
+SORT_OPTIONS = [("-reported_at", "报案时间（新到旧）"), ("reported_at", "报案时间（旧到新）"),
+                ("name", "被保险人（按拼音）"), ("-name", "被保险人（按拼音倒序）"),
+                ("-admitted_on", "入院日期（新到旧）"), ("admitted_on", "入院日期（旧到新）"),
+                ("-discharged_on", "出院日期（新到旧）"), ("status", "状态"),
+                ("-amount", "核定金额（高到低）"), ("amount", "核定金额（低到高）"), ("number", "理赔编号")]
 
 
 def _claim_filters(request) -> dict:
@@ -47,10 +70,13 @@ def _claim_filters(request) -> dict:
         except ValueError:
             return None
 
+    year = data.get("year", "")
     return {"text": data.get("q", ""),
             "status": data.get("status", "") if data.get("status") in ClaimStatus.values else "",
             "street_id": data.get("street") if data.get("street", "").isdigit() else None,
-            "since": day("since"), "until": day("until")}
+            "since": day("since"), "until": day("until"),
+            "scheme_year": claim_year_choices(request.user).filter(pk=year).first() if year.isdigit() else None,
+            "sort": CLAIM_SORTING.read(data.get("sort"))}
 
 
 @require_GET
@@ -65,7 +91,8 @@ def claim_export(request):
     described = "，".join(f"{label}：{value}" for label, value in (
         ("查询", filters["text"]), ("状态", ClaimStatus(filters["status"]).label if filters["status"] else ""),
         ("街道/乡镇", streets_of(request.user).filter(pk=filters["street_id"]).first() if filters["street_id"] else ""),
-        ("报案日期自", filters["since"] or ""), ("报案日期至", filters["until"] or "")) if value) or "全部"
+        ("报案日期自", filters["since"] or ""), ("报案日期至", filters["until"] or ""),
+        ("保险年度（入院）", filters["scheme_year"] or "")) if value) or "全部"
     access_log_record(actor=request.user, action=AccessLog.Action.EXPORT, target="理赔清单", detail=described,
                       rows=count)
     return file_download(out, dated_name("理赔清单", "xlsx"), XLSX)

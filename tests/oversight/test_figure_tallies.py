@@ -418,9 +418,11 @@ def test_the_calendar_in_the_database_is_the_official_one(year, world, users):
 
 def test_the_migration_counts_the_rows_already_there(year, world, users, insured, commission_staff):
     from django.core.management import call_command
+    from django.db import connection
 
-    # The claims' later migrations (the sealing of personal data, issue 14) alter the claims
-    # table: its deferred constraint checks run first, as at a commit, or PostgreSQL refuses.
+    # The claims the fixtures wrote left the tallies' deferred foreign-key checks pending in this
+    # test's transaction; a migration that alters a tally table (claims 0012) or the claims
+    # table (the sealing of personal data, issue 14) needs them done.
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     call_command("migrate", "claims", "0010", verbosity=0)

@@ -31,7 +31,7 @@ def unseal(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0011_figure_tally_triggers'),
+        ('claims', '0012_claim_list_sorting'),
     ]
 
     operations = [
