@@ -21,7 +21,7 @@ import os
 import statistics
 import time
 
-from common import RESULTS, setup_django
+from common import RESULTS, sealed_values, setup_django
 
 CLAIM_COLUMNS = """
     number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on, cause, diagnosis,
@@ -84,18 +84,6 @@ def users():
 
 
 SMALL_PERSONS = 100
-
-
-def sealed_values() -> dict:
-    """The personal columns as the application stores them (core/sealed.py): sealed once and
-    shared by every generated claim (real claims each have their own ciphertext; the pages
-    open each shown value, which costs the same)."""
-    from tongzhou_care.core.sealed import blind_index_of, sealed_bytes
-
-    return {"diagnosis": sealed_bytes("diagnosis", "肺炎"), "phone": sealed_bytes("phone", "13900000000"),
-            "account": sealed_bytes("bank_account", "6210000000000000"),
-            "phone_hash": blind_index_of("phone", "13900000000"),
-            "account_hash": blind_index_of("bank_account", "6210000000000000")}
 
 
 def insert_claims(first: int, last: int, year, user, *, small: bool, waiting_every: int) -> float:

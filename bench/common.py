@@ -1,5 +1,6 @@
 """What every benchmark of bench/ needs: the project on sys.path, Django set up on the bench
-database, its results folder, peak memory, and the admin the services are called as."""
+database, its results folder, peak memory, the admin the services are called as, and sealed
+values for SQL that writes personal columns."""
 
 import os
 import resource
@@ -31,3 +32,15 @@ def admin():
 
     user = User.objects.filter(username="bench_admin").first()
     return user or user_save(user=User(username="bench_admin", role=Role.COMMISSION_ADMIN), actor=None)
+
+
+def sealed_values() -> dict:
+    """The personal columns as the application stores them (core/sealed.py): sealed once and
+    shared by every generated claim of claim_pages and data_checks (real claims each have their
+    own ciphertext; the pages open each shown value, which costs the same)."""
+    from tongzhou_care.core.sealed import blind_index_of, sealed_bytes
+
+    return {"diagnosis": sealed_bytes("diagnosis", "肺炎"), "phone": sealed_bytes("phone", "13900000000"),
+            "account": sealed_bytes("bank_account", "6210000000000000"),
+            "phone_hash": blind_index_of("phone", "13900000000"),
+            "account_hash": blind_index_of("bank_account", "6210000000000000")}

@@ -7,7 +7,8 @@ setup    empties the tables it fills in the bench database (persons, scheme year
          claims, roster imports, data-check findings — the claim_pages benchmark needs its own
          set-up again afterwards) and generates, with SQL through the real triggers (audit events,
          claim tally): five past scheme years; persons in every street, a third of them couples
-         sharing a household account; a policy per person and year; ten stays per person, two a
+         sharing a household account, their ID numbers, phones and accounts sealed with their blind
+         indexes (core/sealed.py) in Python, a batch at a time, and COPY'd in; a policy per person and year; ten stays per person, two a
          year, never overlapping, 90 % paid, with their decision portions and payments; the
          latest roster import. Then a few of every condition the checks look for are planted
          (late deaths, amounts off, unpaid decisions, shared accounts, long stays, ...), about
@@ -22,27 +23,58 @@ measure  (1) the bare SQL: each rule's query run on its own, all rows fetched; (
 """
 
 import argparse
+import io
 import json
 import time
 from datetime import date, datetime, timedelta
 
-from common import RESULTS, admin, setup_django
+from common import RESULTS, admin, sealed_values, setup_django
 
 TRUNCATE_MODELS = ("oversight.CheckFinding", "oversight.CheckRun", "claims.Payment", "claims.PaymentBatch",
                    "claims.ClaimPortion", "claims.ClaimDocument", "claims.ClaimAction", "claims.Claim",
                    "claims.ClaimTally", "enrollment.PolicyChange", "enrollment.Policy", "enrollment.ContractAmendment",
                    "enrollment.SchemeYear", "enrollment.RosterRow", "enrollment.RosterImport", "enrollment.Person")
 
-PERSONS = """
-INSERT INTO enrollment_person (name, sex, id_number, birth_date, street_id, community, address, phone, category,
-    assistance_start, bank_name, bank_account, status, status_date, removal_reason, version, created_at, updated_at)
-SELECT '基准' || g, CASE WHEN g %% 2 = 0 THEN 'F' ELSE 'M' END, lpad(g::text, 18, '0'), b.birth,
-       s.id, '基准社区', '基准路' || g || '号', '139' || lpad(g::text, 8, '0'), 'death',
-       (b.birth + interval '50 years')::date, '北京农商银行',
-       -- a couple (g, g + 1 with g %% 6 = 0) shares one account: one household
-       '6210' || lpad((CASE WHEN g %% 6 = 1 THEN g - 1 ELSE g END)::text, 12, '0'),
-       'active', NULL, '', 1, now(), now()
-FROM generate_series(0, %(persons)s - 1) AS g
+# The persons' sealed personal columns (core/sealed.py), sealed and indexed in Python a batch at a
+# time and COPY'd into bench_sealed, which PERSONS reads.
+SEALED_COLUMNS = ("id_number", "id_number_hash", "id_number_last4_hash", "phone", "phone_hash", "bank_account",
+                  "bank_account_hash")
+SEALED_CHUNK = 10_000
+
+
+def person_values(g: int) -> tuple[str, str, str]:
+    """Person g's ID number (distinct), phone and account: a couple (g, g + 1 with g % 6 = 0)
+    shares one account, one household."""
+    return str(g).zfill(18), "139" + str(g).zfill(8), "6210" + str(g - 1 if g % 6 == 1 else g).zfill(12)
+
+
+def copy_sealed_persons(cursor, n_persons: int) -> None:
+    from enrollment.services.roster import _copy_value
+    from tongzhou_care.core.sealed import blind_indexes_of, sealed_batch
+
+    cursor.execute("CREATE TEMP TABLE bench_sealed (g integer PRIMARY KEY, "
+                   + ", ".join(f"{c} bytea" for c in SEALED_COLUMNS) + ") ON COMMIT DROP")
+    for first in range(0, n_persons, SEALED_CHUNK):
+        numbers = range(first, min(first + SEALED_CHUNK, n_persons))
+        ids, phones, accounts = zip(*map(person_values, numbers))
+        columns = [list(numbers), sealed_batch("id_number", ids), blind_indexes_of("id_number", ids),
+                   blind_indexes_of("id_number", ids, last=4), sealed_batch("phone", phones),
+                   blind_indexes_of("phone", phones), sealed_batch("bank_account", accounts),
+                   blind_indexes_of("bank_account", accounts)]
+        buffer = io.BytesIO()
+        buffer.writelines(("\t".join(map(_copy_value, row)) + "\n").encode() for row in zip(*columns))
+        buffer.seek(0)
+        cursor.copy_expert(f"COPY bench_sealed (g, {', '.join(SEALED_COLUMNS)}) FROM STDIN", buffer)
+
+
+PERSONS = f"""
+INSERT INTO enrollment_person (name, sex, birth_date, street_id, community, address, category,
+    assistance_start, bank_name, status, status_date, removal_reason, version, created_at, updated_at,
+    {', '.join(SEALED_COLUMNS)})
+SELECT '基准' || g, CASE WHEN g %% 2 = 0 THEN 'F' ELSE 'M' END, b.birth,
+       s.id, '基准社区', '基准路' || g || '号', 'death', (b.birth + interval '50 years')::date, '北京农商银行',
+       'active', NULL, '', 1, now(), now(), {', '.join('v.' + c for c in SEALED_COLUMNS)}
+FROM bench_sealed v
 CROSS JOIN LATERAL (SELECT DATE '1940-01-01' + (g * 7919 %% 9000) AS birth) b
 JOIN (SELECT id, row_number() OVER (ORDER BY code) - 1 AS k FROM core_street) s ON s.k = g %% 22
 """
@@ -70,9 +102,9 @@ INSERT INTO claims_claim (number, person_id, street_id, insurer_id, hospital, ad
     diagnosis, reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_relation,
     payee_id_number, payee_bank, payee_account, status, late_report, reported_at, reported_by_id, accepted_at, decided_at, paid_at, withdrawn_at, days_claimed,
     days_payable, amount, calculation, refusal_code, refusal_explanation, appeal_reason, appeal_count, due_step,
-    due_on, version, updated_at)
+    due_on, version, updated_at, reporter_phone_hash, payee_account_hash)
 SELECT 'LPC' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院', d.admitted, d.admitted + d.len,
-       'illness', '肺炎', '专管员', '专管员', '13900000000', false, pe.name, '本人', '', pe.bank_name, pe.bank_account,
+       'illness', %(diagnosis)s, '专管员', '专管员', %(phone)s, false, pe.name, '本人', NULL, pe.bank_name, pe.bank_account,
        s.status, false, (d.admitted + d.len + 1)::timestamp AT TIME ZONE 'Asia/Shanghai', %(user)s,
        CASE WHEN s.decided THEN (d.admitted + d.len + 3)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
        CASE WHEN s.decided THEN (d.admitted + d.len + 5)::timestamp AT TIME ZONE 'Asia/Shanghai' END,
@@ -81,7 +113,8 @@ SELECT 'LPC' || lpad(g::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京�
        CASE WHEN s.decided THEN d.len END, CASE WHEN s.decided THEN d.len END,
        CASE WHEN s.decided THEN d.len * 300.00 END, '[]'::jsonb, '', '', '', 0,
        CASE s.status WHEN 'decided' THEN 'pay' WHEN 'reported' THEN 'accept' ELSE '' END,
-       CASE s.status WHEN 'decided' THEN %(today)s - 10 WHEN 'reported' THEN %(today)s + 2 END, 1, now()
+       CASE s.status WHEN 'decided' THEN %(today)s - 10 WHEN 'reported' THEN %(today)s + 2 END, 1, now(),
+       %(phone_hash)s, pe.bank_account_hash
 FROM generate_series(0, %(claims)s - 1) AS g
 JOIN bench_person p ON p.i = g %% %(persons)s
 JOIN enrollment_person pe ON pe.id = p.id
@@ -144,22 +177,22 @@ PLANTS = [
      UPDATE claims_payment SET amount = amount - 0.01 WHERE claim_id %% 10000 = 29"""),
     # 50 persons missing from the latest roster, 20 marked dead in it, still active here.
     ("missing_from_roster", """
-     INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number, name,
-         sex, birth_date, street_id, community, address, phone, category, assistance_start, spouse_id_number, changes,
-         messages, original, sheet, street_text, bank_name, bank_account, event_reason, plan, related)
-     SELECT %(roster)s, NULL, 'missing', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '', '',
-            'death', NULL, '', '{}', '[]', '[]', '', '', '', '', '', '[]', '[]'
+     INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number,
+         id_number_hash, id_number_last4_hash, name, sex, birth_date, street_id, community, address, category,
+         assistance_start, changes, messages, sheet, street_text, bank_name, event_reason, plan, related)
+     SELECT %(roster)s, NULL, 'missing', p.id, 1, pe.id_number, pe.id_number_hash, pe.id_number_last4_hash, pe.name,
+            pe.sex, pe.birth_date, pe.street_id, '', '', 'death', NULL, '{}', '[]', '', '', '', '', '[]', '[]'
      FROM bench_person p JOIN enrollment_person pe ON pe.id = p.id WHERE p.i %% 2000 = 41"""),
     ("roster_dead_active", """
-     INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number, name,
-         sex, birth_date, street_id, community, address, phone, category, assistance_start, spouse_id_number, changes,
-         messages, original, sheet, street_text, bank_name, bank_account, event_reason, plan, related)
-     SELECT %(roster)s, p.i + 3, 'death', p.id, 1, pe.id_number, pe.name, pe.sex, pe.birth_date, pe.street_id, '', '',
-            '', 'death', NULL, '', '{}', '[]', '[]', '', '', '', '', '', '[]', '[]'
+     INSERT INTO enrollment_rosterrow (roster_import_id, row_number, kind, person_id, person_version, id_number,
+         id_number_hash, id_number_last4_hash, name, sex, birth_date, street_id, community, address, category,
+         assistance_start, changes, messages, sheet, street_text, bank_name, event_reason, plan, related)
+     SELECT %(roster)s, p.i + 3, 'death', p.id, 1, pe.id_number, pe.id_number_hash, pe.id_number_last4_hash, pe.name,
+            pe.sex, pe.birth_date, pe.street_id, '', '', 'death', NULL, '{}', '[]', '', '', '', '', '[]', '[]'
      FROM bench_person p JOIN enrollment_person pe ON pe.id = p.id WHERE p.i %% 5000 = 43"""),
     # 50 persons given the account of an unrelated household.
     ("shared_account", """
-     UPDATE enrollment_person pe SET bank_account = other.bank_account
+     UPDATE enrollment_person pe SET bank_account = other.bank_account, bank_account_hash = other.bank_account_hash
      FROM bench_person p JOIN bench_person o ON o.i = p.i + 37 JOIN enrollment_person other ON other.id = o.id
      WHERE pe.id = p.id AND p.i %% 2000 = 53"""),
     # 50 stays of 65 days (not decided yet).
@@ -171,11 +204,11 @@ PLANTS = [
      INSERT INTO claims_claim (number, person_id, street_id, insurer_id, hospital, admitted_on, discharged_on, cause,
          diagnosis, reporter_name, reporter_relation, reporter_phone, proxy_filing, payee_name, payee_relation,
          payee_id_number, payee_bank, payee_account, status, late_report, reported_at, reported_by_id, calculation, refusal_code,
-         refusal_explanation, appeal_reason, appeal_count, due_step, due_on, version, updated_at)
+         refusal_explanation, appeal_reason, appeal_count, due_step, due_on, version, updated_at, reporter_phone_hash)
      SELECT 'LPM' || lpad((p.i * 10 + n)::text, 9, '0'), p.id, p.street_id, %(insurer)s, '北京潞河医院',
-            y.coverage_start + 250 + 7 * n, y.coverage_start + 251 + 7 * n, 'illness', '肺炎', '专管员', '专管员',
-            '13900000000', false, '', '', '', '', '', 'reported', false, now(), %(user)s, '[]', '', '', '', 0, 'accept',
-            %(today)s + 2, 1, now()
+            y.coverage_start + 250 + 7 * n, y.coverage_start + 251 + 7 * n, 'illness', %(diagnosis)s, '专管员', '专管员',
+            %(phone)s, false, '', '', NULL, '', NULL, 'reported', false, now(), %(user)s, '[]', '', '', '', 0, 'accept',
+            %(today)s + 2, 1, now(), %(phone_hash)s
      FROM bench_person p JOIN bench_year y ON y.k = 3 CROSS JOIN generate_series(0, 5) AS n
      WHERE p.i %% 5000 = 61"""),
     # 50 persons removed in the summer of the last year whose policy still runs to the year end.
@@ -238,15 +271,19 @@ def phase_setup(n_persons: int, n_claims: int) -> dict:
         created_by=user, file_name="基准花名册.xlsx", file_sha256="0" * 64, file_size=1, file_kind="xlsx",
         roster_year=today.year - 1, header_row=1, rows_total=n_persons, missing_count=n_persons // 2000,
         status="applied", applied_at=timezone.now() - timedelta(days=60), applied_by=user)
-    params = {"persons": n_persons, "claims": n_claims - 6 * (n_persons // 5000), "insurer": insurer.pk,
+    params = {**sealed_values(), "persons": n_persons, "claims": n_claims - 6 * (n_persons // 5000), "insurer": insurer.pk,
               "user": user.pk, "today": today, "last_year": date(today.year - 1, 1, 1), "roster": roster.pk}
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, sql in [("persons", PERSONS)]:
-            start = time.perf_counter()
-            timings[name] = (execute(cursor, sql, params), time.perf_counter() - start)
-        # i: the person's number g in PERSONS (kept in the ID number), whatever order ids came in.
+        start = time.perf_counter()
+        copy_sealed_persons(cursor, n_persons)
+        timings["persons: sealing"] = (n_persons, time.perf_counter() - start)
+        start = time.perf_counter()
+        timings["persons"] = (execute(cursor, PERSONS, params), time.perf_counter() - start)
+        for name in ("persons: sealing", "persons"):
+            print(f"  {name:32} {timings[name][0]:>10,} rows {timings[name][1]:8.1f} s", flush=True)
+        # i: the person's number g in PERSONS (kept in the name), whatever order ids came in.
         cursor.execute("CREATE TEMP TABLE bench_person ON COMMIT DROP AS SELECT id, street_id, "
-                       "id_number::integer AS i FROM enrollment_person")
+                       "substr(name, 3)::integer AS i FROM enrollment_person")
         cursor.execute("CREATE UNIQUE INDEX ON bench_person (i)")
         cursor.execute("CREATE TEMP TABLE bench_year ON COMMIT DROP AS SELECT id, coverage_start, coverage_end, "
                        "policies_issued_at, (row_number() OVER (ORDER BY coverage_start) - 1)::integer AS k "
