@@ -25,40 +25,9 @@ import os
 import statistics
 import time
 
+from claim_pages import insert_settled_claims
 from common import RESULTS, peak_mb, setup_django
 
-PORTIONS = """
-INSERT INTO claims_claimportion (claim_id, policy_id, first_day, last_day, days_claimed, days_covered,
-                                 days_payable, daily_subsidy, amount)
-SELECT c.id, p.id, c.admitted_on, greatest(c.discharged_on - 1, c.admitted_on), c.days_claimed, c.days_claimed,
-       c.days_payable, %(daily_subsidy)s, c.amount
-FROM claims_claim c JOIN enrollment_policy p ON p.person_id = c.person_id AND p.scheme_year_id = %(year)s
-WHERE c.status IN ('decided', 'paid') AND c.id > %(after)s
-"""
-PAYMENTS = """
-INSERT INTO claims_payment (claim_id, paid_on, amount, bank_reference, recorded_by_id, recorded_at)
-SELECT c.id, (c.paid_at AT TIME ZONE 'Asia/Shanghai')::date, c.amount, 'B' || c.id, %(user)s, c.paid_at
-FROM claims_claim c WHERE c.status = 'paid' AND c.id > %(after)s
-"""
-
-
-def add_claims(first, last, year, user, *, small: bool, waiting_every: int) -> float:
-    """Claims as claim_pages makes them, with their portions and payments; seconds taken."""
-    from django.db import connection, transaction
-
-    from claim_pages import insert_claims
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(max(id), 0) FROM claims_claim")
-        after = cursor.fetchone()[0]
-    seconds = insert_claims(first, last, year, user, small=small, waiting_every=waiting_every)
-    start = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(PORTIONS, {"year": year.pk, "daily_subsidy": year.daily_subsidy, "after": after})
-        cursor.execute(PAYMENTS, {"user": user.pk, "after": after})
-        cursor.execute("ANALYZE claims_claimportion")
-        cursor.execute("ANALYZE claims_payment")
-    return seconds + time.perf_counter() - start
 
 
 def pages(users_by_name, year):
@@ -204,9 +173,9 @@ def main():
                            "claims_supplementportion, claims_supplement, claims_claim, claims_claimevent, "
                            "claims_claimtally, oversight_survey CASCADE")
         staff = by_name["bench_staff"]
-        seconds_small = add_claims(0, args.small - 1, year, staff, small=True, waiting_every=20)
+        seconds_small = insert_settled_claims(0, args.small - 1, year, staff, small=True, waiting_every=20)
         small = measure(pages(by_name, year), args.repeat, year)
-        seconds_big = add_claims(args.small, args.claims - 1, year, staff, small=False, waiting_every=2000)
+        seconds_big = insert_settled_claims(args.small, args.claims - 1, year, staff, small=False, waiting_every=2000)
         big = measure(pages(by_name, year), args.repeat, year)
         report["insert_seconds"] = [seconds_small, seconds_big]
         report["pages"] = {k: {"small": small[k], "big": big[k], "ratio": big[k]["ms"] / small[k]["ms"],
