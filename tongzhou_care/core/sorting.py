@@ -27,7 +27,8 @@ class Sorting:
     def read(self, value: str | None) -> str:
         """The sort the URL asks for, as a valid key ("name" or "-name")."""
         value = (value or "").strip()
-        return value if value.lstrip("-") in self.columns else self.default
+        column = value[1:] if value.startswith("-") else value
+        return value if column in self.columns else self.default
 
     def order(self, key: str) -> list:
         terms = self.columns[key.lstrip("-")]
