@@ -9,6 +9,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Count
 
+from enrollment.rules.cover import PREMIUM_CEILING
 from enrollment.selectors import premium_settlement_for
 from tongzhou_care.core.xlsx import Column
 
@@ -170,17 +171,18 @@ def premium_section(user, scheme_year, today: date) -> Section:
     if r is None:
         section.text.append("本年度没有在保人员，无法测算。")
         return section
+    ceiling = f"{PREMIUM_CEILING:.0f}"
     section.text.append(
         f"按本年度 {r.persons} 人、{r.exposure:.2f} 人年的赔付经验，下一年度补贴 {r.subsidy:,.2f} 元/天、上限 {r.cap} 天时，"
         f"预期赔付 {r.expected_cost:,.2f} 元/人年，目标赔付率 {percent(r.target)}%，建议保费 {r.premium:,.2f} 元/人/年"
         f"（90%区间 {r.low:,.2f} 至 {r.high:,.2f} 元）。"
-        + ("建议保费超过每人每年300元的上限（实施方案五(二)）。" if r.over_ceiling else
-           ("90%区间上端超过300元的上限。" if r.interval_over_ceiling else "在每人每年300元的上限以内。")))
+        + (f"建议保费超过每人每年{ceiling}元的上限（实施方案五(二)）。" if r.over_ceiling else
+           (f"90%区间上端超过{ceiling}元的上限。" if r.interval_over_ceiling else f"在每人每年{ceiling}元的上限以内。")))
     section.tables.append(Table("保费测算", [Column("项目", 28), Column("数值", 20)], [
         ["依据人数", r.persons], ["依据人年", f"{r.exposure:.2f}"], ["补贴标准（元/天）", r.subsidy],
         ["年度天数上限", r.cap], ["目标赔付率", f"{percent(r.target)}%"], ["预期赔付（元/人年）", r.expected_cost],
         ["建议保费（元/人/年）", r.premium], ["90%区间下限（元）", r.low], ["90%区间上限（元）", r.high],
-        ["超过300元上限", "是" if r.over_ceiling else "否"]], sheet="保费建议"))
+        [f"超过{ceiling}元上限", "是" if r.over_ceiling else "否"]], sheet="保费建议"))
     return section
 
 

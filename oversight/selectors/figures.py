@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from claims.models import ClaimStatus
 from claims.rules import SLA_STEPS
@@ -283,7 +284,9 @@ def _calendar(scheme_year: SchemeYear, today: date) -> dict:
     # Steps start after the admission (at most a year before the coverage for the first year's
     # claims) and before today; a start outside the range has no due day and counts as late.
     first = scheme_year.coverage_start - timedelta(days=400)
-    last = max(today, scheme_year.coverage_end, date.today()) + timedelta(days=31)
+    # The steps' timestamps are the clock's, which may lie after the day the figures are asked
+    # for: the calendar reaches the clock's today too.
+    last = max(today, scheme_year.coverage_end, timezone.localdate()) + timedelta(days=31)
     ns = tuple(getattr(scheme_year, SLA_SETTINGS[step]) for step in STEPS)
     days, dues = _due_days(first, last, ns)
     return {"cal_first": days[0], **{f"cal_{step}": due for step, due in zip(STEPS, dues)}}

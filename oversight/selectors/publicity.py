@@ -44,13 +44,6 @@ def publicity_policies(user, scheme_year: SchemeYear, *, street_id=None, pending
     return qs.order_by("person__street__code", "person__community", "person__name", "pk")
 
 
-def publicity_policy_for_user_or_404(user, scheme_year: SchemeYear, person_id) -> Policy:
-    """The person's policy of the year whose notice the user may print, or 404."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(publicity_policies(user, scheme_year), person_id=person_id)
-
-
 @dataclass(frozen=True)
 class StreetPublicity:
     street: Street

@@ -123,14 +123,12 @@ def annual_report_result(request, job_id):
 @require_GET
 @login_required
 def annual_report_file(request, job_id, fmt):
-    from pathlib import Path
-
-    from django.conf import settings
+    from tongzhou_care.core.jobs import job_path
 
     from ..jobs.annual_report import REPORT_PDF, REPORT_XLSX
 
     job = _report_job(request, job_id)
-    path = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk) / (REPORT_PDF if fmt == "pdf" else REPORT_XLSX)
+    path = job_path(job) / (REPORT_PDF if fmt == "pdf" else REPORT_XLSX)
     if not path.exists():
         raise Http404
     name = dated_name(job.title.replace(" ", "_"), fmt, timezone.localtime(job.finished_at).date())

@@ -136,9 +136,15 @@ class JobLost(Exception):
     """Another worker took this job over (ours was thought dead): stop quietly."""
 
 
+def job_path(job: BackgroundJob) -> Path:
+    """Where a job keeps its parts and result: outside static/, served only by the scoped view
+    (not created: job_folder does that for the job that writes there)."""
+    return Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+
+
 def job_folder(job: BackgroundJob) -> Path:
-    """Where a job keeps its parts and result: outside static/, served only by the scoped view."""
-    folder = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    """The job's folder (job_path), created."""
+    folder = job_path(job)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -298,7 +304,7 @@ def job_fail(job: BackgroundJob, message: str, *, worker: str | None = None) -> 
     """End a job as failed and remove its parts: they may hold personal data."""
     import shutil
 
-    shutil.rmtree(Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk), ignore_errors=True)
+    shutil.rmtree(job_path(job), ignore_errors=True)
     BackgroundJob.objects.filter(pk=job.pk, **({"worker": worker} if worker else {})).update(
         status=BackgroundJob.Status.FAILED, message=message[:500], finished_at=timezone.now(),
         heartbeat_at=timezone.now())
@@ -306,8 +312,7 @@ def job_fail(job: BackgroundJob, message: str, *, worker: str | None = None) -> 
 
 def _remove_temporary_files(job: BackgroundJob) -> None:
     """Half-written files of a worker that died (write_atomically's temporary names)."""
-    folder = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
-    for path in folder.glob(".*.tmp-*"):
+    for path in job_path(job).glob(".*.tmp-*"):
         path.unlink(missing_ok=True)
 
 
