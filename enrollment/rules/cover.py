@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from tongzhou_care.core.money import to_yuan
-from tongzhou_care.core.rules import RuleViolation
+from tongzhou_care.core.rules import RuleViolation, add_years
 
 PREMIUM_CEILING = Decimal("300.00")    # 保费标准不超过300元/人/年 (plan 五(二))
 SUBSIDY_FLOOR = Decimal("300.00")      # 不少于300元/天 (plan 四(一))
@@ -63,14 +63,6 @@ class Cover:
         if start <= self.end:
             parts.append(Cover(start, self.end))
         return parts
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def default_coverage_end(start: date) -> date:

@@ -299,15 +299,3 @@ def keyring_from_text(keys: str, current: str | int | None, hash_key: str) -> Ke
 def new_key_text(size: int = SM4_KEY_SIZE) -> str:
     """A fresh random key in base64, for `manage.py personal_data_keys` and local keys."""
     return base64.b64encode(os.urandom(size)).decode()
-
-
-def chunked(values: Iterable, size: int):
-    """Lists of at most `size` values."""
-    batch = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
