@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import OperationalError
+from django.utils import timezone
 
 from claims import services as claim_services
 from enrollment.services import policies_issue
@@ -83,7 +84,7 @@ def test_two_answers_to_one_survey_leave_one(year_with_people):
     claim_services.payment_record(claim_id=claim.pk, paid_on=date(2025, 3, 20), amount=claim.amount,
                                   bank_reference="ZH001", actor=insurer, today=date(2025, 3, 21))
     task = Survey.objects.get(claim=claim)
-    today = task.created_at.date()
+    today = timezone.localtime(task.created_at).date()
 
     def answer(officer, overall):
         return survey_record(survey_id=task.pk, action="answer", method="phone",

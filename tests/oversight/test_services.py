@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from claims import services as claim_services
 from oversight.models import Complaint, ServiceEntry, Survey, SurveySample, TrainingAttendance
@@ -207,7 +208,7 @@ def task(officer_a, insurer_user, insured):
 
 
 def test_officer_answers_a_survey(task, officer_a):
-    today = task.created_at.date()
+    today = timezone.localtime(task.created_at).date()
     survey = survey_record(survey_id=task.pk, action="answer", method="phone", scores=SCORES, comment="到账及时",
                            actor=officer_a, today=today)
     assert (survey.status, survey.method, survey.surveyed_on, survey.surveyed_by, survey.score_overall) == (
@@ -216,12 +217,12 @@ def test_officer_answers_a_survey(task, officer_a):
 
 def test_unreachable_keeps_no_scores(task, officer_a):
     survey = survey_record(survey_id=task.pk, action="unreachable", comment="三次无人接听", actor=officer_a,
-                           today=task.created_at.date())
+                           today=timezone.localtime(task.created_at).date())
     assert survey.status == "unreachable" and survey.score_overall is None and survey.comment == "三次无人接听"
 
 
 def test_refused_survey_actions_change_nothing(task, officer_a, officer_b, commission_staff):
-    today = task.created_at.date()
+    today = timezone.localtime(task.created_at).date()
     with pytest.raises(RuleViolation, match="请为“总体满意度”打分"):
         survey_record(survey_id=task.pk, action="answer", method="phone",
                       scores={k: v for k, v in SCORES.items() if k != "score_overall"}, actor=officer_a, today=today)
