@@ -42,7 +42,10 @@ class Steps:
     office hours, and never later than now (steps that would be are squeezed in before)."""
 
     def __init__(self, first: date, rng: random.Random):
-        self.rng, self.now = rng, timezone.now() - timedelta(minutes=10)
+        # Ten minutes ago, but not before today began: just after midnight, a claim reported
+        # today must not slip back into yesterday (a Sunday, say, when officers do not report).
+        today_began = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+        self.rng, self.now = rng, max(timezone.now() - timedelta(minutes=10), today_began)
         self.last = self._office_hours(first)
 
     def _office_hours(self, day: date) -> datetime:
